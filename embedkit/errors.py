@@ -1,0 +1,23 @@
+"""The few exceptions embedkit raises on purpose; the CLI prints them as one line and exits with code 2."""
+
+from __future__ import annotations
+
+
+class EmbedkitError(Exception):
+    """A problem the user can fix (bad input, bad option); its message is one readable line."""
+
+
+class InputError(EmbedkitError):
+    """Input files that are missing, empty, binary or not in the declared encoding."""
+
+
+class ConfigError(EmbedkitError):
+    """An unknown option, a value out of range, a pipeline file that does not parse."""
+
+
+class ModelFormatError(EmbedkitError):
+    """A saved model or vector file that is corrupt, truncated or of another kind."""
+
+
+class OutputError(EmbedkitError):
+    """An output path that cannot be written."""

@@ -1,0 +1,24 @@
+"""Locate files shipped in the repository's ``resources/`` folder (installed as ``embedkit._resources``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+
+def resource_path(*parts: str) -> Path:
+    """Path of a bundled resource, e.g. ``resource_path("stopwords", "ru.txt")``."""
+    for base in (_HERE.parent / "resources", _HERE / "_resources"):
+        candidate = base.joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    try:
+        from importlib.resources import files
+
+        candidate = Path(str(files("embedkit._resources").joinpath(*parts)))
+        if candidate.exists():
+            return candidate
+    except ModuleNotFoundError:
+        pass
+    raise FileNotFoundError(f"bundled resource not found: {'/'.join(parts)}")

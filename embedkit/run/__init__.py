@@ -1,0 +1,1 @@
+"""``embedkit run``: execute the stages of a pipeline TOML file in order, into one output folder."""

@@ -1,0 +1,145 @@
+"""A word vocabulary: counts from a token stream, cut by ``min_count``/``max_size``, specials, JSON."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from embedkit.config import SPECIALS, VocabConfig
+from embedkit.errors import ConfigError, ModelFormatError
+from embedkit.io import read_json, write_json
+
+PAD, UNK, BOS, EOS = SPECIALS
+FORMAT = "embedkit.vocab/1"
+
+
+class Vocab:
+    """Index of tokens: specials first, then words by falling count (ties by first appearance).
+
+    >>> v = Vocab.build([["a", "b", "a"]], min_count=1)
+    >>> v.encode(["a", "zzz"]) == [v["a"], v.unk_id]
+    True
+    """
+
+    def __init__(self, itos: Sequence[str], counts: dict[str, int] | None = None,
+                 specials: Sequence[str] = SPECIALS) -> None:
+        self.itos: list[str] = list(itos)
+        self.stoi: dict[str, int] = {tok: i for i, tok in enumerate(self.itos)}
+        if len(self.stoi) != len(self.itos):
+            raise ModelFormatError("vocabulary holds a token twice")
+        self.counts: dict[str, int] = dict(counts or {})
+        self.specials: tuple[str, ...] = tuple(s for s in specials if s in self.stoi)
+
+    @classmethod
+    def build(cls, token_lists: Iterable[Iterable[str]], min_count: int = 1, max_size: int | None = None,
+              specials: Sequence[str] = SPECIALS) -> Vocab:
+        """Count tokens in one pass and keep those seen ``min_count`` times, at most ``max_size`` words."""
+        config = VocabConfig(min_count=min_count, max_size=max_size, specials=tuple(specials))
+        counter: Counter[str] = Counter()
+        for tokens in token_lists:
+            counter.update(tokens)
+        return cls.from_counts(counter, config)
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int], config: VocabConfig | None = None) -> Vocab:
+        """Build from a ready count table (e.g. a gensim model's vocabulary)."""
+        config = config or VocabConfig()
+        ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+        words = [w for w, c in ordered if c >= config.min_count and w not in config.specials]
+        if config.max_size is not None:
+            words = words[: config.max_size]
+        if not words:
+            raise ConfigError(
+                f"vocabulary is empty with min_count={config.min_count}: lower min_count "
+                f"(the most frequent token is seen {ordered[0][1] if ordered else 0} times)"
+            )
+        kept = {w: counts[w] for w in words}
+        return cls(list(config.specials) + words, kept, config.specials)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.stoi
+
+    def __getitem__(self, token: str) -> int:
+        return self.stoi.get(token, self.unk_id)
+
+    def __iter__(self):
+        return iter(self.itos)
+
+    def _special_id(self, token: str) -> int:
+        if token not in self.stoi:
+            raise KeyError(f"vocabulary has no {token} token")
+        return self.stoi[token]
+
+    @property
+    def pad_id(self) -> int:
+        return self._special_id(PAD)
+
+    @property
+    def unk_id(self) -> int:
+        return self._special_id(UNK)
+
+    @property
+    def bos_id(self) -> int:
+        return self._special_id(BOS)
+
+    @property
+    def eos_id(self) -> int:
+        return self._special_id(EOS)
+
+    def encode(self, tokens: Iterable[str], add_bos: bool = False, add_eos: bool = False) -> list[int]:
+        """Token ids; unknown tokens map to ``<unk>``."""
+        unk = self.stoi.get(UNK)
+        ids = []
+        for tok in tokens:
+            idx = self.stoi.get(tok, unk)
+            if idx is None:
+                raise KeyError(f"'{tok}' is not in the vocabulary and it has no {UNK} token")
+            ids.append(idx)
+        if add_bos:
+            ids.insert(0, self.bos_id)
+        if add_eos:
+            ids.append(self.eos_id)
+        return ids
+
+    def decode(self, ids: Iterable[int], skip_specials: bool = False) -> list[str]:
+        """Tokens for ids; ``skip_specials`` drops ``<pad>``, ``<bos>`` and the like."""
+        out = [self.itos[i] for i in ids]
+        if skip_specials:
+            out = [tok for tok in out if tok not in self.specials]
+        return out
+
+    def coverage(self, token_lists: Iterable[Iterable[str]]) -> float:
+        """Share of running tokens the vocabulary knows."""
+        known = total = 0
+        for tokens in token_lists:
+            for tok in tokens:
+                total += 1
+                known += tok in self.stoi
+        return known / total if total else 0.0
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "specials": list(self.specials), "itos": self.itos,
+                "counts": [self.counts.get(tok, 0) for tok in self.itos]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Vocab:
+        if not isinstance(data, dict) or data.get("format") != FORMAT or "itos" not in data:
+            raise ModelFormatError("not an embedkit vocabulary (JSON with format embedkit.vocab/1)")
+        itos = data["itos"]
+        counts = {tok: c for tok, c in zip(itos, data.get("counts", []), strict=False) if c}
+        return cls(itos, counts, data.get("specials", ()))
+
+    def save(self, path: str | Path) -> None:
+        """Write JSON atomically."""
+        write_json(path, self.to_dict())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Vocab:
+        return cls.from_dict(read_json(path))
+
+    def __repr__(self) -> str:
+        return f"Vocab(size={len(self)}, specials={list(self.specials)})"
