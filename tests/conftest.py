@@ -1,0 +1,25 @@
+"""Shared fixtures: the evaluation data in ../shared/data (tests that need it skip when it is absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Folder of real corpora; skips the test when the checkout has no ../shared/data beside it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def lee_corpus() -> Path:
+    """gensim's bundled Lee background corpus (always installed with gensim)."""
+    from gensim.test.utils import datapath
+
+    return Path(datapath("lee_background.cor"))
