@@ -22,6 +22,8 @@ from typing import IO, Any
 from embedkit.errors import InputError, ModelFormatError, OutputError
 
 STDIN = "-"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 _BINARY_PROBE = 8192
 _TEXT_SUFFIXES = {".txt", ".text", ".cor", ".tok", ".tokens", ".gz", ".md", ".csv", ".tsv", ".jsonl", ""}
 
@@ -157,6 +159,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> 
     _check_writable_dir(target.parent)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        os.chmod(tmp, 0o666 & ~_UMASK)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
     try:
@@ -183,6 +186,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         raise OutputError(f"{target}: exists and is not a folder")
     _check_writable_dir(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_UMASK)
     try:
         yield tmp
         if target.exists():
@@ -213,5 +217,7 @@ def read_json(path: str | Path) -> Any:
             return json.load(handle)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a JSON file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFormatError(f"{path}: not valid JSON ({exc})") from None

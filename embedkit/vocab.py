@@ -129,9 +129,15 @@ class Vocab:
     def from_dict(cls, data: dict) -> Vocab:
         if not isinstance(data, dict) or data.get("format") != FORMAT or "itos" not in data:
             raise ModelFormatError("not an embedkit vocabulary (JSON with format embedkit.vocab/1)")
-        itos = data["itos"]
-        counts = {tok: c for tok, c in zip(itos, data.get("counts", []), strict=False) if c}
-        return cls(itos, counts, data.get("specials", ()))
+        itos, raw_counts, specials = data["itos"], data.get("counts", []), data.get("specials", [])
+        if not isinstance(itos, list) or not all(isinstance(tok, str) for tok in itos):
+            raise ModelFormatError("vocabulary 'itos' is not a list of strings")
+        if not isinstance(raw_counts, list) or not all(isinstance(c, int) for c in raw_counts):
+            raise ModelFormatError("vocabulary 'counts' is not a list of integers")
+        if not isinstance(specials, list) or not all(isinstance(tok, str) for tok in specials):
+            raise ModelFormatError("vocabulary 'specials' is not a list of strings")
+        counts = {tok: c for tok, c in zip(itos, raw_counts, strict=False) if c}
+        return cls(itos, counts, specials)
 
     def save(self, path: str | Path) -> None:
         """Write JSON atomically."""
@@ -139,7 +145,12 @@ class Vocab:
 
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
-        return cls.from_dict(read_json(path))
+        """Read a vocabulary written by :meth:`save`; a file of another kind raises ModelFormatError."""
+        data = read_json(path)
+        try:
+            return cls.from_dict(data)
+        except ModelFormatError as exc:
+            raise ModelFormatError(f"{path}: {exc}") from None
 
     def __repr__(self) -> str:
         return f"Vocab(size={len(self)}, specials={list(self.specials)})"

@@ -1,7 +1,58 @@
-"""`embedkit preprocess`."""
+"""`embedkit preprocess`: text in, one document (or sentence) a line of tokens out."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
-def preprocess() -> None:
-    """Normalise, tokenise, filter and lemmatise or stem text (being written)."""
+import typer
+
+from embedkit.cli.progress import err_console, rate_progress
+from embedkit.config import PreprocessConfig, config_from_dict, load_toml, replace_config
+
+
+def preprocess(
+    inputs: list[str] = typer.Argument(..., help="Files, folders (searched by --glob), .gz files, or - for stdin."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Output file (stdout when omitted or -)."),
+    config_file: Path | None = typer.Option(None, "--config", help="TOML file with a [preprocess] table."),
+    lang: str | None = typer.Option(None, "--lang", help="en, ru, or auto (per token by script)."),
+    lemmatize: bool | None = typer.Option(None, "--lemmatize/--no-lemmatize", help="Lemmas (pymorphy3, lemminflect)."),
+    stem: bool | None = typer.Option(None, "--stem/--no-stem", help="Snowball stems."),
+    stopwords: bool | None = typer.Option(None, "--stopwords/--no-stopwords", help="Drop stop words."),
+    stopwords_file: str | None = typer.Option(None, "--stopwords-file", help="Extra stop words, one a line."),
+    remove_negation: bool | None = typer.Option(
+        None, "--remove-negation/--keep-negation", help="Also drop negations (не, ни, not) as stop words."),
+    tokenizer: str | None = typer.Option(None, "--tokenizer", help="regex (default), razdel, or nltk."),
+    keep_punct: bool | None = typer.Option(None, "--keep-punct/--drop-punct", help="Keep punctuation tokens."),
+    lowercase: bool | None = typer.Option(None, "--lowercase/--keep-case", help="Lower-case the text."),
+    yo_to_e: bool | None = typer.Option(None, "--yo/--keep-yo", help="Replace ё with е."),
+    mask_urls: bool | None = typer.Option(None, "--mask-urls/--keep-urls", help="URLs become <url>."),
+    mask_emails: bool | None = typer.Option(None, "--mask-emails/--keep-emails", help="E-mails become <email>."),
+    mask_numbers: bool | None = typer.Option(None, "--mask-numbers/--keep-numbers", help="Numbers become <num>."),
+    min_length: int | None = typer.Option(None, "--min-length", help="Drop tokens shorter than this."),
+    sentences: bool | None = typer.Option(None, "--sentences/--documents", help="One sentence a line."),
+    unit: str | None = typer.Option(None, "--unit", help="Input documents: line (one a line) or file."),
+    output_format: str | None = typer.Option(None, "--format", help="text (space-separated) or jsonl."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Input encoding, e.g. cp1251."),
+    glob: str | None = typer.Option(None, "--glob", help="Pattern for files inside folders."),
+    workers: int | None = typer.Option(None, "--workers", "-j", help="Worker processes (order is kept)."),
+) -> None:
+    """Normalise, tokenise, drop stop words, lemmatise or stem; stream text to a token file."""
+    from embedkit.text.pipeline import preprocess_files
+
+    base = PreprocessConfig()
+    if config_file is not None:
+        base = config_from_dict(PreprocessConfig, load_toml(config_file).get("preprocess", {}), "preprocess")
+    config = replace_config(
+        base, lang=lang, lemmatize=lemmatize, stem=stem, stopwords=stopwords, stopwords_file=stopwords_file,
+        remove_negation=remove_negation, tokenizer=tokenizer, keep_punct=keep_punct, lowercase=lowercase,
+        yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails, mask_numbers=mask_numbers,
+        min_length=min_length, sentences=sentences, unit=unit, output_format=output_format,
+        encoding=encoding, glob=glob, workers=workers,
+    )
+    with rate_progress("preprocess") as advance:
+        summary = preprocess_files(inputs, output, config, progress=advance)
+    target = "stdout" if output is None or str(output) == "-" else str(output)
+    err_console.print(
+        f"{summary.documents:,} documents, {summary.tokens:,} tokens, {summary.types:,} types "
+        f"in {summary.seconds:.2f}s ({summary.tokens_per_second:,.0f} tokens/s) -> {target}"
+    )

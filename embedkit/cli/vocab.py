@@ -1,7 +1,61 @@
-"""`embedkit vocab ...` commands."""
+"""`embedkit vocab ...`: build a word vocabulary (JSON) from token files."""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
 
-app = typer.Typer(help="vocab commands.", no_args_is_help=True)
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from embedkit.config import SPECIALS, VocabConfig, config_from_dict, load_toml, replace_config
+
+app = typer.Typer(
+    help="Word vocabularies: counts, min_count / max_size, specials, JSON.", no_args_is_help=True
+)
+console = Console(highlight=False)
+
+
+@app.command("build", no_args_is_help=True)
+def build(
+    inputs: list[str] = typer.Argument(
+        ..., help="Token files (one document a line), folders, .gz, or - for stdin."
+    ),
+    output: Path = typer.Option(..., "--output", "-o", help="Vocabulary JSON to write."),
+    min_count: int | None = typer.Option(
+        None, "--min-count", help="Keep tokens seen at least this often (default 1)."
+    ),
+    max_size: int | None = typer.Option(None, "--max-size", help="At most this many words, specials aside."),
+    specials: bool | None = typer.Option(
+        None, "--specials/--no-specials", help="Put <pad> <unk> <bos> <eos> first (default specials)."
+    ),
+    config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[vocab] table."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding, e.g. cp1251."),
+    top: int = typer.Option(10, "--top", help="How many of the most frequent words to print."),
+) -> None:
+    """Count tokens, keep the frequent ones, write the vocabulary; print size, coverage and top words."""
+    from embedkit.run.stage_vocab import build_vocab, count_tokens, iter_token_lists
+
+    base = VocabConfig()
+    if config_file is not None:
+        base = config_from_dict(VocabConfig, load_toml(config_file).get("vocab", {}), "vocab")
+    config = replace_config(
+        base,
+        min_count=min_count,
+        max_size=max_size,
+        specials=None if specials is None else ((base.specials or SPECIALS) if specials else ()),
+    )
+    counts = count_tokens(iter_token_lists(inputs, encoding))
+    vocab, summary = build_vocab(counts, config, top=max(top, 0))
+    vocab.save(output)
+    console.print(
+        f"[bold]{summary['size']:,}[/] entries ({summary['words']:,} words + {summary['specials']} specials) "
+        f"from {summary['tokens']:,} tokens, {summary['types']:,} types; "
+        f"coverage of running tokens [bold]{summary['coverage']:.2%}[/] -> {escape(str(output))}"
+    )
+    if summary["top"]:
+        table = Table("rank", "word", "count", title="most frequent words", title_justify="left")
+        for rank, (word, count) in enumerate(summary["top"], start=1):
+            table.add_row(str(rank), escape(word), f"{count:,}")
+        console.print(table)

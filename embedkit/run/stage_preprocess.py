@@ -1,0 +1,25 @@
+"""The ``[preprocess]`` stage of ``embedkit run``: input text to ``tokens.txt``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from embedkit.config import PreprocessConfig, config_from_dict
+from embedkit.errors import ConfigError
+from embedkit.run.context import RunContext
+from embedkit.text.pipeline import preprocess_files
+
+
+def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    """Run the pipeline over ``input`` (a path or a list; ``gensim:NAME`` for gensim's bundled files)."""
+    options = dict(table)
+    raw = options.pop("input", None)
+    if raw is None:
+        raise ConfigError("[preprocess] needs an input")
+    inputs = [ctx.resolve(spec) for spec in (raw if isinstance(raw, list) else [raw])]
+    config = config_from_dict(PreprocessConfig, options, where="preprocess")
+    output = ctx.output("tokens.txt")
+    summary = preprocess_files(inputs, output, config)
+    ctx.artifacts["tokens"] = output
+    return {"documents": summary.documents, "tokens": summary.tokens, "types": summary.types,
+            "seconds": round(summary.seconds, 2), "tokens_per_second": round(summary.tokens_per_second)}

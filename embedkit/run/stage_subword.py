@@ -1,0 +1,21 @@
+"""The ``[subword]`` stage of ``embedkit run``: train BPE or unigram on the run's tokens."""
+
+from __future__ import annotations
+
+from embedkit.config import SubwordConfig, config_from_dict
+from embedkit.run.context import RunContext
+from embedkit.run.stage_vocab import STAGE_KEYS, iter_token_lists, stage_encoding, stage_inputs
+from embedkit.text.subword import SubwordModel
+
+
+def stage(table: dict, ctx: RunContext) -> dict:
+    """Train the subword model, write ``subword.json``; returns its size and split report."""
+    config = config_from_dict(
+        SubwordConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="subword"
+    )
+    inputs = stage_inputs(table, ctx, "subword")
+    model = SubwordModel.train(iter_token_lists(inputs, stage_encoding(table, "subword")), config)
+    path = ctx.output("subword.json")
+    model.save(path)
+    ctx.artifacts["subword"] = path
+    return model.training_report()

@@ -1,0 +1,81 @@
+"""Lemmatisers and stemmers behind one per-type cache.
+
+Text is Zipfian: most running tokens repeat a few thousand types, so each type is analysed once and
+every later occurrence is a dictionary look-up. Russian lemmas come from pymorphy3 (the most probable
+parse's normal form), English lemmas from lemminflect's bundled dictionaries, stems from NLTK's
+Snowball stemmers; none of them needs a download.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from embedkit.text.tokenize import CYRILLIC_RE
+
+_EN_POS_ORDER = ("NOUN", "VERB", "ADJ", "ADV", "AUX", "PRON", "PROPN")
+
+
+@functools.lru_cache(maxsize=1)
+def morph_analyzer():
+    """The shared pymorphy3 analyser (loading its dictionaries takes a moment; do it once)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def russian_lemma(word: str) -> str:
+    """Normal form of the most probable pymorphy3 parse (``кошками`` -> ``кошка``)."""
+    return morph_analyzer().parse(word)[0].normal_form
+
+
+def english_lemma(word: str) -> str:
+    """Dictionary lemma from lemminflect.
+
+    Readings are tried noun, verb, adjective, adverb; the first that changes the word wins, since an
+    inflected reading is the one a lemmatiser exists for (``running`` -> ``run``, ``leaves`` -> ``leaf``).
+    """
+    from lemminflect import getAllLemmas, getAllLemmasOOV
+
+    lemmas = getAllLemmas(word)
+    readings = [lemmas[pos][0] for pos in _EN_POS_ORDER if pos in lemmas]
+    readings += [forms[0] for pos, forms in lemmas.items() if pos not in _EN_POS_ORDER]
+    if readings:
+        return next((lemma for lemma in readings if lemma != word), readings[0])
+    if not word.isalpha():
+        return word
+    return getAllLemmasOOV(word, upos="NOUN").get("NOUN", (word,))[0]
+
+
+@functools.lru_cache(maxsize=2)
+def _snowball(language: str):
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer(language)
+
+
+def english_stem(word: str) -> str:
+    """Snowball (Porter 2) stem."""
+    return _snowball("english").stem(word)
+
+
+def russian_stem(word: str) -> str:
+    """Snowball Russian stem."""
+    return _snowball("russian").stem(word)
+
+
+def script_language(word: str) -> str:
+    """``ru`` for a word with Cyrillic letters, else ``en``: how ``lang=auto`` routes each token."""
+    return "ru" if CYRILLIC_RE.search(word) else "en"
+
+
+def word_normalizer(lang: str, mode: str) -> Callable[[str], str] | None:
+    """The function that maps a token to its lemma or stem (``mode`` is lemma, stem or none)."""
+    if mode == "none":
+        return None
+    table = {("en", "lemma"): english_lemma, ("ru", "lemma"): russian_lemma,
+             ("en", "stem"): english_stem, ("ru", "stem"): russian_stem}
+    if lang != "auto":
+        return table[(lang, mode)]
+    en, ru = table[("en", mode)], table[("ru", mode)]
+    return lambda word: ru(word) if CYRILLIC_RE.search(word) else en(word)

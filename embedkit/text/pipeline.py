@@ -1,0 +1,300 @@
+"""The preprocessing pipeline: normalise -> tokenise -> (sentences) -> stop words -> lemma | stem.
+
+A :class:`Pipeline` is built from a frozen :class:`~embedkit.config.PreprocessConfig`. It maps each token
+type once (a per-type cache) and streams inputs in bounded chunks, so memory stays flat whatever the input
+size. With ``workers > 1`` chunks go to worker processes and come back in input order, so the output is
+byte-identical to a one-worker run.
+
+>>> Pipeline(lang="en", stopwords=True).process("The cats sat on the mat.")
+['cats', 'sat', 'mat']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from embedkit.config import PreprocessConfig, config_from_dict, config_to_dict, dump_toml, load_toml
+from embedkit.errors import InputError
+from embedkit.io import STDIN, atomic_write, iter_documents, resolve_inputs
+from embedkit.text.morph import morph_analyzer, word_normalizer
+from embedkit.text.normalize import MASK_TOKENS, normalize
+from embedkit.text.stopwords import stopword_set
+from embedkit.text.tokenize import TOKENIZERS, split_sentences
+
+SIDECAR_SUFFIX = ".pipeline.toml"
+CHUNK_DOCS = 500
+CHUNK_CHARS = 1 << 20
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def sidecar_path(token_file: str | Path) -> Path:
+    """Where ``embedkit preprocess`` records the config that made ``token_file``."""
+    return Path(str(token_file) + SIDECAR_SUFFIX)
+
+
+def read_sidecar(token_file: str | Path) -> PreprocessConfig | None:
+    """The pipeline config recorded beside a token file, or ``None`` when there is none."""
+    path = sidecar_path(token_file)
+    if not path.exists():
+        return None
+    return config_from_dict(PreprocessConfig, load_toml(path).get("preprocess", {}), where="preprocess")
+
+
+@dataclasses.dataclass(frozen=True)
+class PreprocessSummary:
+    """What a run of the pipeline did."""
+
+    documents: int
+    tokens: int
+    types: int
+    seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+class Pipeline:
+    """Ordered text-processing steps; call :meth:`process` on a text or :meth:`run` on files."""
+
+    def __init__(self, config: PreprocessConfig | None = None, **overrides: Any) -> None:
+        self.config = dataclasses.replace(config or PreprocessConfig(), **overrides)
+        cfg = self.config
+        self._tokenize = TOKENIZERS[cfg.tokenizer]
+        self._stop = (
+            stopword_set(cfg.lang, cfg.remove_negation, cfg.stopwords_file) if cfg.stopwords else frozenset()
+        )
+        mode = "lemma" if cfg.lemmatize else "stem" if cfg.stem else "none"
+        self._normalizer = word_normalizer(cfg.lang, mode)
+        self._cache: dict[str, str | None] = {}
+        if cfg.lemmatize and cfg.lang in ("ru", "auto"):
+            morph_analyzer()
+
+    @classmethod
+    def from_dict(cls, table: dict[str, Any]) -> Pipeline:
+        """From a ``[preprocess]`` TOML table (unknown keys are an error)."""
+        return cls(config_from_dict(PreprocessConfig, table, where="preprocess"))
+
+    @classmethod
+    def from_toml(cls, path: str | Path, table: str = "preprocess") -> Pipeline:
+        """From a TOML file's ``[preprocess]`` table."""
+        return cls.from_dict(load_toml(path).get(table, {}))
+
+    def to_toml(self) -> str:
+        """The config as a TOML document with one ``[preprocess]`` table."""
+        return dump_toml({"preprocess": config_to_dict(self.config)})
+
+    def map_token(self, token: str) -> str | None:
+        """A token's output form, or ``None`` when a filter drops it (cached per type)."""
+        try:
+            return self._cache[token]
+        except KeyError:
+            out = self._cache[token] = self._map_uncached(token)
+            return out
+
+    def _map_uncached(self, token: str) -> str | None:
+        if token in MASK_TOKENS:
+            return token
+        if len(token) < self.config.min_length:
+            return None
+        stop = self._stop
+        if stop and token.lower() in stop:
+            return None
+        if self._normalizer is not None and token[:1].isalnum():
+            token = self._normalizer(token)
+            if stop and token in stop:
+                return None
+        return token
+
+    def _tokens(self, text: str) -> list[str]:
+        mapped = map(self.map_token, self._tokenize(text, self.config.keep_punct))
+        return [tok for tok in mapped if tok]
+
+    def process(self, text: str) -> list[str]:
+        """Tokens of one text after every step."""
+        return self._tokens(normalize(text, self.config))
+
+    def process_sentences(self, text: str) -> list[list[str]]:
+        """Tokens of each sentence of a text (empty sentences dropped)."""
+        sentences = split_sentences(text, self.config.lang)
+        out = [self.process(sentence) for sentence in sentences]
+        return [tokens for tokens in out if tokens]
+
+    def document_units(self, text: str) -> list[list[str]]:
+        """Output units of one document: its sentences if ``sentences`` is set, else the whole document."""
+        if self.config.sentences:
+            return self.process_sentences(text)
+        return [self.process(text)]
+
+    def format_units(self, units: list[list[str]]) -> list[str]:
+        """Output lines: tokens separated by spaces (gensim's LineSentence form) or JSON objects."""
+        if self.config.output_format == "jsonl":
+            return [json.dumps({"tokens": tokens}, ensure_ascii=False) for tokens in units]
+        return [" ".join(tokens) for tokens in units]
+
+    def process_chunk(self, documents: Sequence[str]) -> tuple[str, int, int]:
+        """Process a chunk of documents: its output text, document count and token count."""
+        lines: list[str] = []
+        n_tokens = 0
+        for doc in documents:
+            units = self.document_units(doc)
+            n_tokens += sum(map(len, units))
+            lines.extend(self.format_units(units))
+        text = "\n".join(lines) + "\n" if lines else ""
+        return text, len(documents), n_tokens
+
+    def output_types(self) -> int:
+        """How many distinct output tokens the types seen so far map to."""
+        return len({out for out in self._cache.values() if out})
+
+    def run(self, documents: Iterable[str], sink: IO[str], workers: int | None = None,
+            progress: ProgressCallback | None = None) -> PreprocessSummary:
+        """Stream documents through the pipeline into ``sink``, in input order, on ``workers`` processes."""
+        start = time.perf_counter()
+        workers = workers or self.config.workers
+        n_docs = n_tokens = 0
+        if workers <= 1:
+            results: Iterator[tuple[str, int, int]] = map(self.process_chunk, _chunks(documents))
+        else:
+            results = _WorkerPool(self, workers).map_ordered(_chunks(documents))
+        for text, docs, toks in results:
+            sink.write(text)
+            n_docs += docs
+            n_tokens += toks
+            if progress is not None:
+                progress(docs, toks)
+        return PreprocessSummary(n_docs, n_tokens, self.output_types(), time.perf_counter() - start)
+
+
+class _WorkerPool:
+    """Worker processes that share the per-type cache through the parent.
+
+    Chunk ``i`` goes to worker ``i % n`` and results are read back in the same order, so the output order
+    is the input order. Each result carries the cache entries its worker computed; the parent merges them
+    and forwards them to the other workers with their next chunk, so a word type is analysed about once
+    in all, not once per worker: the types, not the tokens, are the work that is shared.
+    """
+
+    def __init__(self, parent: Pipeline, n: int) -> None:
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        ctx = mp.get_context(method)
+        self.parent = parent
+        self.inboxes = [ctx.Queue() for _ in range(n)]  # a feeder thread: put never blocks
+        self.outboxes = [ctx.SimpleQueue() for _ in range(n)]
+        self.procs = [
+            ctx.Process(target=_worker_main, args=(parent.config, inbox, outbox), daemon=True)
+            for inbox, outbox in zip(self.inboxes, self.outboxes, strict=True)
+        ]
+
+    def map_ordered(self, chunks: Iterator[list[str]]) -> Iterator[tuple[str, int, int]]:
+        n = len(self.procs)
+        for proc in self.procs:
+            proc.start()
+        unsent: list[dict[str, str | None]] = [{} for _ in range(n)]
+        in_flight: deque[int] = deque()
+        try:
+            for index, chunk in enumerate(chunks):
+                worker = index % n
+                self.inboxes[worker].put((chunk, unsent[worker]))
+                unsent[worker] = {}
+                in_flight.append(worker)
+                while len(in_flight) >= 2 * n:
+                    yield self._collect(in_flight.popleft(), unsent)
+            while in_flight:
+                yield self._collect(in_flight.popleft(), unsent)
+            for inbox in self.inboxes:
+                inbox.put(None)
+        finally:
+            for proc in self.procs:
+                proc.join(timeout=1)
+                if proc.is_alive():
+                    proc.terminate()
+
+    def _collect(self, worker: int, unsent: list[dict[str, str | None]]) -> tuple[str, int, int]:
+        reply = self.outboxes[worker].get()
+        if isinstance(reply, BaseException):
+            raise reply
+        text, docs, toks, learned = reply
+        self.parent._cache.update(learned)
+        for other, box in enumerate(unsent):
+            if other != worker:
+                box.update(learned)
+        return text, docs, toks
+
+
+def _worker_main(config: PreprocessConfig, inbox: Any, outbox: Any) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pipeline = Pipeline(config)
+    while (message := inbox.get()) is not None:
+        chunk, known = message
+        try:
+            pipeline._cache.update(known)
+            before = len(pipeline._cache)
+            text, docs, toks = pipeline.process_chunk(chunk)
+            learned = dict(itertools.islice(pipeline._cache.items(), before, None))
+            outbox.put((text, docs, toks, learned))
+        except Exception as exc:  # handed to the parent, which raises it
+            outbox.put(exc)
+
+
+def _chunks(documents: Iterable[str]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    size = 0
+    for doc in documents:
+        chunk.append(doc)
+        size += len(doc)
+        if len(chunk) >= CHUNK_DOCS or size >= CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def preprocess_files(inputs: Sequence[str | Path], output: str | Path | None, config: PreprocessConfig,
+                     progress: ProgressCallback | None = None) -> PreprocessSummary:
+    """Run the pipeline over files, folders, ``.gz`` or ``-`` into ``output`` (stdout when ``None``/``-``).
+
+    The output file appears only when the whole run succeeded, with the config recorded beside it.
+    """
+    pipeline = Pipeline(config)
+    sources = resolve_inputs(inputs, config.glob)
+    documents = iter_documents(sources, config.encoding, config.unit)
+    if output is None or str(output) == STDIN:
+        summary = pipeline.run(documents, sys.stdout, progress=progress)
+        _require_tokens(summary, sources)
+        return summary
+    output = Path(output)
+    with atomic_write(output) as sink:
+        summary = pipeline.run(documents, sink, progress=progress)
+        _require_tokens(summary, sources)
+    with atomic_write(sidecar_path(output)) as side:
+        side.write(f"# written by embedkit preprocess for {output.name}\n")
+        side.write(pipeline.to_toml())
+    return summary
+
+
+def _require_tokens(summary: PreprocessSummary, sources: Sequence[Path | str]) -> None:
+    if summary.tokens == 0:
+        names = ", ".join(str(s) for s in sources[:3])
+        raise InputError(f"{names}: input holds no tokens after preprocessing")
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

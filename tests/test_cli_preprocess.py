@@ -1,0 +1,190 @@
+"""`embedkit preprocess` and `embedkit run` as a user types them: happy paths and every error path."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from embedkit.cli import main
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def assert_user_error(code: int, err: str, *left_out: Path) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len([line for line in err.splitlines() if line.strip()]) == 1, err
+    for path in left_out:
+        assert not path.exists(), f"{path} was left behind"
+        assert not list(path.parent.glob(f".{path.name}*")), "temporary file left behind"
+
+
+def test_preprocess_russian_lemmas(tmp_path, capsys) -> None:
+    src = tmp_path / "ru.txt"
+    src.write_text("Кошками бежали лучше, чем собаки.\n", encoding="utf-8")
+    out = tmp_path / "ru.out"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--lang", "ru", "--lemmatize")
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8") == "кошка бежать хороший чем собака\n"
+    assert "1 documents, 5 tokens" in err
+    assert (tmp_path / "ru.out.pipeline.toml").exists()
+
+
+def test_preprocess_to_stdout_from_gz(tmp_path, capsys) -> None:
+    src = tmp_path / "en.txt.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as handle:
+        handle.write("The runners were running.\n")
+    code, out, err = run_cli(capsys, "preprocess", str(src), "--lang", "en", "--stem", "--stopwords")
+    assert code == 0, err
+    assert out == "runner run\n"
+
+
+def test_preprocess_cp1251_with_declared_encoding(tmp_path, capsys) -> None:
+    src = tmp_path / "cp.txt"
+    src.write_bytes("Кошка бежит\n".encode("cp1251"))
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--encoding", "cp1251")
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8") == "кошка бежит\n"
+
+
+def test_error_missing_path(tmp_path, capsys) -> None:
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(tmp_path / "nope.txt"), "-o", str(out))
+    assert_user_error(code, err, out)
+    assert "no such file" in err
+
+
+def test_error_not_utf8_names_file_line_and_encoding(tmp_path, capsys) -> None:
+    src = tmp_path / "cp.txt"
+    src.write_bytes(b"fine line\n" + "Кошка бежит\n".encode("cp1251"))
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--lang", "ru")
+    assert_user_error(code, err, out)
+    assert "cp.txt, line 2" in err and "--encoding cp1251" in err
+
+
+def test_error_binary_file(tmp_path, capsys) -> None:
+    src = tmp_path / "bin.dat"
+    src.write_bytes(bytes(range(256)) * 8)
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out))
+    assert_user_error(code, err, out)
+    assert "binary" in err
+
+
+def test_error_empty_input_and_empty_folder(tmp_path, capsys) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(empty), "-o", str(out))
+    assert_user_error(code, err, out)
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    code, _, err = run_cli(capsys, "preprocess", str(folder), "-o", str(out))
+    assert_user_error(code, err, out)
+    assert "no text files" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_error_unwritable_output(tmp_path, capsys) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("hello\n", encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(locked / "o.txt"))
+    assert_user_error(code, err, locked / "o.txt")
+
+
+def test_error_output_is_a_folder(tmp_path, capsys) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("hello\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(tmp_path))
+    assert_user_error(code, err)
+    assert "folder" in err
+
+
+@pytest.mark.parametrize(("flag", "value", "needle"), [
+    ("--lang", "de", "language"), ("--tokenizer", "spacy", "tokenizer"), ("--encoding", "klingon", "encoding"),
+    ("--workers", "0", "workers"), ("--unit", "page", "unit"),
+])
+def test_error_unknown_values(tmp_path, capsys, flag: str, value: str, needle: str) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("hello\n", encoding="utf-8")
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), flag, value)
+    assert_user_error(code, err, out)
+    assert needle in err
+
+
+def test_error_lemmatize_and_stem(tmp_path, capsys) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("hello\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "preprocess", str(src), "--lemmatize", "--stem")
+    assert_user_error(code, err)
+
+
+def test_unknown_option_is_a_usage_error(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "embedkit", "preprocess", "x.txt", "--bogus"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "bogus" in proc.stderr
+
+
+def test_interrupt_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("hello world\n" * 5000, encoding="utf-8")
+    out = tmp_path / "o.txt"
+
+    def interrupted(self, documents):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", interrupted)
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out))
+    assert code == 130
+    assert not out.exists() and not list(tmp_path.glob(".o.txt*"))
+
+
+def test_run_quickstart_stages_then_skips(tmp_path, capsys) -> None:
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text('[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
+                        '[vocab]\nmin_count = 2\n', encoding="utf-8")
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0, err
+    assert (out / "tokens.txt").exists() and (out / "vocab.json").exists()
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0 and err.count("up to date") == 2
+    pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("min_count = 2", "min_count = 3"),
+                        encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert "preprocess: up to date" in err and "vocab: running" in err
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("[preprocess]\ninput = 'gensim:lee_background.cor'\nlanguage = 'en'\n", "unknown option 'language'"),
+    ("[bake]\nx = 1\n", "unknown stage"),
+    ("[preprocess\n", "not valid TOML"),
+    ("[preprocess]\nlang = 'en'\n", "needs an input"),
+])
+def test_run_bad_pipeline_files(tmp_path, capsys, text: str, needle: str) -> None:
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text(text, encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(tmp_path / "run"))
+    assert code == 2 and "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and needle in errors[0]

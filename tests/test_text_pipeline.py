@@ -1,0 +1,114 @@
+"""The streaming pipeline: steps in order, inputs of every kind, workers, sidecar, never raising."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from embedkit.config import PreprocessConfig
+from embedkit.text import Pipeline, preprocess_files, read_sidecar
+from embedkit.text.pipeline import _chunks
+
+
+def test_russian_lemmas_and_stopwords_in_order() -> None:
+    pipe = Pipeline(lang="ru", lemmatize=True, stopwords=True)
+    assert pipe.process("Кошками бежали лучше, чем собаки, но не все.") == [
+        "кошка", "бежать", "хороший", "собака", "не"]
+    assert "не" not in Pipeline(lang="ru", lemmatize=True, stopwords=True, remove_negation=True).process("не все")
+
+
+def test_auto_language_sends_latin_words_to_english_lemmatiser() -> None:
+    assert Pipeline(lang="auto", lemmatize=True).process("Кошки смотрели running dogs") == [
+        "кошка", "смотреть", "run", "dog"]
+
+
+def test_english_stems_with_stopwords() -> None:
+    assert Pipeline(lang="en", stem=True, stopwords=True).process("The runners were running quickly.") == [
+        "runner", "run", "quick"]
+
+
+def test_masks_survive_lemmatisation_and_stopwords() -> None:
+    pipe = Pipeline(lang="en", lemmatize=True, stopwords=True, mask_urls=True, mask_numbers=True)
+    assert pipe.process("Visit https://example.com/x for 25 cats") == ["visit", "<url>", "<num>", "cat"]
+
+
+def test_sentence_units_and_jsonl() -> None:
+    pipe = Pipeline(lang="en", sentences=True, output_format="jsonl")
+    units = pipe.document_units("One cat. Two dogs!")
+    assert units == [["one", "cat"], ["two", "dogs"]]
+    assert [json.loads(line)["tokens"] for line in pipe.format_units(units)] == units
+
+
+def test_from_dict_and_toml_round_trip(tmp_path) -> None:
+    pipe = Pipeline.from_dict({"lang": "ru", "lemmatize": True})
+    path = tmp_path / "p.toml"
+    path.write_text(pipe.to_toml(), encoding="utf-8")
+    assert Pipeline.from_toml(path).config == pipe.config
+
+
+def test_files_folders_gz_in_order_with_sidecar(tmp_path) -> None:
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Cats run.\nDogs bark.\n", encoding="utf-8")
+    with gzip.open(folder / "sub" / "b.txt.gz", "wt", encoding="utf-8") as handle:
+        handle.write("Birds fly.\n")
+    (folder / ".hidden.txt").write_text("secret\n", encoding="utf-8")
+    out = tmp_path / "tokens.txt"
+    config = PreprocessConfig(lang="en", lemmatize=True)
+    summary = preprocess_files([folder], out, config)
+    assert out.read_text(encoding="utf-8") == "cat run\ndog bark\nbird fly\n"
+    assert (summary.documents, summary.tokens, summary.types) == (3, 6, 6)
+    assert read_sidecar(out) == config
+
+
+def test_file_unit_makes_one_document_per_file(tmp_path) -> None:
+    for name, text in (("a.txt", "one\ntwo\n"), ("b.txt", "three\n")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "o.txt"
+    preprocess_files([tmp_path / "a.txt", tmp_path / "b.txt"], out, PreprocessConfig(unit="file"))
+    assert out.read_text(encoding="utf-8") == "one two\nthree\n"
+
+
+def test_one_and_two_workers_give_identical_bytes(tmp_path, lee_corpus, monkeypatch) -> None:
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 7)
+    outputs = []
+    for workers in (1, 2):
+        sink = io.StringIO()
+        pipe = Pipeline(lang="en", lemmatize=True, stopwords=True, workers=workers)
+        lines = lee_corpus.read_text(encoding="utf-8").splitlines()
+        summary = pipe.run(lines, sink)
+        outputs.append((sink.getvalue(), summary.tokens, summary.types))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][1] > 10_000
+
+
+def test_russian_workers_identical_on_real_text(shared_data) -> None:
+    lines = (shared_data / "ru_literature" / "anna_karenina.txt").read_text(encoding="utf-8").splitlines()[:3000]
+    sinks = [io.StringIO(), io.StringIO()]
+    for workers, sink in zip((1, 2), sinks, strict=True):
+        Pipeline(lang="ru", lemmatize=True, workers=workers).run(lines, sink)
+    assert sinks[0].getvalue() == sinks[1].getvalue()
+
+
+def test_chunks_bound_memory() -> None:
+    chunks = list(_chunks(str(i) for i in range(1200)))
+    assert [len(c) for c in chunks] == [500, 500, 200]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_pipeline_never_raises_on_arbitrary_unicode(text: str) -> None:
+    for pipe in _PIPES:
+        tokens = pipe.process(text)
+        assert all(tok and not any(ch.isspace() for ch in tok) for tok in tokens)
+
+
+_PIPES = [
+    Pipeline(lang="auto", lemmatize=True, stopwords=True, mask_urls=True, mask_emails=True, mask_numbers=True),
+    Pipeline(lang="ru", stem=True, tokenizer="razdel", keep_punct=True, sentences=True),
+    Pipeline(lang="en", tokenizer="nltk", keep_punct=True, lowercase=False, yo_to_e=True),
+]

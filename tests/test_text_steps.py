@@ -1,0 +1,96 @@
+"""Normalisation, tokenisers, stop words, lemmas and stems: the single steps of the pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from embedkit.config import PreprocessConfig
+from embedkit.errors import ConfigError
+from embedkit.text.morph import english_lemma, english_stem, russian_lemma, russian_stem, script_language
+from embedkit.text.normalize import normalize
+from embedkit.text.stopwords import stopword_set
+from embedkit.text.tokenize import nltk_tokenize, razdel_tokenize, regex_tokenize, split_sentences
+
+
+@pytest.mark.parametrize(("form", "lemma"), [
+    ("кошками", "кошка"), ("бежал", "бежать"), ("лучше", "хороший"), ("собаки", "собака"),
+    ("людей", "человек"), ("шёл", "идти"),
+])
+def test_russian_lemmas(form: str, lemma: str) -> None:
+    assert russian_lemma(form) == lemma
+
+
+@pytest.mark.parametrize(("form", "lemma"), [
+    ("running", "run"), ("mice", "mouse"), ("were", "be"), ("better", "good"), ("dogs", "dog"),
+    ("went", "go"), ("news", "news"),
+])
+def test_english_lemmas(form: str, lemma: str) -> None:
+    assert english_lemma(form) == lemma
+
+
+def test_stems_english_and_russian() -> None:
+    assert [english_stem(w) for w in ("running", "runs", "easily", "generously")] == [
+        "run", "run", "easili", "generous"]
+    assert russian_stem("кошками") == "кошк"
+    assert russian_stem("бежали") == russian_stem("бежал")
+
+
+def test_regex_tokenizer_keeps_hyphens_apostrophes_numbers() -> None:
+    text = "кто-то don't stop-me 3.5 and 3,5 rock’n’roll, ok"
+    assert regex_tokenize(text) == ["кто-то", "don't", "stop-me", "3.5", "and", "3,5", "rock’n’roll", "ok"]
+
+
+def test_regex_tokenizer_punct_and_emoji_only_when_kept() -> None:
+    assert regex_tokenize("hi 😀 there!") == ["hi", "there"]
+    assert regex_tokenize("hi 😀 there!", keep_punct=True) == ["hi", "😀", "there", "!"]
+
+
+def test_other_tokenizers_drop_punct() -> None:
+    assert razdel_tokenize("Кошка-норушка бежит, ура!") == ["Кошка-норушка", "бежит", "ура"]
+    assert nltk_tokenize("Don't stop, Mr. Smith.") == ["Do", "n't", "stop", "Mr.", "Smith"]
+
+
+def test_normalize_masks_case_and_yo() -> None:
+    config = PreprocessConfig(mask_urls=True, mask_emails=True, mask_numbers=True, yo_to_e=True)
+    out = normalize("Ёлка: see https://ex.com/a?b=1, mail a.b@ex.org, 42 or 3.14", config)
+    assert regex_tokenize(out) == ["елка", "see", "<url>", "mail", "<email>", "<num>", "or", "<num>"]
+
+
+def test_normalize_nfkc_folds_compatibility_forms() -> None:
+    assert normalize("ﬁle Ｔｅｓｔ ²", PreprocessConfig()) == "file test 2"
+
+
+def test_mixed_scripts_route_by_script() -> None:
+    assert script_language("кошка") == "ru"
+    assert script_language("cat") == "en"
+    assert script_language("iPhone-чехол") == "ru"
+
+
+def test_stopwords_keep_negation_unless_asked() -> None:
+    kept = stopword_set("ru")
+    assert "и" in kept and "не" not in kept and "ни" not in kept
+    removed = stopword_set("ru", remove_negation=True)
+    assert {"не", "ни"} <= removed
+    assert "the" in stopword_set("en") and "not" not in stopword_set("en")
+    assert {"the", "и"} <= stopword_set("auto")
+
+
+def test_user_stopword_file(tmp_path) -> None:
+    path = tmp_path / "stop.txt"
+    path.write_text("# mine\nкошка\nFoo\n", encoding="utf-8")
+    assert {"кошка", "foo"} <= stopword_set("ru", user_file=path)
+
+
+def test_sentence_splitting_both_languages() -> None:
+    assert split_sentences("Hello Mr. Smith. How are you? Fine.", "en") == [
+        "Hello Mr. Smith.", "How are you?", "Fine."]
+    assert split_sentences("Привет, т.е. здравствуй. Как дела?", "ru") == ["Привет, т.е. здравствуй.", "Как дела?"]
+
+
+def test_config_rejects_bad_values() -> None:
+    with pytest.raises(ConfigError, match="language"):
+        PreprocessConfig(lang="de")
+    with pytest.raises(ConfigError, match="either"):
+        PreprocessConfig(lemmatize=True, stem=True)
+    with pytest.raises(ConfigError, match="workers"):
+        PreprocessConfig(workers=0)

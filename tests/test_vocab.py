@@ -1,0 +1,160 @@
+"""Vocab: counting, cuts, specials, encode/decode, JSON; and the [vocab] stage of `embedkit run`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from embedkit.config import SPECIALS, VocabConfig
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.run.context import RunContext
+from embedkit.run.stage_vocab import build_vocab, count_tokens, iter_token_lists, stage
+from embedkit.vocab import Vocab
+
+DOCS = [["b", "a", "c", "a"], ["a", "b", "d"], ["e"]]
+
+
+def test_counts_and_order() -> None:
+    vocab = Vocab.build(DOCS)
+    assert vocab.itos[:4] == list(SPECIALS)
+    assert vocab.itos[4:] == ["a", "b", "c", "d", "e"]  # by count, ties by first appearance
+    assert vocab.counts["a"] == 3 and vocab.counts["b"] == 2 and vocab.counts["e"] == 1
+    assert len(vocab) == 9 and "a" in vocab and "z" not in vocab
+
+
+def test_min_count_and_max_size() -> None:
+    assert Vocab.build(DOCS, min_count=2).itos[4:] == ["a", "b"]
+    assert Vocab.build(DOCS, max_size=3).itos[4:] == ["a", "b", "c"]
+    assert Vocab.build(DOCS, min_count=2, max_size=1).itos[4:] == ["a"]
+
+
+def test_specials_order_and_none() -> None:
+    vocab = Vocab.build(DOCS, specials=("<eos>", "<unk>"))
+    assert vocab.itos[:2] == ["<eos>", "<unk>"] and vocab.unk_id == 1 and vocab.eos_id == 0
+    bare = Vocab.build(DOCS, specials=())
+    assert bare.itos[0] == "a" and bare.specials == ()
+    with pytest.raises(KeyError):
+        bare.encode(["zzz"])
+
+
+def test_special_in_text_is_not_counted_as_word() -> None:
+    vocab = Vocab.build([["<unk>", "a"]])
+    assert vocab.itos.count("<unk>") == 1
+
+
+def test_encode_decode_round_trip_and_unk() -> None:
+    vocab = Vocab.build(DOCS)
+    ids = vocab.encode(["a", "b", "zzz"], add_bos=True, add_eos=True)
+    assert ids[0] == vocab.bos_id and ids[-1] == vocab.eos_id and ids[3] == vocab.unk_id
+    assert vocab.decode(ids) == ["<bos>", "a", "b", "<unk>", "<eos>"]
+    assert vocab.decode(ids, skip_specials=True) == ["a", "b"]
+    assert vocab.decode(vocab.encode(["c", "d", "a"])) == ["c", "d", "a"]
+    assert vocab["zzz"] == vocab.unk_id
+
+
+def test_coverage() -> None:
+    vocab = Vocab.build(DOCS, min_count=2)
+    assert vocab.coverage(DOCS) == pytest.approx(5 / 8)
+    assert vocab.coverage([]) == 0.0
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    vocab = Vocab.build(DOCS, min_count=1)
+    path = tmp_path / "sub" / "vocab.json"
+    vocab.save(path)
+    again = Vocab.load(path)
+    assert again.itos == vocab.itos and again.counts == vocab.counts and again.specials == vocab.specials
+    assert again.encode(["a", "zzz"]) == vocab.encode(["a", "zzz"])
+    assert [p.name for p in path.parent.iterdir()] == ["vocab.json"]  # no temporary left behind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        '{"format": "other/1", "itos": []}',
+        "[1, 2]",
+        '{"format": "embedkit.vocab/1", "itos": 5}',
+        '{"format": "embedkit.vocab/1", "itos": ["a", "a"]}',
+        '{"format": "embedkit.vocab/1", "itos": ["a"], "counts": ["x"]}',
+    ],
+)
+def test_corrupt_json_is_model_format_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "vocab.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ModelFormatError) as info:
+        Vocab.load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file_is_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        Vocab.load(tmp_path / "nope.json")
+
+
+def test_empty_after_min_count_says_what_to_do() -> None:
+    with pytest.raises(ConfigError, match=r"min_count=5.*lower min_count.*seen 3 times"):
+        Vocab.build(DOCS, min_count=5)
+
+
+def test_bad_config_values() -> None:
+    with pytest.raises(ConfigError):
+        VocabConfig(min_count=0)
+    with pytest.raises(ConfigError):
+        VocabConfig(max_size=-1)
+
+
+def test_token_files_text_and_jsonl(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("b a  c a\n\na b d\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"tokens": ["e"]}\n', encoding="utf-8")
+    lists = list(iter_token_lists([tmp_path / "a.txt", tmp_path / "b.jsonl"]))
+    assert lists == [["b", "a", "c", "a"], [], ["a", "b", "d"], ["e"]]
+    vocab, summary = build_vocab(count_tokens(lists), VocabConfig(min_count=2), top=1)
+    assert summary["size"] == len(vocab) == 6
+    assert summary["tokens"] == 8 and summary["types"] == 5
+    assert summary["coverage"] == pytest.approx(5 / 8)
+    assert summary["top"] == [["a", 3]]
+
+
+def test_bad_jsonl_and_empty_input(tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text('{"toks": []}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 1"):
+        list(iter_token_lists([tmp_path / "bad.jsonl"]))
+    (tmp_path / "empty.txt").write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(InputError, match="no tokens"):
+        count_tokens(iter_token_lists([tmp_path / "empty.txt"]))
+
+
+def _ctx(tmp_path: Path) -> RunContext:
+    return RunContext(out_dir=tmp_path / "run", base_dir=tmp_path, console=Console(quiet=True))
+
+
+def test_stage_from_artifact_and_from_input(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("b a c a\na b d\ne\n", encoding="utf-8")
+    ctx = _ctx(tmp_path)
+    ctx.artifacts["tokens"] = tokens
+    summary = stage({"min_count": 2}, ctx)
+    assert ctx.artifacts["vocab"] == tmp_path / "run" / "vocab.json"
+    assert Vocab.load(ctx.artifacts["vocab"]).itos[4:] == ["a", "b"]
+    assert summary["size"] == 6 and summary["coverage"] == pytest.approx(5 / 8)
+    json.dumps(summary)  # figures only
+    ctx2 = _ctx(tmp_path / "other")
+    assert stage({"input": str(tokens), "max_size": 1}, ctx2)["size"] == 5
+    ctx3 = _ctx(tmp_path)
+    (tmp_path / "rel.txt").write_text("x y\n", encoding="utf-8")
+    assert stage({"input": ["rel.txt"], "specials": []}, ctx3)["size"] == 2
+
+
+def test_stage_errors(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    with pytest.raises(ConfigError, match="needs an 'input'"):
+        stage({}, ctx)
+    with pytest.raises(ConfigError, match="unknown option 'min_cnt' in \\[vocab\\]"):
+        stage({"input": "x.txt", "min_cnt": 2}, ctx)
+    with pytest.raises(InputError, match="no such file"):
+        stage({"input": "missing.txt"}, ctx)
+    assert not (tmp_path / "run" / "vocab.json").exists()
