@@ -9,7 +9,7 @@ import typer
 from embedkit import __version__
 from embedkit.cli import clf, lm, ngram, w2v
 from embedkit.cli.preprocess import preprocess
-from embedkit.cli.run import run
+from embedkit.cli.run import report, run
 from embedkit.cli.subword import app as subword_app
 from embedkit.cli.vocab import app as vocab_app
 
@@ -40,6 +40,7 @@ def _root(
 
 app.command(no_args_is_help=True)(preprocess)
 app.command(no_args_is_help=True)(run)
+app.command(no_args_is_help=True)(report)
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(subword_app, name="subword")
 app.add_typer(w2v.app, name="w2v")

@@ -22,3 +22,10 @@ def run(
     ctx = run_pipeline(pipeline, output, console=err_console, only=only, start=start, dry_run=dry_run)
     if not dry_run:
         err_console.print(f"run folder: {ctx.out_dir}")
+
+
+def report(run_dir: Path = typer.Argument(..., help="A folder written by `embedkit run`.")) -> None:
+    """Rebuild report.md and its plots from a run folder."""
+    from embedkit.run.report import write_report
+
+    err_console.print(f"wrote {write_report(run_dir)}")

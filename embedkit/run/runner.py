@@ -105,6 +105,7 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
     digests: dict[Path, str] = {}
     previous = ""
     forced = False
+    ran = False
     for name in names:
         table = dict(pipeline.get(name, {}))
         digest = fingerprint(name, table, previous, ctx, digests)
@@ -123,6 +124,7 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
             console.print(f"{name}: would run")
             continue
         console.print(f"[bold]{name}[/bold]: running")
+        ran = True
         before = dict(ctx.artifacts)
         began = time.perf_counter()
         summary = stage_function(name)(table, ctx) or {}
@@ -131,4 +133,10 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
         produced = {k: str(v) for k, v in ctx.artifacts.items() if before.get(k) != v}
         write_json(state_dir / f"{name}.json", {"fingerprint": digest, "artifacts": produced, "summary": summary})
         console.print(f"{name}: done in {summary['seconds']}s")
+    if not dry_run and (ran or not (out / "report.md").exists()):
+        from embedkit.run.report import write_report
+
+        write_report(out, title=f"embedkit run {path.name}")
+    if not ran and not dry_run:
+        console.print("nothing to do: every stage is up to date")
     return ctx

@@ -118,8 +118,12 @@ class Pipeline:
         return token
 
     def _tokens(self, text: str) -> list[str]:
-        mapped = map(self.map_token, self._tokenize(text, self.config.keep_punct))
-        return [tok for tok in mapped if tok]
+        cache, out = self._cache, []
+        for token in self._tokenize(text, self.config.keep_punct):
+            mapped = cache[token] if token in cache else self.map_token(token)
+            if mapped:
+                out.append(mapped)
+        return out
 
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
