@@ -168,7 +168,8 @@ def test_run_quickstart_stages_then_skips(tmp_path, capsys) -> None:
     assert code == 0, err
     assert (out / "tokens.txt").exists() and (out / "vocab.json").exists()
     code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
-    assert code == 0 and err.count("up to date") == 2
+    assert code == 0 and err.count("up to date, skipped") == 2 and "nothing to do" in err
+    assert (out / "report.md").exists()
     pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("min_count = 2", "min_count = 3"),
                         encoding="utf-8")
     code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
