@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
 
 from embedkit.cli.progress import err_console, rate_progress
 from embedkit.config import PreprocessConfig, config_from_dict, load_toml, replace_config
+from embedkit.errors import ConfigError
 
 
 def preprocess(
@@ -35,6 +37,8 @@ def preprocess(
     encoding: str | None = typer.Option(None, "--encoding", help="Input encoding, e.g. cp1251."),
     glob: str | None = typer.Option(None, "--glob", help="Pattern for files inside folders."),
     workers: int | None = typer.Option(None, "--workers", "-j", help="Worker processes (order is kept)."),
+    executor: str = typer.Option("local", "--executor", help="local (processes here) or dask."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a LocalCluster)."),
 ) -> None:
     """Normalise, tokenise, drop stop words, lemmatise or stem; stream text to a token file."""
     from embedkit.text.pipeline import preprocess_files
@@ -49,8 +53,16 @@ def preprocess(
         min_length=min_length, sentences=sentences, unit=unit, output_format=output_format,
         encoding=encoding, glob=glob, workers=workers,
     )
-    with rate_progress("preprocess") as advance:
-        summary = preprocess_files(inputs, output, config, progress=advance)
+    if executor not in ("local", "dask"):
+        raise ConfigError(f"unknown executor '{executor}' (choose from local, dask)")
+    with contextlib.ExitStack() as stack:
+        client = None
+        if executor == "dask":
+            from embedkit.text.dask_executor import dask_client
+
+            client = stack.enter_context(dask_client(scheduler, config.workers))
+        advance = stack.enter_context(rate_progress("preprocess"))
+        summary = preprocess_files(inputs, output, config, progress=advance, dask_client=client)
     target = "stdout" if output is None or str(output) == "-" else str(output)
     err_console.print(
         f"{summary.documents:,} documents, {summary.tokens:,} tokens, {summary.types:,} types "

@@ -163,13 +163,23 @@ class Pipeline:
         return len({out for out in self._cache.values() if out})
 
     def run(self, documents: Iterable[str], sink: IO[str], workers: int | None = None,
-            progress: ProgressCallback | None = None) -> PreprocessSummary:
-        """Stream documents through the pipeline into ``sink``, in input order, on ``workers`` processes."""
+            progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:
+        """Stream documents through the pipeline into ``sink``, in input order.
+
+        The work runs here (``workers=1``), on ``workers`` local processes, or on a Dask cluster when a
+        ``distributed.Client`` is given; the output bytes are the same in every case.
+        """
         start = time.perf_counter()
         workers = workers or self.config.workers
         n_docs = n_tokens = 0
-        if workers <= 1:
-            results: Iterator[tuple[str, int, int]] = map(self.process_chunk, _chunks(documents))
+        remote_types: set[str] = set()
+        results: Iterator[tuple[str, int, int]]
+        if dask_client is not None:
+            from embedkit.text.dask_executor import dask_results
+
+            results = dask_results(dask_client, self.config, _chunks(documents), 4 * max(workers, 2), remote_types)
+        elif workers <= 1:
+            results = map(self.process_chunk, _chunks(documents))
         else:
             results = _WorkerPool(self, workers).map_ordered(_chunks(documents))
         for text, docs, toks in results:
@@ -178,7 +188,8 @@ class Pipeline:
             n_tokens += toks
             if progress is not None:
                 progress(docs, toks)
-        return PreprocessSummary(n_docs, n_tokens, self.output_types(), time.perf_counter() - start)
+        n_types = len(remote_types) if dask_client is not None else self.output_types()
+        return PreprocessSummary(n_docs, n_tokens, n_types, time.perf_counter() - start)
 
 
 class _WorkerPool:
@@ -268,7 +279,7 @@ def _chunks(documents: Iterable[str]) -> Iterator[list[str]]:
 
 
 def preprocess_files(inputs: Sequence[str | Path], output: str | Path | None, config: PreprocessConfig,
-                     progress: ProgressCallback | None = None) -> PreprocessSummary:
+                     progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:
     """Run the pipeline over files, folders, ``.gz`` or ``-`` into ``output`` (stdout when ``None``/``-``).
 
     The output file appears only when the whole run succeeded, with the config recorded beside it.
@@ -277,12 +288,12 @@ def preprocess_files(inputs: Sequence[str | Path], output: str | Path | None, co
     sources = resolve_inputs(inputs, config.glob)
     documents = iter_documents(sources, config.encoding, config.unit)
     if output is None or str(output) == STDIN:
-        summary = pipeline.run(documents, sys.stdout, progress=progress)
+        summary = pipeline.run(documents, sys.stdout, progress=progress, dask_client=dask_client)
         _require_tokens(summary, sources)
         return summary
     output = Path(output)
     with atomic_write(output) as sink:
-        summary = pipeline.run(documents, sink, progress=progress)
+        summary = pipeline.run(documents, sink, progress=progress, dask_client=dask_client)
         _require_tokens(summary, sources)
     with atomic_write(sidecar_path(output)) as side:
         side.write(f"# written by embedkit preprocess for {output.name}\n")
