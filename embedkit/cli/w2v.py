@@ -1,7 +1,172 @@
-"""`embedkit w2v ...` commands."""
+"""`embedkit w2v ...`: train, query, evaluate and export word vectors (a thin layer over embedkit.embeddings)."""
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="w2v commands.", no_args_is_help=True)
+from embedkit.errors import ConfigError
+
+app = typer.Typer(help="Train word2vec / FastText vectors, query, evaluate and export them.", no_args_is_help=True)
+logger = logging.getLogger(__name__)
+
+
+def _echo_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
+@app.command(no_args_is_help=True)
+def train(
+    tokens: Path = typer.Argument(..., help="Token file: space-separated tokens, one sentence a line."),
+    output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file with a [w2v] table of defaults."),
+    arch: str | None = typer.Option(None, "--arch", help="cbow or skipgram."),
+    dim: int | None = typer.Option(None, "--dim", help="Vector size."),
+    window: int | None = typer.Option(None, "--window", help="Context window (words each side)."),
+    negative: int | None = typer.Option(None, "--negative", help="Negative samples per word (0: off)."),
+    hs: bool | None = typer.Option(None, "--hs/--no-hs", help="Hierarchical softmax (off by default)."),
+    ns_exponent: float | None = typer.Option(None, "--ns-exponent", help="Exponent of the negative-sampling table."),
+    sample: float | None = typer.Option(None, "--sample", help="Downsampling threshold for frequent words."),
+    min_count: int | None = typer.Option(None, "--min-count", help="Drop words seen fewer times."),
+    max_vocab: int | None = typer.Option(None, "--max-vocab", help="Keep at most this many words."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Passes over the corpus."),
+    alpha: float | None = typer.Option(None, "--alpha", help="Initial learning rate."),
+    min_alpha: float | None = typer.Option(None, "--min-alpha", help="Final learning rate."),
+    workers: int | None = typer.Option(None, "--workers", help="Worker threads (default: all cores, at most 8)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed."),
+    loss: bool | None = typer.Option(None, "--loss/--no-loss", help="Compute the training loss per epoch."),
+    fasttext: bool | None = typer.Option(None, "--fasttext/--word2vec", help="FastText (subword) vectors."),
+    min_n: int | None = typer.Option(None, "--min-n", help="FastText: shortest character ngram."),
+    max_n: int | None = typer.Option(None, "--max-n", help="FastText: longest character ngram."),
+    bucket: int | None = typer.Option(None, "--bucket", help="FastText: ngram hash buckets."),
+    vectors_format: str = typer.Option("bin", "--vectors-format", help="bin (word2vec binary) or safetensors."),
+) -> None:
+    """Train vectors on a token file (its .pipeline.toml sidecar is kept with the model)."""
+    from embedkit.config import config_from_dict, load_toml, replace_config
+    from embedkit.embeddings.config import Word2VecConfig
+    from embedkit.embeddings.storage import VECTOR_FORMATS
+    from embedkit.embeddings.train import train_word2vec
+
+    if vectors_format not in VECTOR_FORMATS:
+        raise ConfigError(f"unknown vectors format '{vectors_format}' (choose from {', '.join(VECTOR_FORMATS)})")
+    base = Word2VecConfig()
+    if config is not None:
+        base = config_from_dict(Word2VecConfig, load_toml(config).get("w2v", {}), where="w2v")
+    cfg = replace_config(base, arch=arch, dim=dim, window=window, negative=negative, hs=hs, ns_exponent=ns_exponent,
+                         sample=sample, min_count=min_count, max_vocab=max_vocab, epochs=epochs, alpha=alpha,
+                         min_alpha=min_alpha, workers=workers, seed=seed, compute_loss=loss, fasttext=fasttext,
+                         min_n=min_n, max_n=max_n, bucket=bucket)
+    emb = train_word2vec(tokens, cfg)
+    emb.save(output, vectors_format=vectors_format)
+    session = emb.meta["history"][-1]
+    kind = "fasttext" if cfg.fasttext else "word2vec"
+    typer.echo(f"{kind} {cfg.arch}: {len(emb):,} words x {emb.dim} dims from {session['words']:,} tokens "
+               f"in {session['seconds']:.1f}s ({session['words_per_second'] or 0:,} words/s) -> {output}")
+    if session["loss_per_epoch"]:
+        typer.echo("loss per epoch: " + ", ".join(f"{x:,.0f}" for x in session["loss_per_epoch"]))
+
+
+def _print_neighbours(title: str, rows: list[tuple[str, float]]) -> None:
+    typer.echo(title)
+    for word, score in rows:
+        typer.echo(f"  {word}\t{score:.4f}")
+
+
+@app.command(no_args_is_help=True)
+def similar(
+    model: Path = typer.Argument(..., help="Model folder or vector file."),
+    words: list[str] = typer.Argument(..., help="Query words (pass through the model's preprocessing)."),
+    topn: int = typer.Option(10, "--topn", help="Neighbours per word."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Nearest neighbours of each word by cosine similarity."""
+    from embedkit.embeddings.vectors import Embeddings
+
+    if topn <= 0:
+        raise ConfigError(f"--topn must be positive, got {topn}")
+    emb = Embeddings.load(model)
+    results = emb.most_similar_batch(words, topn=topn)
+    if as_json:
+        _echo_json({w: [[n, s] for n, s in r] for w, r in zip(words, results, strict=True)})
+        return
+    for word, rows in zip(words, results, strict=True):
+        key = emb.key(word)
+        _print_neighbours(word if key == word else f"{word} ({key})", rows)
+
+
+@app.command(no_args_is_help=True)
+def analogy(
+    model: Path = typer.Argument(..., help="Model folder or vector file."),
+    a: str = typer.Argument(..., help="a, in 'a is to b as c is to ?'"),
+    b: str = typer.Argument(..., help="b"),
+    c: str = typer.Argument(..., help="c"),
+    method: str = typer.Option("3cosadd", "--method", help="3cosadd or 3cosmul."),
+    topn: int = typer.Option(5, "--topn", help="Candidates to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Solve 'a is to b as c is to ?' (man king woman -> queen)."""
+    from embedkit.embeddings.vectors import Embeddings
+
+    if topn <= 0:
+        raise ConfigError(f"--topn must be positive, got {topn}")
+    rows = Embeddings.load(model).analogy_scores(a, b, c, method=method, topn=topn)
+    if as_json:
+        _echo_json([[w, s] for w, s in rows])
+    else:
+        _print_neighbours(f"{a} : {b} :: {c} : ?", rows)
+
+
+@app.command(name="eval", no_args_is_help=True)
+def evaluate(
+    model: Path = typer.Argument(..., help="Model folder or vector file."),
+    analogies: list[Path] = typer.Option([], "--analogies", help="questions-words.txt-style file (repeatable)."),
+    pairs: list[Path] = typer.Option([], "--pairs", help="Word-pair similarity file (repeatable)."),
+    method: str = typer.Option("3cosadd", "--method", help="3cosadd or 3cosmul."),
+    restrict_vocab: int = typer.Option(300_000, "--restrict-vocab", help="Only this many frequent words answer."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Analogy accuracy (per section and overall) and Spearman correlation on word-pair files."""
+    from embedkit.embeddings.evaluate import evaluate_analogies, evaluate_pairs
+    from embedkit.embeddings.vectors import Embeddings
+
+    if not analogies and not pairs:
+        raise ConfigError("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
+    emb = Embeddings.load(model)
+    report = {
+        "analogies": {str(p): evaluate_analogies(emb, p, restrict_vocab, method).to_dict() for p in analogies},
+        "pairs": {str(p): evaluate_pairs(emb, p).to_dict() for p in pairs},
+    }
+    if as_json:
+        _echo_json(report)
+        return
+    for path, res in report["analogies"].items():
+        typer.echo(f"{path}: accuracy {res['accuracy']:.3f} ({res['correct']}/{res['total']}, "
+                   f"{res['oov']} questions OOV, {method})")
+        for section in res["sections"]:
+            typer.echo(f"  {section['name']:<32} {section['accuracy']:.3f}  ({section['correct']}/{section['total']})")
+    for path, res in report["pairs"].items():
+        typer.echo(f"{path}: spearman {res['spearman']:.3f} (p={res['pvalue']:.2g}) on {res['used']}/{res['pairs']} "
+                   f"pairs, {res['oov']} OOV")
+
+
+@app.command(no_args_is_help=True)
+def export(
+    model: Path = typer.Argument(..., help="Model folder or vector file."),
+    fmt: str = typer.Option(..., "--format", help="npy, word2vec, word2vec-bin, safetensors or torch."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    vocab: Path | None = typer.Option(None, "--vocab", help="vocab.json: rows in its order, OOV rows filled."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random rows for unknown words."),
+) -> None:
+    """Write the vectors in another format, optionally aligned to a downstream vocabulary."""
+    from embedkit.embeddings.export import EXPORT_FORMATS, export_vectors
+    from embedkit.embeddings.vectors import Embeddings
+    from embedkit.vocab import Vocab
+
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"unknown export format '{fmt}' (choose from {', '.join(EXPORT_FORMATS)})")
+    emb = Embeddings.load(model)
+    coverage = export_vectors(emb, output, fmt, Vocab.load(vocab) if vocab else None, seed)
+    typer.echo(f"wrote {output} ({fmt})" + (f": {coverage}" if coverage else ""))

@@ -1,0 +1,82 @@
+"""Word2VecConfig: the one home of word2vec / FastText training defaults (CLI, TOML and Python share it)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from embedkit.errors import ConfigError
+
+ARCHS = ("cbow", "skipgram")
+
+
+def default_workers() -> int:
+    """Worker threads when the config leaves ``workers`` unset: every core, at most 8."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@dataclasses.dataclass(frozen=True)
+class Word2VecConfig:
+    """Options of :func:`embedkit.embeddings.train_word2vec` / :func:`train_fasttext`.
+
+    ``negative`` is the number of negative samples (0 turns negative sampling off, which then needs
+    ``hs=True``); ``max_vocab`` keeps at most that many of the most frequent words; ``workers=None``
+    means :func:`default_workers`. FastText options (``min_n``, ``max_n``, ``bucket``) are ignored by
+    word2vec. ``bucket`` defaults to 200,000 (fastText uses 2,000,000): a 100-dimensional model's
+    ngram table then takes 80 MB instead of 800 MB, plenty for corpora of a few million words.
+    """
+
+    arch: str = "cbow"
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    hs: bool = False
+    ns_exponent: float = 0.75
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab: int | None = None
+    epochs: int = 5
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    workers: int | None = None
+    seed: int = 1
+    compute_loss: bool = True
+    fasttext: bool = False
+    min_n: int = 3
+    max_n: int = 6
+    bucket: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHS:
+            raise ConfigError(f"unknown architecture '{self.arch}' (choose from {', '.join(ARCHS)})")
+        for name in ("dim", "window", "epochs", "min_count", "alpha"):
+            value = getattr(self, name)
+            if value is None or value <= 0:
+                raise ConfigError(f"{name} must be positive, got {value}")
+        for name in ("max_vocab", "workers"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ConfigError(f"{name} must be positive, got {value}")
+        if self.negative < 0:
+            raise ConfigError(f"negative must be 0 or more, got {self.negative}")
+        if self.negative == 0 and not self.hs:
+            raise ConfigError("negative=0 leaves nothing to train: use negative > 0 or hs=true")
+        if self.sample < 0 or self.min_alpha < 0:
+            raise ConfigError("sample and min_alpha must not be negative")
+        if self.min_alpha > self.alpha:
+            raise ConfigError(f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.alpha})")
+        if self.fasttext:
+            if not 0 < self.min_n <= self.max_n:
+                raise ConfigError(f"need 0 < min_n <= max_n, got min_n={self.min_n}, max_n={self.max_n}")
+            if self.bucket <= 0:
+                raise ConfigError(f"bucket must be positive, got {self.bucket}")
+
+    @property
+    def sg(self) -> int:
+        """gensim's ``sg`` flag: 1 for skip-gram, 0 for CBOW."""
+        return int(self.arch == "skipgram")
+
+    @property
+    def n_workers(self) -> int:
+        """The worker count to use (``workers`` or :func:`default_workers`)."""
+        return self.workers or default_workers()

@@ -1,0 +1,139 @@
+"""Export: a matrix aligned to a downstream vocabulary, and files in the formats other tools read.
+
+``to_matrix(emb, vocab)`` gives one row per vocabulary token in the vocabulary's order: the trained vector
+when the model knows the token (as is, or after the model's preprocessing), else a FastText subword vector,
+else a seeded normal draw scaled to the trained vectors' standard deviation; ``<pad>`` is all zeros.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embedkit.embeddings.formats import write_word2vec
+from embedkit.embeddings.vectors import Embeddings
+from embedkit.errors import ConfigError
+from embedkit.io import atomic_write
+from embedkit.vocab import PAD, Vocab
+
+EXPORT_FORMATS = ("npy", "word2vec", "word2vec-bin", "safetensors", "torch")
+OOV_EXAMPLES = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    """How the rows of an exported matrix were made."""
+
+    total: int
+    found: int
+    subword: int
+    random: int
+    oov_examples: tuple[str, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        """Share of rows that come from trained vectors (directly or from subwords)."""
+        return (self.found + self.subword) / self.total if self.total else 0.0
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.oov_examples[:8])
+        tail = f" (e.g. {shown})" if shown else ""
+        return (f"{self.total} rows: {self.found} found, {self.subword} from subwords, "
+                f"{self.random} random{tail}")
+
+
+def to_matrix(emb: Embeddings, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray, Coverage]:
+    """Rows in ``vocab`` order and a :class:`Coverage` report; deterministic for a given ``seed``."""
+    matrix = np.zeros((len(vocab), emb.dim), dtype=np.float32)
+    pad = vocab.stoi.get(PAD)
+    table = emb.kv.key_to_index
+    found = subword = 0
+    missing: list[int] = []
+    for row, token in enumerate(vocab.itos):
+        if row == pad:
+            continue
+        idx = table.get(token)
+        if idx is None and token not in vocab.specials:
+            idx = emb.index(token)
+        if idx is not None:
+            matrix[row] = emb.vectors[idx]
+            found += 1
+            continue
+        if emb.is_fasttext and token not in vocab.specials:
+            vec = emb.kv.get_vector(token)
+            if np.any(vec):
+                matrix[row] = vec
+                subword += 1
+                continue
+        missing.append(row)
+    if missing:
+        rng = np.random.default_rng(seed)
+        scale = float(emb.vectors.std()) or 1.0
+        matrix[missing] = (rng.standard_normal((len(missing), emb.dim)) * scale).astype(np.float32)
+    examples = tuple(vocab.itos[r] for r in missing if vocab.itos[r] not in vocab.specials)[:OOV_EXAMPLES]
+    return matrix, Coverage(len(vocab), found, subword, len(missing), examples)
+
+
+def to_torch(emb: Embeddings, vocab: Vocab, freeze: bool = True, seed: int = 0) -> Any:
+    """A ``torch.nn.Embedding`` from :func:`to_matrix`, with ``padding_idx`` at the vocabulary's ``<pad>``."""
+    import torch
+
+    matrix, _ = to_matrix(emb, vocab, seed)
+    return torch.nn.Embedding.from_pretrained(torch.from_numpy(matrix), freeze=freeze,
+                                              padding_idx=vocab.stoi.get(PAD))
+
+
+def export_vectors(emb: Embeddings, output: str | Path, fmt: str, vocab: Vocab | None = None,
+                   seed: int = 0) -> Coverage | None:
+    """Write vectors as ``npy``, ``word2vec`` (text), ``word2vec-bin``, ``safetensors`` or ``torch``.
+
+    With ``vocab`` the rows follow that vocabulary (see :func:`to_matrix`) and the coverage is returned;
+    without it every model word is written in model order. ``npy``/``safetensors``/``torch`` files hold no
+    words, so a ``<output>.vocab.json`` beside them lists the rows. ``torch`` is a safetensors file with
+    an ``nn.Embedding`` state dict (key ``weight``; ``padding_idx`` in its metadata), see :func:`load_torch`.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"unknown export format '{fmt}' (choose from {', '.join(EXPORT_FORMATS)})")
+    output = Path(output)
+    coverage = None
+    if vocab is not None:
+        matrix, coverage = to_matrix(emb, vocab, seed)
+        words, row_vocab = list(vocab.itos), vocab
+    else:
+        matrix, words = np.ascontiguousarray(emb.vectors, dtype=np.float32), list(emb.words)
+        counts = emb.counts.tolist() if emb.counts is not None else [0] * len(words)
+        row_vocab = Vocab(words, dict(zip(words, counts, strict=True)), specials=())
+    if fmt in ("word2vec", "word2vec-bin"):
+        write_word2vec(output, words, matrix, binary=fmt == "word2vec-bin")
+        return coverage
+    if fmt == "npy":
+        with atomic_write(output, "wb") as handle:
+            np.save(handle, matrix, allow_pickle=False)
+    elif fmt == "safetensors":
+        from safetensors.numpy import save
+
+        with atomic_write(output, "wb") as handle:
+            handle.write(save({"embeddings": matrix}, metadata={"dim": str(emb.dim), "rows": str(len(words))}))
+    else:
+        from safetensors.numpy import save
+
+        pad = row_vocab.stoi.get(PAD)
+        metadata = {"padding_idx": "" if pad is None else str(pad), "module": "torch.nn.Embedding"}
+        with atomic_write(output, "wb") as handle:
+            handle.write(save({"weight": matrix}, metadata=metadata))
+    row_vocab.save(Path(str(output) + ".vocab.json"))
+    return coverage
+
+
+def load_torch(path: str | Path, freeze: bool = True) -> Any:
+    """A ``torch.nn.Embedding`` from a file written by ``export_vectors(..., fmt="torch")``."""
+    import torch
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        weight = handle.get_tensor("weight")
+        pad = (handle.metadata() or {}).get("padding_idx", "")
+    return torch.nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=int(pad) if pad else None)

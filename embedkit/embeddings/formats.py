@@ -1,0 +1,81 @@
+"""Plain vector file formats: word2vec text and binary (Google News, RusVectores) and GloVe text (no header).
+
+Reading goes through gensim's own parser (no pickle involved); damage becomes :class:`ModelFormatError`.
+Writing produces files that ``gensim.models.KeyedVectors.load_word2vec_format`` reads back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embedkit.errors import InputError, ModelFormatError, OutputError
+from embedkit.io import atomic_write
+
+FORMATS = ("word2vec", "word2vec-bin", "glove")
+_PROBE = 4096
+
+
+def sniff_format(path: Path) -> str:
+    """Guess ``word2vec`` (text with a "count dim" header), ``word2vec-bin`` or ``glove`` from a file's start."""
+    with open(path, "rb") as handle:
+        head = handle.read(_PROBE)
+    if not head.strip():
+        raise ModelFormatError(f"{path}: vector file is empty")
+    first, _, rest = head.partition(b"\n")
+    parts = first.split()
+    header = len(parts) == 2 and all(p.isdigit() for p in parts)
+    if not header:
+        return "glove"
+    if path.suffix == ".bin":
+        return "word2vec-bin"
+    try:
+        rest.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(rest) - 4:
+            return "word2vec-bin"
+    return "word2vec-bin" if any(b < 9 or 13 < b < 32 for b in rest) else "word2vec"
+
+
+def read_vectors(path: str | Path, fmt: str = "auto") -> Any:
+    """A gensim ``KeyedVectors`` from a word2vec text/binary or GloVe file (``fmt='auto'`` sniffs)."""
+    from gensim.models import KeyedVectors
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such vector file")
+    if fmt == "auto":
+        fmt = sniff_format(path)
+    if fmt not in FORMATS:
+        raise ModelFormatError(f"unknown vector format '{fmt}' (choose from auto, {', '.join(FORMATS)})")
+    try:
+        kv = KeyedVectors.load_word2vec_format(str(path), binary=fmt == "word2vec-bin", no_header=fmt == "glove")
+    except (ValueError, EOFError, UnicodeDecodeError, IndexError, OSError) as exc:
+        detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise ModelFormatError(f"{path}: corrupt or truncated {fmt} vector file ({detail})") from None
+    if len(kv) == 0:
+        raise ModelFormatError(f"{path}: vector file holds no vectors")
+    return kv
+
+
+def write_word2vec(path: str | Path, words: Sequence[str], matrix: np.ndarray, binary: bool) -> None:
+    """Write word2vec text (``binary=False``) or binary format atomically; words must hold no whitespace."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != len(words):
+        raise OutputError(f"{len(words)} words but a matrix of shape {matrix.shape}")
+    bad = next((w for w in words if not w or any(ch.isspace() for ch in w)), None)
+    if bad is not None:
+        raise OutputError(f"word {bad!r} is empty or holds whitespace: word2vec format cannot store it")
+    rows, dim = matrix.shape
+    with atomic_write(path, "wb") as handle:
+        handle.write(f"{rows} {dim}\n".encode())
+        if binary:
+            for word, row in zip(words, matrix, strict=True):
+                handle.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
+        else:
+            template = " ".join(["%.9g"] * dim)
+            for word, row in zip(words, matrix.tolist(), strict=True):
+                handle.write(f"{word} {template % tuple(row)}\n".encode())

@@ -1,0 +1,121 @@
+"""`embedkit w2v`: the happy path end to end, and every user error as one stderr line, exit code 2, no output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from embedkit.cli import main
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out, err = capsys.readouterr()
+    code = info.value.code
+    return (0 if code is None else int(code)), out, err
+
+
+@pytest.fixture(scope="module")
+def workdir(lee_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli")
+    lines = [" ".join(line.lower().split()) for line in lee_corpus.read_text(encoding="utf-8").splitlines()]
+    (folder / "tok.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def model(workdir: Path) -> Path:
+    out = workdir / "vec"
+    with pytest.raises(SystemExit) as info:
+        main(["w2v", "train", str(workdir / "tok.txt"), "-o", str(out), "--arch", "skipgram", "--dim", "16",
+              "--min-count", "3", "--epochs", "2", "--workers", "1", "--seed", "3"])
+    assert info.value.code in (0, None)
+    return out
+
+
+def test_train_writes_a_readable_folder(model: Path) -> None:
+    meta = json.loads((model / "meta.json").read_text())
+    assert meta["config"]["arch"] == "skipgram" and meta["config"]["dim"] == 16 and meta["config"]["epochs"] == 2
+    assert len(meta["loss_per_epoch"]) == 2
+    assert (model / "vectors.bin").is_file() and (model / "vocab.json").is_file()
+
+
+def test_similar_json_and_plain(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["w2v", "similar", str(model), "government", "police", "--topn", "3", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"government", "police"} and len(data["government"]) == 3
+    code, out, _ = run(["w2v", "similar", str(model), "government", "--topn", "2"], capsys)
+    assert code == 0 and out.splitlines()[0] == "government" and len(out.splitlines()) == 3
+
+
+def test_analogy_eval_export(model: Path, workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gensim.test.utils import datapath
+
+    code, out, _ = run(["w2v", "analogy", str(model), "man", "king", "woman", "--topn", "2", "--json"], capsys)
+    assert code == 0 and len(json.loads(out)) == 2
+    code, out, _ = run(["w2v", "eval", str(model), "--analogies", datapath("questions-words.txt"),
+                        "--pairs", datapath("wordsim353.tsv"), "--json"], capsys)
+    report = json.loads(out)
+    assert code == 0
+    assert report["pairs"][datapath("wordsim353.tsv")]["pairs"] == 353
+    assert report["analogies"][datapath("questions-words.txt")]["oov"] > 0
+    target = workdir / "v.txt"
+    code, _, _ = run(["w2v", "export", str(model), "--format", "word2vec", "-o", str(target)], capsys)
+    kv = KeyedVectors.load_word2vec_format(str(target))
+    from embedkit.embeddings import Embeddings
+
+    np.testing.assert_allclose(kv["government"], Embeddings.load(model).vector("government"), atol=1e-6)
+
+
+def _bad_inputs(workdir: Path, model: Path) -> dict[str, list[str]]:
+    empty = workdir / "empty.txt"
+    empty.write_text("")
+    truncated = workdir / "trunc"
+    truncated.mkdir(exist_ok=True)
+    for name in ("meta.json", "vocab.json"):
+        (truncated / name).write_bytes((model / name).read_bytes())
+    data = (model / "vectors.bin").read_bytes()
+    (truncated / "vectors.bin").write_bytes(data[: len(data) // 3])
+    tok = str(workdir / "tok.txt")
+    return {
+        "empty corpus": ["w2v", "train", str(empty), "-o", "{out}"],
+        "min count": ["w2v", "train", tok, "-o", "{out}", "--min-count", "100000"],
+        "zero dim": ["w2v", "train", tok, "-o", "{out}", "--dim", "0"],
+        "bad arch": ["w2v", "train", tok, "-o", "{out}", "--arch", "glove"],
+        "no workers": ["w2v", "train", tok, "-o", "{out}", "--workers", "-1"],
+        "missing corpus": ["w2v", "train", str(workdir / "nope.txt"), "-o", "{out}"],
+        "bad vectors format": ["w2v", "train", tok, "-o", "{out}", "--vectors-format", "pickle"],
+        "unknown word": ["w2v", "similar", str(model), "governmnet"],
+        "truncated model": ["w2v", "similar", str(truncated), "government"],
+        "missing model": ["w2v", "similar", str(workdir / "nomodel"), "government"],
+        "bad method": ["w2v", "analogy", str(model), "a", "b", "c", "--method", "pairdir"],
+        "nothing to eval": ["w2v", "eval", str(model)],
+        "bad export format": ["w2v", "export", str(model), "--format", "pickle", "-o", "{out}"],
+        "missing vocab": ["w2v", "export", str(model), "--format", "npy", "-o", "{out}",
+                          "--vocab", str(workdir / "novocab.json")],
+    }
+
+
+@pytest.mark.parametrize("case", ["empty corpus", "min count", "zero dim", "bad arch", "no workers",
+                                  "missing corpus", "bad vectors format", "unknown word", "truncated model",
+                                  "missing model", "bad method", "nothing to eval", "bad export format",
+                                  "missing vocab"])
+def test_errors_are_one_line_exit_2_and_leave_nothing(case: str, workdir: Path, model: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out_path = tmp_path / "out"
+    argv = [a.replace("{out}", str(out_path)) for a in _bad_inputs(workdir, model)[case]]
+    code, _, err = run(argv, capsys)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert list(tmp_path.iterdir()) == [], "nothing half-written"
+    if case == "min count":
+        assert "lower min_count" in lines[0]
+    if case == "unknown word":
+        assert "government" in lines[0]

@@ -1,0 +1,46 @@
+"""The [w2v] stage of `embedkit run`: trains on the run's tokens, records the vectors artifact, shows neighbours."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from embedkit.errors import ConfigError
+from embedkit.run.context import RunContext
+from embedkit.run.stage_w2v import stage
+
+
+def _ctx(tmp_path: Path) -> tuple[RunContext, io.StringIO]:
+    buffer = io.StringIO()
+    return RunContext(out_dir=tmp_path / "run", base_dir=tmp_path, console=Console(file=buffer)), buffer
+
+
+def test_stage_trains_on_earlier_tokens(lee_corpus: Path, tmp_path: Path) -> None:
+    tokens = tmp_path / "tok.txt"
+    tokens.write_text(lee_corpus.read_text(encoding="utf-8").lower())
+    ctx, buffer = _ctx(tmp_path)
+    ctx.artifacts["tokens"] = tokens
+    summary = stage({"dim": 8, "epochs": 2, "min_count": 3, "workers": 1, "show": ["police", "qqqq"]}, ctx)
+    assert ctx.artifacts["vectors"] == tmp_path / "run" / "vectors"
+    assert (tmp_path / "run" / "vectors" / "meta.json").is_file()
+    assert summary["vocab_size"] > 100 and len(summary["loss_per_epoch"]) == 2 and summary["seconds"] > 0
+    printed = buffer.getvalue()
+    assert printed.startswith("police: ") and "qqqq: not in the vocabulary" in printed
+
+
+def test_stage_input_is_relative_to_the_pipeline_file(lee_corpus: Path, tmp_path: Path) -> None:
+    (tmp_path / "tok.txt").write_text(lee_corpus.read_text(encoding="utf-8").lower())
+    ctx, _ = _ctx(tmp_path)
+    summary = stage({"input": "tok.txt", "dim": 8, "epochs": 1, "min_count": 3, "workers": 1, "show": []}, ctx)
+    assert summary["corpus_words"] > 50_000
+
+
+def test_stage_errors(tmp_path: Path) -> None:
+    ctx, _ = _ctx(tmp_path)
+    with pytest.raises(ConfigError, match="needs an 'input'"):
+        stage({}, ctx)
+    with pytest.raises(ConfigError, match="unknown option 'dims'"):
+        stage({"input": "x.txt", "dims": 3}, ctx)

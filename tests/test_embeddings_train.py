@@ -1,0 +1,116 @@
+"""Training through gensim: determinism, loss per epoch, sidecar provenance, bad corpora, continued training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from embedkit.config import PreprocessConfig, config_to_dict, dump_toml
+from embedkit.embeddings import Embeddings, Word2VecConfig, continue_training, train_word2vec
+from embedkit.errors import ConfigError, InputError
+
+
+@pytest.fixture(scope="module")
+def lee_tokens(lee_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Lee corpus lower-cased and split on whitespace, one document a line."""
+    out = tmp_path_factory.mktemp("lee") / "tokens.txt"
+    lines = [" ".join(line.lower().split()) for line in lee_corpus.read_text(encoding="utf-8").splitlines()]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+SETTINGS = dict(arch="skipgram", dim=32, min_count=3, epochs=3, workers=1, seed=7)
+
+
+def test_seeded_single_worker_runs_agree(lee_tokens: Path) -> None:
+    first = train_word2vec(lee_tokens, **SETTINGS)
+    second = train_word2vec(lee_tokens, **SETTINGS)
+    assert first.words == second.words
+    assert first.most_similar("government", topn=10) == second.most_similar("government", topn=10)
+    assert first.meta["history"][0]["words"] == sum(len(x.split()) for x in lee_tokens.read_text().splitlines())
+
+
+def test_loss_is_reported_per_epoch_not_cumulative(lee_tokens: Path) -> None:
+    emb = train_word2vec(lee_tokens, **SETTINGS)
+    losses = emb.meta["history"][0]["loss_per_epoch"]
+    assert len(losses) == 3 and all(x > 0 for x in losses)
+    assert losses[-1] < losses[0] * 1.5, "per-epoch figures, not a running total"
+
+
+def test_no_loss_when_turned_off(lee_tokens: Path) -> None:
+    emb = train_word2vec(lee_tokens, **{**SETTINGS, "epochs": 1}, compute_loss=False)
+    assert emb.meta["history"][0]["loss_per_epoch"] is None
+
+
+def test_sidecar_preprocess_config_travels_with_the_model(lee_tokens: Path, tmp_path: Path) -> None:
+    tokens = tmp_path / "tok.txt"
+    tokens.write_text(lee_tokens.read_text())
+    cfg = PreprocessConfig(lang="en", stopwords=True)
+    Path(str(tokens) + ".pipeline.toml").write_text(dump_toml({"preprocess": config_to_dict(cfg)}))
+    emb = train_word2vec(tokens, **{**SETTINGS, "epochs": 1})
+    assert emb.preprocess == cfg
+    emb.save(tmp_path / "vec")
+    assert (tmp_path / "vec" / "preprocess.toml").is_file()
+    assert Embeddings.load(tmp_path / "vec").preprocess == cfg
+
+
+def test_iterable_corpus_and_token_file_give_the_same_vocabulary(lee_tokens: Path) -> None:
+    sentences = [line.split() for line in lee_tokens.read_text().splitlines()]
+    from_list = train_word2vec(iter(sentences), **{**SETTINGS, "epochs": 1})
+    from_file = train_word2vec(lee_tokens, **{**SETTINGS, "epochs": 1})
+    assert set(from_list.words) == set(from_file.words)
+
+
+def test_empty_corpus_is_an_input_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(InputError, match="empty"):
+        train_word2vec(empty)
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n\n  \n")
+    with pytest.raises(InputError, match="empty"):
+        train_word2vec(blank)
+    with pytest.raises(InputError, match="empty"):
+        train_word2vec([])
+
+
+def test_min_count_that_empties_the_vocabulary_suggests_lower(tmp_path: Path) -> None:
+    tokens = tmp_path / "t.txt"
+    tokens.write_text("a b c\na d\n")
+    with pytest.raises(ConfigError, match=r"min_count=5: lower min_count \(the most frequent word is seen 2 times\)"):
+        train_word2vec(tokens, min_count=5)
+
+
+@pytest.mark.parametrize("bad", [{"dim": 0}, {"window": -1}, {"epochs": 0}, {"arch": "glove"}, {"workers": 0},
+                                 {"negative": 0}, {"min_alpha": 1.0}])
+def test_bad_settings_are_config_errors(bad: dict) -> None:
+    with pytest.raises(ConfigError):
+        Word2VecConfig(**bad)
+
+
+def test_missing_token_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such token file"):
+        train_word2vec(tmp_path / "nope.txt")
+
+
+def test_continue_training_grows_the_vocabulary_from_a_saved_folder(lee_tokens: Path, tmp_path: Path) -> None:
+    emb = train_word2vec(lee_tokens, **{**SETTINGS, "epochs": 1})
+    emb.save(tmp_path / "vec")
+    new = tmp_path / "new.txt"
+    new.write_text("zebrafish government police zebrafish\n" * 5)
+    grown = continue_training(tmp_path / "vec", new, epochs=1)
+    assert "zebrafish" in grown and "zebrafish" not in emb
+    assert len(grown) == len(emb) + 1
+    assert len(grown.meta["history"]) == 2
+    live = continue_training(emb, new, epochs=1)
+    assert "zebrafish" in live
+
+
+def test_continue_training_needs_training_state(lee_tokens: Path, tmp_path: Path) -> None:
+    emb = train_word2vec(lee_tokens, **{**SETTINGS, "epochs": 1})
+    emb.save(tmp_path / "vec", training_state=False)
+    from embedkit.errors import ModelFormatError
+
+    with pytest.raises(ModelFormatError, match="no training state"):
+        continue_training(tmp_path / "vec", lee_tokens)
