@@ -33,6 +33,7 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     out = emb.save(ctx.output("vectors"), vectors_format=table.get("vectors_format", "bin"))
     ctx.artifacts["vectors"] = out
     topn = int(table.get("topn", 5))
+    neighbours: dict[str, list[str]] = {}
     for word in table.get("show", DEFAULT_SHOW):
         try:
             rows = emb.most_similar(word, topn=topn)
@@ -40,6 +41,8 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
             ctx.console.print(f"[dim]{word}: not in the vocabulary[/dim]")
             continue
         ctx.console.print(f"{word}: " + ", ".join(f"{w} ({s:.2f})" for w, s in rows))
+        neighbours[word] = [f"{w} ({s:.2f})" for w, s in rows]
     session = emb.meta["history"][-1]
     return {"vocab_size": len(emb), "dim": emb.dim, "corpus_words": session["words"],
-            "loss_per_epoch": session["loss_per_epoch"], "seconds": session["seconds"], "output": str(out)}
+            "loss_per_epoch": session["loss_per_epoch"], "seconds": session["seconds"], "output": str(out),
+            "nearest_neighbours": neighbours}
