@@ -189,3 +189,18 @@ def test_run_bad_pipeline_files(tmp_path, capsys, text: str, needle: str) -> Non
     assert code == 2 and "Traceback" not in err
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and needle in errors[0]
+
+
+def test_run_w2v_and_eval_stages_write_report_with_plot(tmp_path, capsys) -> None:
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text('[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
+                        '[w2v]\ndim = 16\nepochs = 2\nmin_count = 3\nworkers = 1\nshow = ["police"]\n'
+                        '[eval]\npairs = ["gensim:wordsim353.tsv"]\nanalogies = []\n', encoding="utf-8")
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0, err
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## w2v" in report and "wordsim353 spearman" in report and "- police:" in report
+    assert (out / "w2v_loss_per_epoch.png").read_bytes()[:4] == b"\x89PNG"
+    code, _, err = run_cli(capsys, "report", str(out))
+    assert code == 0 and "report.md" in err

@@ -26,7 +26,8 @@ from embedkit.errors import ConfigError
 from embedkit.io import read_json, write_json
 from embedkit.run.context import RunContext
 
-STAGES = ("preprocess", "vocab", "subword", "w2v", "ngram", "lm", "clf")
+STAGES = ("preprocess", "vocab", "subword", "w2v", "eval", "ngram", "lm", "clf")
+FILE_KEYS = ("input", "valid", "test", "vectors", "analogies", "pairs", "embeddings")
 StageFn = Callable[[dict[str, Any], RunContext], dict[str, Any]]
 
 
@@ -63,11 +64,12 @@ def fingerprint(name: str, table: dict[str, Any], previous: str, ctx: RunContext
                 digests: dict[Path, str]) -> str:
     """Hash of everything a stage's result depends on."""
     files = []
-    raw = table.get("input")
-    for spec in raw if isinstance(raw, list) else [raw] if raw else []:
-        path = ctx.resolve(spec)
-        if isinstance(path, Path) and path.is_file():
-            files.append(_file_digest(path, digests))
+    for key in FILE_KEYS:
+        raw = table.get(key)
+        for spec in raw if isinstance(raw, list) else [raw] if raw else []:
+            path = ctx.resolve(spec) if isinstance(spec, str) else None
+            if isinstance(path, Path) and path.is_file():
+                files.append(_file_digest(path, digests))
     blob = json.dumps({"stage": name, "table": table, "previous": previous, "files": files,
                        "version": __version__}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,63 @@
+"""The ``[clf]`` stage of ``embedkit run``: train a text classifier on a labelled file and report it.
+
+Keys of the table: ``input`` (a labelled TSV/CSV/JSONL or fastText file, required), ``valid`` and ``test``
+(labelled files; ``test`` is scored after training), ``text_col``, ``label_col``, ``encoding``,
+``embeddings`` (start from the run's word vectors when there are some, default true), and any option of
+:class:`~embedkit.models.classifier_config.ClassifierConfig` or :class:`~embedkit.training.TrainerConfig`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from embedkit.config import config_from_dict, config_to_dict
+from embedkit.errors import ConfigError
+from embedkit.run.context import RunContext
+
+STAGE_KEYS = ("input", "valid", "test", "text_col", "label_col", "encoding", "embeddings")
+
+
+def stage(table: dict, ctx: RunContext) -> dict:
+    """Train the classifier into ``<run>/clf``; returns validation and test figures."""
+    from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
+    from embedkit.models.clf_train import prepare, train_classifier
+    from embedkit.models.labelled import read_labelled
+    from embedkit.training.config import TrainerConfig
+
+    model_keys = set(ClassifierConfig.__dataclass_fields__)
+    trainer_keys = set(TrainerConfig.__dataclass_fields__)
+    unknown = sorted(set(table) - model_keys - trainer_keys - set(STAGE_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown option '{unknown[0]}' in [clf]")
+    if not table.get("input"):
+        raise ConfigError("[clf] needs an 'input': a labelled TSV/CSV/JSONL or fastText file")
+    config = config_from_dict(ClassifierConfig, {k: v for k, v in table.items() if k in model_keys}, "clf")
+    trainer = config_from_dict(TrainerConfig, {**config_to_dict(default_trainer_config(progress=False)),
+                                               **{k: v for k, v in table.items() if k in trainer_keys}}, "clf")
+    columns: dict[str, Any] = {"text_col": table.get("text_col"), "label_col": table.get("label_col"),
+                               "encoding": table.get("encoding", "utf-8")}
+    texts, labels = read_labelled(ctx.resolve(table["input"]), **columns)
+    valid = read_labelled(ctx.resolve(table["valid"]), **columns) if table.get("valid") else None
+    test = read_labelled(ctx.resolve(table["test"]), **columns) if table.get("test") else None
+    vectors = None
+    if table.get("embeddings", True) and "vectors" in ctx.artifacts:
+        from embedkit.embeddings import Embeddings
+
+        vectors = Embeddings.load(ctx.artifacts["vectors"])
+    prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
+                       adopt_dim="embedding_dim" not in table)
+    out = ctx.output("clf")
+    result = train_classifier(prepared, trainer, out_dir=out / "training")
+    clf = prepared.classifier
+    clf.save(out)
+    ctx.artifacts["clf"] = out
+    last = result["valid"]
+    summary: dict[str, Any] = {"texts": len(prepared.train[0]), "classes": len(clf.labels),
+                               "vocab": len(clf.vocab), "epochs": result["epochs"], "truncated": clf.truncated}
+    if "accuracy" in last:
+        summary["valid_accuracy"] = round(last["accuracy"], 4)
+    if test is not None:
+        report = clf.evaluate(*test)
+        summary["test_accuracy"] = round(report["accuracy"], 4)
+        summary["test_macro_f1"] = round(report["macro_f1"], 4)
+    return summary

@@ -1,0 +1,92 @@
+"""The ``[lm]`` stage of ``embedkit run``: train a small language model on the run's tokens, report it.
+
+Keys of the table: ``input`` (a token file; default: the run's ``tokens``), ``valid`` (a token file;
+default: the last ``valid_fraction`` of the input's lines), ``embeddings`` (start from the run's word
+vectors when there are some, default true), ``prompt`` (of the printed sample), and any option of
+:class:`~embedkit.models.config.LMConfig` or :class:`~embedkit.training.config.TrainerConfig`.
+:data:`STAGE_DEFAULTS` keep the stage quick (a one-layer LSTM, a few epochs: about a minute for 60k tokens on
+two CPU cores); the table overrides them. A second run with the same inputs and table loads the model it
+already wrote instead of training again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from embedkit.config import config_from_dict, config_to_dict
+from embedkit.errors import ConfigError
+from embedkit.io import read_json
+from embedkit.models.config import LMConfig
+from embedkit.run.context import RunContext
+from embedkit.training.config import TrainerConfig
+
+STAGE_KEYS = ("input", "valid", "embeddings", "prompt", "valid_fraction")
+STAGE_DEFAULTS: dict[str, Any] = {"layers": 1, "hidden": 128, "emb_dim": 100, "bptt": 30, "epochs": 3,
+                                  "dropout": 0.3, "min_count": 2, "valid_fraction": 0.1, "prompt": "the"}
+
+
+def _fingerprint(table: dict[str, Any], paths: list[Path | str | None]) -> str:
+    parts: list[Any] = [sorted(table.items())]
+    for path in paths:
+        if isinstance(path, Path) and path.exists():
+            stat = path.stat()
+            parts.append([str(path), stat.st_size, stat.st_mtime_ns])
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def stage(table: dict, ctx: RunContext) -> dict:
+    """Train (or reuse) the LM in ``<run>/lm``; print its perplexity and a sample; return its figures."""
+    from embedkit.models.generate import GenerateConfig, generate
+    from embedkit.models.language_model import LMBundle
+    from embedkit.training.lm import LM_TRAINER, embeddings_from, train_language_model
+
+    merged = {**STAGE_DEFAULTS, **table}
+    lm_keys = set(LMConfig.__dataclass_fields__)
+    trainer_keys = set(TrainerConfig.__dataclass_fields__)
+    unknown = sorted(set(merged) - lm_keys - trainer_keys - set(STAGE_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown option '{unknown[0]}' in [lm]")
+    config = config_from_dict(LMConfig, {k: v for k, v in merged.items() if k in lm_keys}, "lm")
+    trainer = config_from_dict(TrainerConfig, {**config_to_dict(LM_TRAINER),
+                                               **{k: v for k, v in merged.items() if k in trainer_keys}}, "lm")
+    if table.get("input") is not None:
+        source = ctx.resolve(table["input"])
+    elif "tokens" in ctx.artifacts:
+        source = ctx.artifacts["tokens"]
+    else:
+        raise ConfigError("[lm] needs an 'input' token file (or a preprocess stage before it)")
+    valid = ctx.resolve(table["valid"]) if table.get("valid") else None
+    vectors = ctx.artifacts.get("vectors") if merged.get("embeddings", True) else None
+    embeddings = None
+    if vectors is not None:
+        try:
+            embeddings = embeddings_from(vectors)
+        except ConfigError as exc:
+            ctx.console.print(f"[lm] word vectors not used: {exc}", markup=False)
+    out = ctx.output("lm")
+    key = _fingerprint(merged, [Path(source) if not isinstance(source, Path) else source, valid, vectors])
+    done = out / "config.json"
+    if done.exists() and read_json(done).get("results", {}).get("stage_key") == key:
+        bundle = LMBundle.load(out)
+    else:
+        bundle = train_language_model(source, valid, out, config, trainer, embeddings,
+                                      fit_emb_dim="emb_dim" not in table,
+                                      valid_fraction=None if valid else merged["valid_fraction"])
+        bundle.results["stage_key"] = key
+        bundle.save(out)
+    sample_words = generate(bundle, merged["prompt"], GenerateConfig(seed=trainer.seed, max_tokens=20))
+    sample = bundle.units.join(bundle.units.from_text(merged["prompt"]) + sample_words)
+    results = bundle.results
+    ppl = results.get("valid_perplexity")
+    figure = f"; valid perplexity {ppl:.1f}" if ppl is not None else ""
+    ctx.console.print(f"[lm] {config.cell} x{config.layers}, vocabulary {results['vocab_size']:,}, "
+                      f"{results['epochs']} epochs in {results['seconds']:.1f}s{figure}", markup=False)
+    ctx.console.print(f"[lm] sample: {sample}", markup=False)
+    ctx.artifacts["lm"] = out
+    return {"cell": config.cell, "layers": config.layers, "hidden": config.hidden,
+            "vocab_size": results["vocab_size"], "epochs": results["epochs"], "seconds": results["seconds"],
+            "valid_perplexity": ppl, "embeddings": embeddings is not None, "sample": sample,
+            "loss_plot": str(out / "loss.png")}

@@ -1,0 +1,37 @@
+"""The ``[ngram]`` stage of ``embedkit run``: an n-gram baseline on the run's tokens, with its perplexity.
+
+Keys of the table: ``input`` (token files; default: the run's ``tokens``), ``valid`` (a token file to
+report perplexity on; default: none), ``encoding``, ``prompt``/``seed`` (of the printed sample) and any
+option of :class:`~embedkit.models.ngram.NgramConfig`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from embedkit.config import config_from_dict
+from embedkit.run.context import RunContext
+from embedkit.run.stage_vocab import iter_token_lists, stage_encoding, stage_inputs
+
+STAGE_KEYS = ("input", "valid", "encoding", "prompt", "seed")
+
+
+def stage(table: dict, ctx: RunContext) -> dict:
+    """Count n-grams, write ``<run>/ngram``, print a sample; returns order, vocabulary and perplexity."""
+    from embedkit.models.ngram import NgramConfig
+
+    config = config_from_dict(NgramConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, "ngram")
+    encoding = stage_encoding(table, "ngram")
+    model = config.build().fit(t for t in iter_token_lists(stage_inputs(table, ctx, "ngram"), encoding) if t)
+    path = ctx.output("ngram")
+    model.save(path)
+    ctx.artifacts["ngram"] = path
+    summary: dict[str, Any] = {"order": model.order, "smoothing": model.smoothing,
+                               "vocab": len(model.vocabulary), "ngrams": len(model._ngrams)}
+    if table.get("valid"):
+        held = [t for t in iter_token_lists([ctx.resolve(table["valid"])], encoding) if t]
+        summary["valid_perplexity"] = round(model.perplexity(held), 3)
+    prompt = str(table.get("prompt", "")).split()
+    sample = model.generate(20, seed=int(table.get("seed", 0)), prompt=prompt)
+    ctx.console.print(f"[ngram] sample: {' '.join(prompt + sample)}", markup=False)
+    return summary
