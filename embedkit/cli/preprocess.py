@@ -15,7 +15,7 @@ from embedkit.errors import ConfigError
 def preprocess(
     inputs: list[str] = typer.Argument(..., help="Files, folders (searched by --glob), .gz files, or - for stdin."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Output file (stdout when omitted or -)."),
-    config_file: Path | None = typer.Option(None, "--config", help="TOML file with a [preprocess] table."),
+    config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[preprocess] table."),
     lang: str | None = typer.Option(None, "--lang", help="en, ru, or auto (per token by script)."),
     lemmatize: bool | None = typer.Option(None, "--lemmatize/--no-lemmatize", help="Lemmas (pymorphy3, lemminflect)."),
     stem: bool | None = typer.Option(None, "--stem/--no-stem", help="Snowball stems."),

@@ -22,7 +22,7 @@ def _echo_json(data: object) -> None:
 def train(
     tokens: Path = typer.Argument(..., help="Token file: space-separated tokens, one sentence a line."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
-    config: Path | None = typer.Option(None, "--config", help="TOML file with a [w2v] table of defaults."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file with a \\[w2v] table of defaults."),
     arch: str | None = typer.Option(None, "--arch", help="cbow or skipgram."),
     dim: int | None = typer.Option(None, "--dim", help="Vector size."),
     window: int | None = typer.Option(None, "--window", help="Context window (words each side)."),
