@@ -1,7 +1,166 @@
-"""`embedkit lm ...` commands."""
+"""`embedkit lm ...`: train a recurrent language model, score a file, generate, complete, diagnose gradients.
+
+Options default to ``None`` and only override :class:`~embedkit.models.config.LMConfig`,
+:class:`~embedkit.training.config.TrainerConfig` (LM defaults: ``embedkit.training.lm.LM_TRAINER``) and
+:class:`~embedkit.models.generate.GenerateConfig`, the one home of each default. Torch is imported inside
+the commands, so ``embedkit --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="lm commands.", no_args_is_help=True)
+app = typer.Typer(help="Recurrent language models: train, perplexity, generate, complete, diagnose.",
+                  no_args_is_help=True)
+
+
+def _echo(text: str) -> None:
+    typer.echo(text)
+
+
+@app.command("train", no_args_is_help=True)
+def train(
+    train_file: Path = typer.Argument(..., help="Token file: one document a line, tokens separated by spaces."),
+    output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
+    valid: Path | None = typer.Option(None, "--valid", help="Validation token file (early stopping, perplexity)."),
+    config_file: Path | None = typer.Option(None, "--config", help="TOML file with [lm] and [trainer] tables."),
+    level: str | None = typer.Option(None, "--level", help="Units: word, subword or char (default word)."),
+    subword: str | None = typer.Option(None, "--subword", help="Subword model JSON (for --level subword)."),
+    cell: str | None = typer.Option(None, "--cell", help="rnn, lstm or gru (default lstm)."),
+    layers: int | None = typer.Option(None, "--layers", help="Stacked recurrent layers (default 2)."),
+    hidden: int | None = typer.Option(None, "--hidden", help="Hidden units per layer (default 200)."),
+    emb_dim: int | None = typer.Option(None, "--emb-dim", help="Embedding size (default 200, or the vectors')."),
+    dropout: float | None = typer.Option(None, "--dropout", help="Dropout between layers and on the output."),
+    emb_dropout: float | None = typer.Option(None, "--emb-dropout", help="Dropout on embeddings (default --dropout)."),
+    variational: bool | None = typer.Option(None, "--variational/--no-variational",
+                                            help="One dropout mask for all time steps."),
+    tie: bool | None = typer.Option(None, "--tie/--no-tie", help="Tie output and embedding weights."),
+    embeddings: Path | None = typer.Option(None, "--embeddings", help="Word vectors folder to start from."),
+    freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help="Keep given embeddings fixed."),
+    bptt: int | None = typer.Option(None, "--bptt", help="Truncated BPTT window (default 35)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Parallel streams (default 20)."),
+    min_count: int | None = typer.Option(None, "--min-count", help="Rarer units become <unk>."),
+    max_vocab: int | None = typer.Option(None, "--max-vocab", help="At most this many units."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Training epochs."),
+    optimizer: str | None = typer.Option(None, "--optimizer", help="adamw or sgd."),
+    lr: float | None = typer.Option(None, "--lr", help="Learning rate."),
+    weight_decay: float | None = typer.Option(None, "--weight-decay", help="Weight decay."),
+    clip: float | None = typer.Option(None, "--clip", help="Gradient clipping threshold."),
+    clip_mode: str | None = typer.Option(None, "--clip-mode", help="norm (global L2) or value."),
+    patience: int | None = typer.Option(None, "--patience", help="Epochs without improvement before stopping."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed."),
+    device: str | None = typer.Option(None, "--device", help="auto, cpu or cuda."),
+    checkpoint_every: int | None = typer.Option(None, "--checkpoint-every", help="Also checkpoint every N steps."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint."),
+    sample: str = typer.Option("the", "--sample-prompt", help="Prompt of the sample printed at the end."),
+) -> None:
+    """Train a language model on a token file; print validation perplexity and a sample."""
+    from embedkit.config import config_from_dict, config_to_dict, load_toml, replace_config
+    from embedkit.models.config import LMConfig
+    from embedkit.training.config import TrainerConfig
+    from embedkit.training.lm import LM_TRAINER, embeddings_from, train_language_model
+
+    tables = load_toml(config_file) if config_file else {}
+    base = config_from_dict(LMConfig, tables.get("lm", {}), "lm")
+    base_trainer = config_from_dict(TrainerConfig, {**config_to_dict(LM_TRAINER), **tables.get("trainer", {})},
+                                    "trainer")
+    config = replace_config(base, level=level, subword_model=subword, cell=cell, layers=layers, hidden=hidden,
+                            emb_dim=emb_dim, dropout=dropout, emb_dropout=emb_dropout, variational=variational,
+                            tie_weights=tie, freeze_embeddings=freeze, bptt=bptt, batch_size=batch_size,
+                            min_count=min_count, max_vocab=max_vocab)
+    trainer = replace_config(base_trainer, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay,
+                             clip=clip, clip_mode=clip_mode, patience=patience, seed=seed, device=device,
+                             checkpoint_every=checkpoint_every)
+    source = embeddings_from(embeddings) if embeddings is not None else None
+    bundle = train_language_model(train_file, valid, output, config, trainer, source, resume=resume,
+                                  fit_emb_dim=emb_dim is None and "emb_dim" not in tables.get("lm", {}))
+    results = bundle.results
+    _echo(f"trained {config.cell} x{config.layers} ({config.hidden} units) on {results['train_tokens']:,} tokens, "
+          f"vocabulary {results['vocab_size']:,}, {results['epochs']} epochs, {results['seconds']:.1f}s")
+    if "valid_perplexity" in results:
+        _echo(f"valid perplexity {results['valid_perplexity']:.2f}")
+    from embedkit.errors import InputError
+    from embedkit.models.generate import GenerateConfig, generate
+
+    try:
+        words = generate(bundle, sample, GenerateConfig(seed=trainer.seed))
+        _echo(f"sample: {bundle.units.join(bundle.units.from_text(sample) + words)}")
+    except InputError:
+        pass
+    _echo(f"model written to {output}")
+
+
+@app.command("perplexity", no_args_is_help=True)
+def perplexity(
+    model_dir: Path = typer.Argument(..., help="Model folder written by `embedkit lm train`."),
+    token_file: Path = typer.Argument(..., help="Token file to score (same form as the training file)."),
+) -> None:
+    """Print the perplexity of a token file under the model."""
+    from embedkit.models.language_model import LMBundle
+    from embedkit.training.lm import file_perplexity
+
+    result = file_perplexity(LMBundle.load(model_dir), token_file)
+    _echo(f"tokens: {result['tokens']:,} incl. <eos>, {result['unknown']:,} unknown; "
+          f"{result['nll']:.4f} nats/token")
+    _echo(f"perplexity {result['perplexity']:.2f}")
+
+
+@app.command("generate", no_args_is_help=True)
+def generate_cmd(
+    model_dir: Path = typer.Argument(..., help="Model folder."),
+    prompt: str = typer.Option("", "--prompt", "-p", help="Text to continue (preprocessed like the training data)."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Length limit (default 30)."),
+    min_tokens: int | None = typer.Option(None, "--min-tokens", help="No <eos> before this many (default 10)."),
+    temperature: float | None = typer.Option(None, "--temperature", help="0 = greedy; default 1."),
+    top_k: int | None = typer.Option(None, "--top-k", help="Sample among the k most likely units."),
+    top_p: float | None = typer.Option(None, "--top-p", help="Nucleus sampling mass (default 0.9)."),
+    greedy: bool = typer.Option(False, "--greedy", help="Always take the most likely unit."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed, for a repeatable sample."),
+    samples: int = typer.Option(1, "--samples", "-n", help="How many samples (one a line)."),
+) -> None:
+    """Continue a prompt; prints the prompt and its continuation, one sample a line."""
+    from embedkit.config import replace_config
+    from embedkit.models.generate import GenerateConfig, generate
+    from embedkit.models.language_model import LMBundle
+
+    bundle = LMBundle.load(model_dir)
+    config = replace_config(GenerateConfig(), max_tokens=max_tokens, min_tokens=min_tokens,
+                            temperature=0.0 if greedy else temperature, top_k=top_k, top_p=top_p, seed=seed)
+    units = bundle.units.from_text(prompt)
+    for i in range(max(samples, 1)):
+        run = replace_config(config, seed=None if config.seed is None else config.seed + i)
+        _echo(bundle.units.join(units + generate(bundle, prompt, run)))
+
+
+@app.command("complete", no_args_is_help=True)
+def complete_cmd(
+    model_dir: Path = typer.Argument(..., help="Model folder."),
+    prompt: str = typer.Argument(..., help="Text whose next word to predict."),
+    k: int = typer.Option(5, "-k", "--top", help="How many candidates."),
+) -> None:
+    """Print the k most likely next units with their probabilities."""
+    from embedkit.models.generate import complete
+    from embedkit.models.language_model import LMBundle
+
+    for unit, prob in complete(LMBundle.load(model_dir), prompt, k):
+        _echo(f"{prob:.4f}\t{unit}")
+
+
+@app.command("diagnose")
+def diagnose(
+    output: Path = typer.Option(Path("gradients.png"), "--output", "-o", help="PNG to write."),
+    steps: int = typer.Option(50, "--steps", help="Sequence length."),
+    hidden: int = typer.Option(64, "--hidden", help="Hidden units of each cell."),
+    input_size: int = typer.Option(16, "--input-size", help="Input dimension."),
+    seed: int = typer.Option(0, "--seed", help="Seed of weights and data."),
+    init: bool = typer.Option(False, "--init/--torch-init", help="Orthogonal init and forget bias 1."),
+) -> None:
+    """Norm of dL/dh_k for each step k back from the loss, for RNN, LSTM and GRU: vanishing gradients, seen."""
+    from embedkit.training.diagnostics import format_table, gradient_norms, plot_gradient_norms
+
+    norms = gradient_norms(steps=steps, hidden=hidden, input_size=input_size, seed=seed, init=init)
+    plot_gradient_norms(norms, output)
+    _echo(format_table(norms))
+    _echo(f"plot written to {output}")

@@ -1,0 +1,114 @@
+"""Language-model quality on Penn Treebank, against Zaremba et al. (2014) and a Kneser-Ney 5-gram, same run.
+
+The full recipe is Zaremba's "small" LSTM: 2 layers of 200 units, 20 BPTT steps, batch 20, SGD lr 1 (divided
+by 2 per epoch after the 4th in the paper; here by ReduceLROnPlateau), clipping at global norm 5, 13 epochs;
+they report 120.7 valid / 114.5 test perplexity. Target: valid <= 125. That takes hours on a two-core CPU,
+so every figure is printed with the settings that produced it; run reduced with ``--max-tokens``/``--epochs``:
+
+    python benchmarks/lm_quality.py --epochs 1 --max-tokens 100000 --valid-tokens 20000 --cells lstm gru rnn
+    python benchmarks/lm_quality.py --device cuda            # the full recipe (13 epochs, all tokens)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import torch
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_ptb"
+
+
+def read(path: Path, max_tokens: int | None) -> list[list[str]]:
+    """PTB lines as token lists, cut after ``max_tokens`` tokens (``<eos>`` counted)."""
+    lines, total = [], 0
+    for line in path.read_text().splitlines():
+        tokens = line.split()
+        if not tokens:
+            continue
+        lines.append(tokens)
+        total += len(tokens) + 1
+        if max_tokens and total >= max_tokens:
+            break
+    return lines
+
+
+def train_one(cell: str, args: argparse.Namespace, train: torch.Tensor, valid: torch.Tensor,
+              test: torch.Tensor, vocab_size: int) -> dict[str, float]:
+    from embedkit.models.config import LMConfig
+    from embedkit.models.language_model import LanguageModel
+    from embedkit.training.config import TrainerConfig
+    from embedkit.training.lm import LMTask, stream_nll
+    from embedkit.training.trainer import Trainer, seed_everything
+
+    config = LMConfig(cell=cell, layers=args.layers, hidden=args.hidden, emb_dim=args.hidden, dropout=0.0,
+                      bptt=args.bptt, batch_size=args.batch_size)
+    trainer_config = TrainerConfig(optimizer="sgd", lr=args.lr, clip=5.0, epochs=args.epochs, lr_factor=0.5,
+                                   patience=None, device=args.device, seed=1, progress=False)
+    seed_everything(1)
+    model = LanguageModel(config, vocab_size)
+    trainer = Trainer(model, LMTask(train, valid, args.bptt), trainer_config)
+    start = time.perf_counter()
+    trainer.fit()
+    seconds = time.perf_counter() - start
+    return {"valid": math.exp(stream_nll(trainer.model, valid, args.bptt)),
+            "test": math.exp(stream_nll(trainer.model, test, args.bptt)),
+            "seconds": seconds, "tok_s": train.numel() * args.epochs / seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--epochs", type=int, default=13)
+    parser.add_argument("--max-tokens", type=int, default=None, help="Training tokens (default: all 930k).")
+    parser.add_argument("--valid-tokens", type=int, default=None, help="Valid/test tokens (default: all).")
+    parser.add_argument("--cells", nargs="+", default=["lstm"], choices=["rnn", "lstm", "gru"])
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--hidden", type=int, default=200)
+    parser.add_argument("--bptt", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=20)
+    parser.add_argument("--lr", type=float, default=1.0)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-ngram", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    from embedkit.training.data import batchify, encode_stream
+    from embedkit.vocab import Vocab
+
+    train_lines = read(args.data / "ptb.train.txt", args.max_tokens)
+    valid_lines = read(args.data / "ptb.valid.txt", args.valid_tokens)
+    test_lines = read(args.data / "ptb.test.txt", args.valid_tokens)
+    vocab = Vocab.build(read(args.data / "ptb.train.txt", None))
+    train = batchify(encode_stream(train_lines, vocab), args.batch_size)
+    valid, test = (batchify(encode_stream(lines, vocab), 10) for lines in (valid_lines, test_lines))
+    print(f"PTB: {train.numel():,} training tokens, {valid.numel():,} valid, {test.numel():,} test, "
+          f"vocabulary {len(vocab):,}; {args.layers}x{args.hidden}, bptt {args.bptt}, batch {args.batch_size}, "
+          f"SGD lr {args.lr}, clip 5, {args.epochs} epoch(s), device {args.device}, {args.threads} thread(s)")
+    rows = []
+    if not args.no_ngram:
+        try:
+            from embedkit.models.ngram import NgramModel
+        except ImportError:
+            print("n-gram baseline skipped: embedkit.models.ngram is not available")
+        else:
+            start = time.perf_counter()
+            ngram = NgramModel(order=5, smoothing="kneser-ney").fit(train_lines)
+            rows.append(("KN 5-gram", ngram.perplexity(valid_lines), ngram.perplexity(test_lines),
+                         time.perf_counter() - start, float("nan")))
+    for cell in args.cells:
+        result = train_one(cell, args, train, valid, test, len(vocab))
+        rows.append((f"{cell.upper()} {args.layers}x{args.hidden}", result["valid"], result["test"],
+                     result["seconds"], result["tok_s"]))
+    print(f"{'model':<16}{'valid ppl':>11}{'test ppl':>11}{'seconds':>10}{'tok/s':>10}")
+    for name, v, t, s, tok in rows:
+        print(f"{name:<16}{v:>11.1f}{t:>11.1f}{s:>10.1f}{tok:>10,.0f}")
+    print("reference (Zaremba et al. 2014, small LSTM, full data, 13 epochs): valid 120.7, test 114.5; "
+          "target valid <= 125")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Models: recurrent cells written out step by step, the language model, generation (and the classifier,
+n-gram baseline in their own modules). Names are re-exported lazily, so importing this package does not
+import torch."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "LMConfig": "embedkit.models.config",
+    "LanguageModel": "embedkit.models.language_model",
+    "LMBundle": "embedkit.models.language_model",
+    "StackedRNN": "embedkit.models.cells",
+    "init_recurrent": "embedkit.models.init",
+    "GenerateConfig": "embedkit.models.generate",
+    "generate": "embedkit.models.generate",
+    "complete": "embedkit.models.generate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'embedkit.models' has no attribute '{name}'")

@@ -1,0 +1,241 @@
+"""The recurrent language model (one class for every cell, like pytorch/examples) and its saved folder.
+
+``LanguageModel``: embedding (random, or from a given matrix, frozen or fine-tuned) -> dropout ->
+``torch.nn.RNN/LSTM/GRU`` (dropout between layers) -> dropout -> linear (optionally tied to the embedding)
+-> logits. Loss is the mean negative log-likelihood of the next unit; perplexity is ``exp`` of it.
+
+``LMBundle``: the model with what it needs to read text (vocabulary, units, the preprocessing of the
+training tokens), saved as a folder a person can open: ``config.json``, ``model.safetensors``,
+``vocab.json``, ``preprocess.toml`` (when the token file had a sidecar), ``subword.json`` (subword level).
+Loading never unpickles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from embedkit.config import PreprocessConfig, config_from_dict, config_to_dict, load_toml
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.io import atomic_write, read_json, write_json
+from embedkit.models.config import LMConfig
+from embedkit.models.init import init_recurrent
+from embedkit.vocab import Vocab
+
+FORMAT = "embedkit.lm/1"
+RNN_CLASSES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+Hidden = Tensor | tuple[Tensor, Tensor]
+
+
+class LockedDropout(nn.Module):
+    """Dropout with one mask per sequence, the same at every time step (variational dropout), on ``[T, B, D]``."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0:
+            return x
+        mask = x.new_empty(1, *x.shape[1:]).bernoulli_(1 - self.p) / (1 - self.p)
+        return x * mask
+
+
+def as_matrix(embeddings: Any) -> Tensor:
+    """An embedding matrix from a tensor, an array, or the ``(matrix, coverage)`` pair of ``to_matrix``."""
+    if isinstance(embeddings, tuple):
+        embeddings = embeddings[0]
+    matrix = torch.as_tensor(np.asarray(embeddings) if not isinstance(embeddings, Tensor) else embeddings)
+    if matrix.ndim != 2:
+        raise ConfigError(f"an embedding matrix must be 2-D (vocabulary x dimension), got shape {tuple(matrix.shape)}")
+    return matrix.float()
+
+
+class LanguageModel(nn.Module):
+    """Next-unit predictor over ``[T, B]`` id tensors (sequence-first); see the module docstring.
+
+    >>> model = LanguageModel(LMConfig(layers=1, hidden=8, emb_dim=8), vocab_size=20)
+    >>> logits, hidden = model(torch.zeros(5, 3, dtype=torch.long))
+    >>> tuple(logits.shape), tuple(hidden[0].shape)
+    ((5, 3, 20), (1, 3, 8))
+    """
+
+    def __init__(self, config: LMConfig, vocab_size: int, embeddings: Any = None) -> None:
+        super().__init__()
+        self.config, self.vocab_size = config, vocab_size
+        self.encoder = nn.Embedding(vocab_size, config.emb_dim)
+        if embeddings is not None:
+            matrix = as_matrix(embeddings)
+            if tuple(matrix.shape) != (vocab_size, config.emb_dim):
+                raise ConfigError(f"embedding matrix is {matrix.shape[0]} x {matrix.shape[1]}, but the model needs "
+                                  f"vocabulary {vocab_size} x emb_dim {config.emb_dim}")
+            with torch.no_grad():
+                self.encoder.weight.copy_(matrix)
+        else:
+            nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
+        self.encoder.weight.requires_grad_(not config.freeze_embeddings)
+        emb_p = config.dropout if config.emb_dropout is None else config.emb_dropout
+        drop = LockedDropout if config.variational else nn.Dropout
+        self.emb_drop, self.out_drop = drop(emb_p), drop(config.dropout)
+        self.rnn = RNN_CLASSES[config.cell](config.emb_dim, config.hidden, num_layers=config.layers,
+                                            dropout=config.dropout if config.layers > 1 else 0.0)
+        if config.init:
+            init_recurrent(self.rnn)
+        self.decoder = nn.Linear(config.hidden, vocab_size)
+        nn.init.zeros_(self.decoder.bias)
+        if config.tie_weights:
+            if config.hidden != config.emb_dim:
+                raise ConfigError("tied weights need hidden == emb_dim")
+            if config.freeze_embeddings:
+                raise ConfigError("tied weights cannot be frozen: the output layer trains them")
+            self.decoder.weight = self.encoder.weight
+        else:
+            nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
+
+    def init_hidden(self, batch: int) -> Hidden:
+        """Zero state for a batch: ``[layers, B, H]`` (a pair for the LSTM)."""
+        weight = self.decoder.weight
+        h = weight.new_zeros(self.config.layers, batch, self.config.hidden)
+        return (h, h.clone()) if self.config.cell == "lstm" else h
+
+    def forward(self, ids: Tensor, hidden: Hidden | None = None) -> tuple[Tensor, Hidden]:
+        """Logits ``[T, B, V]`` for the unit after each position, and the last hidden state."""
+        x = self.emb_drop(self.encoder(ids))
+        out, hidden = self.rnn(x, hidden)
+        return self.decoder(self.out_drop(out)), hidden
+
+
+def save_weights(model: nn.Module, path: Path) -> None:
+    """Write a model's weights as safetensors, atomically; tied weights are stored as separate copies."""
+    from safetensors.torch import save
+
+    weights = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in model.state_dict().items()}
+    with atomic_write(path, "wb") as handle:
+        handle.write(save(weights))
+
+
+def load_weights(model: nn.Module, path: Path) -> None:
+    """Load a safetensors file into ``model``; another architecture's weights raise :class:`ModelFormatError`."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        weights = load_file(str(path))
+    except (OSError, SafetensorError) as exc:
+        raise ModelFormatError(f"{path}: not readable safetensors weights ({exc})") from None
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as exc:
+        detail = " ".join(line.strip() for line in str(exc).strip().splitlines()[:2])
+        raise ModelFormatError(f"{path}: weights belong to another architecture ({detail[:200]})") from None
+
+
+class Units:
+    """How text becomes the model's units (words, subword pieces or characters) and back."""
+
+    def __init__(self, level: str, preprocess: PreprocessConfig | None = None, subword: Any = None) -> None:
+        self.level, self.preprocess, self.subword = level, preprocess, subword
+        self._pipeline: Any = None
+
+    def from_token_line(self, line: str) -> list[str]:
+        """Units of one line of a token file (already preprocessed, space-separated)."""
+        if self.level == "char":
+            return list(line.strip())
+        if self.level == "subword":
+            return self.subword.encode(line.split()) if line.split() else []
+        return line.split()
+
+    def from_text(self, text: str) -> list[str]:
+        """Units of raw text such as a prompt, through the same preprocessing as the training tokens."""
+        if self.level == "word":
+            if self.preprocess is None:
+                return text.lower().split()
+            if self._pipeline is None:
+                from embedkit.text import Pipeline
+
+                self._pipeline = Pipeline(self.preprocess)
+            return list(self._pipeline.process(text))
+        if self.level == "char":
+            return list(text.lower() if self.preprocess is None or self.preprocess.lowercase else text)
+        words = Units("word", self.preprocess).from_text(text)
+        return self.subword.encode(words) if words else []
+
+    def join(self, units: list[str]) -> str:
+        """Text from units: words joined by spaces, characters glued, pieces decoded."""
+        if self.level == "char":
+            return "".join(units)
+        if self.level == "subword" and units:
+            return str(self.subword.decode(units))
+        return " ".join(units)
+
+
+def load_subword(path: str | Path) -> Any:
+    """A :class:`embedkit.text.subword.SubwordModel`, or a clean error when that module is missing."""
+    try:
+        from embedkit.text.subword import SubwordModel
+    except ImportError as exc:
+        raise ConfigError(f"subword level needs embedkit.text.subword, which does not import ({exc})") from None
+    if not Path(path).exists():
+        raise InputError(f"{path}: no such subword model")
+    return SubwordModel.load(path)
+
+
+@dataclasses.dataclass
+class LMBundle:
+    """A language model with its vocabulary, units and settings: what ``embedkit lm`` saves and loads."""
+
+    model: LanguageModel
+    vocab: Vocab
+    config: LMConfig
+    units: Units
+    trainer: dict[str, Any] = dataclasses.field(default_factory=dict)
+    results: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def save(self, folder: str | Path) -> None:
+        """Write the model files into ``folder`` (each atomically; ``config.json`` last, as the seal)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        save_weights(self.model, folder / "model.safetensors")
+        self.vocab.save(folder / "vocab.json")
+        if self.units.preprocess is not None:
+            from embedkit.config import dump_toml
+
+            with atomic_write(folder / "preprocess.toml") as handle:
+                handle.write(dump_toml({"preprocess": config_to_dict(self.units.preprocess)}))
+        if self.units.subword is not None:
+            self.units.subword.save(folder / "subword.json")
+        write_json(folder / "config.json", {"format": FORMAT, "model": config_to_dict(self.config),
+                                            "vocab_size": len(self.vocab), "trainer": self.trainer,
+                                            "results": self.results})
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str | torch.device = "cpu") -> LMBundle:
+        """Read a folder written by :meth:`save`; another kind of folder raises :class:`ModelFormatError`."""
+        folder = Path(folder)
+        if not (folder / "config.json").exists():
+            raise ModelFormatError(f"{folder}: not a language model folder (no config.json)")
+        meta = read_json(folder / "config.json")
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ModelFormatError(f"{folder}: config.json is not an embedkit language model ({FORMAT})")
+        try:
+            config = config_from_dict(LMConfig, meta["model"], where="model")
+        except (ConfigError, KeyError) as exc:
+            raise ModelFormatError(f"{folder}: bad model config ({exc})") from None
+        vocab = Vocab.load(folder / "vocab.json")
+        if len(vocab) != meta.get("vocab_size"):
+            raise ModelFormatError(f"{folder}: vocab.json has {len(vocab)} entries, the model {meta.get('vocab_size')}")
+        preprocess = None
+        if (folder / "preprocess.toml").exists():
+            table = load_toml(folder / "preprocess.toml").get("preprocess", {})
+            preprocess = config_from_dict(PreprocessConfig, table, where="preprocess")
+        subword = load_subword(folder / "subword.json") if config.level == "subword" else None
+        model = LanguageModel(dataclasses.replace(config, init=False), len(vocab))
+        load_weights(model, folder / "model.safetensors")
+        model.to(device).eval()
+        return cls(model, vocab, config, Units(config.level, preprocess, subword),
+                   meta.get("trainer", {}), meta.get("results", {}))

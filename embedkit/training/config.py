@@ -1,0 +1,60 @@
+"""The :class:`TrainerConfig`: every option of :class:`embedkit.training.trainer.Trainer` and its default."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from embedkit.config import _choice, _positive
+from embedkit.errors import ConfigError
+
+OPTIMIZERS = ("adamw", "sgd")
+CLIP_MODES = ("norm", "value")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerConfig:
+    """Optimisation settings, independent of the model being trained.
+
+    ``clip`` bounds the gradient: by global L2 norm (``clip_mode='norm'``, the careful way) or each component
+    by value (``'value'``, the lazy way); ``None`` turns clipping off. ``lr_factor``/``lr_patience`` drive
+    ``ReduceLROnPlateau`` on the monitored validation figure; ``patience`` stops training after that many
+    epochs without improvement (``None``: never stop early). ``checkpoint_every`` also checkpoints every N
+    optimiser steps inside an epoch (``None``: only at epoch ends).
+    """
+
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.0
+    epochs: int = 10
+    clip: float | None = 5.0
+    clip_mode: str = "norm"
+    lr_factor: float = 0.25
+    lr_patience: int = 0
+    min_lr: float = 0.0
+    patience: int | None = 3
+    monitor: str = "loss"
+    restore_best: bool = True
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True
+    checkpoint_every: int | None = None
+    log_every: int = 50
+    progress: bool | None = None
+
+    def __post_init__(self) -> None:
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("clip mode", self.clip_mode, CLIP_MODES)
+        _choice("device", self.device, DEVICES)
+        _positive("lr", self.lr)
+        _positive("epochs", self.epochs)
+        _positive("clip", self.clip, allow_none=True)
+        _positive("checkpoint_every", self.checkpoint_every, allow_none=True)
+        _positive("log_every", self.log_every)
+        if self.weight_decay < 0 or self.momentum < 0 or self.min_lr < 0:
+            raise ConfigError("weight_decay, momentum and min_lr must not be negative")
+        if not 0 < self.lr_factor < 1:
+            raise ConfigError(f"lr_factor must lie in (0, 1), got {self.lr_factor}")
+        if self.lr_patience < 0 or (self.patience is not None and self.patience < 0):
+            raise ConfigError("patience values must not be negative")

@@ -1,0 +1,184 @@
+"""Training and scoring a language model: the :class:`LMTask` the Trainer drives, and the whole recipe.
+
+>>> from embedkit.models.config import LMConfig
+>>> from embedkit.training.config import TrainerConfig
+>>> bundle = train_language_model("tokens.txt", None, "lm/", LMConfig(), TrainerConfig())  # doctest: +SKIP
+>>> file_perplexity(bundle, "valid.txt")["perplexity"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from embedkit.config import config_from_dict, config_to_dict
+from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
+from embedkit.io import read_json, write_json
+from embedkit.models.config import LMConfig
+from embedkit.models.language_model import LanguageModel, LMBundle, Units, as_matrix, load_subword
+from embedkit.training.config import TrainerConfig
+from embedkit.training.data import BPTTBatches, batchify, encode_stream, read_units
+from embedkit.training.trainer import Trainer, seed_everything
+from embedkit.vocab import Vocab
+
+EmbeddingSource = Any  # an array/tensor [V, D], or a callable vocab -> array (e.g. Embeddings.to_matrix)
+
+LM_TRAINER = TrainerConfig(lr=3e-3, patience=2)
+"""Trainer defaults for language models (AdamW at 3e-3, clip 5, early stop after 2 flat epochs)."""
+
+
+def embeddings_from(path: str | Path) -> Callable[[Vocab], Any]:
+    """A vocab -> matrix function from a saved word-vector folder (``embedkit.embeddings.Embeddings``)."""
+    try:
+        from embedkit.embeddings import Embeddings  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise ConfigError(f"--embeddings needs embedkit.embeddings.Embeddings, which does not import ({exc})") from None
+    vectors = Embeddings.load(path)
+    return lambda vocab: vectors.to_matrix(vocab)
+
+
+def stream_nll(model: LanguageModel, data: torch.Tensor, bptt: int) -> float:
+    """Mean negative log-likelihood (nats per unit) over batchified ``[steps, B]`` data, hidden state carried."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total, count, hidden = 0.0, 0, None
+    with torch.no_grad():
+        for x, y in BPTTBatches(data, bptt):
+            logits, hidden = model(x.to(device), hidden)
+            total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.to(device).reshape(-1),
+                                           reduction="sum"))
+            count += y.numel()
+    model.train(was_training)
+    return total / max(count, 1)
+
+
+class LMTask:
+    """The Trainer protocol for a language model: BPTT windows, cross-entropy, validation perplexity."""
+
+    def __init__(self, train: torch.Tensor, valid: torch.Tensor | None, bptt: int) -> None:
+        self.train, self.valid, self.bptt = train, valid, bptt
+
+    def train_batches(self, epoch: int) -> BPTTBatches:
+        return BPTTBatches(self.train, self.bptt)
+
+    def loss(self, model: LanguageModel, batch: tuple[torch.Tensor, torch.Tensor],
+             state: Any) -> tuple[torch.Tensor, int, Any]:
+        x, y = batch
+        logits, hidden = model(x, state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1))
+        return loss, y.numel(), hidden
+
+    def evaluate(self, model: LanguageModel) -> dict[str, float]:
+        if self.valid is None:
+            return {}
+        nll = stream_nll(model, self.valid, self.bptt)
+        return {"loss": nll, "ppl": math.exp(min(nll, 700))}
+
+
+def _eval_batches(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
+    return batchify(ids, max(1, min(batch_size, ids.numel() // 2)))
+
+
+def file_perplexity(bundle: LMBundle, path: str | Path) -> dict[str, Any]:
+    """Perplexity of a token file (same units and ``<eos>`` as training); also counts unknown units."""
+    lines = read_units(path, bundle.units.from_token_line)
+    ids = encode_stream(lines, bundle.vocab)
+    nll = stream_nll(bundle.model, _eval_batches(ids, bundle.config.eval_batch_size), bundle.config.bptt)
+    unknown = int((ids == bundle.vocab.unk_id).sum())
+    return {"perplexity": math.exp(min(nll, 700)), "nll": nll, "tokens": int(ids.numel()), "unknown": unknown}
+
+
+def _check_resume(folder: Path, config: LMConfig, vocab: Vocab) -> None:
+    saved_path = folder / "checkpoint" / "lm.json"
+    if not saved_path.exists():
+        return
+    saved = config_from_dict(LMConfig, read_json(saved_path)["model"])
+    if saved != config:
+        diff = [f"{k}={getattr(saved, k)!r}" for k in config.__dataclass_fields__
+                if getattr(saved, k) != getattr(config, k)]
+        raise ModelFormatError(f"{folder}: the checkpoint is of another architecture ({', '.join(diff)}); "
+                               "train without --resume or into another folder")
+    if Vocab.load(folder / "checkpoint" / "vocab.json").itos != vocab.itos:
+        raise ModelFormatError(f"{folder}: the checkpoint's vocabulary differs from this training data's")
+
+
+def train_language_model(train_path: str | Path, valid_path: str | Path | None, out_dir: str | Path,
+                         config: LMConfig, trainer_config: TrainerConfig, embeddings: EmbeddingSource = None,
+                         resume: bool = False,
+                         on_trainer: Callable[[Trainer], None] | None = None,
+                         fit_emb_dim: bool = False, valid_fraction: float | None = None) -> LMBundle:
+    """Read, build, train (resumably) and save a language model into ``out_dir``; returns the trained bundle.
+
+    Everything that can be wrong with the inputs is checked before ``out_dir`` is created; a failure after
+    that removes an ``out_dir`` this call created (Ctrl-C keeps it, so ``resume=True`` can continue).
+    Without ``valid_path``, ``valid_fraction`` holds out the last lines of the training file for validation
+    (the last ones, so the model never trains on text that comes after its validation text).
+    ``fit_emb_dim`` takes the embedding size from the given matrix instead of ``config.emb_dim``.
+    """
+    from embedkit.text import read_sidecar
+
+    preprocess = read_sidecar(train_path)
+    subword = load_subword(config.subword_model) if config.level == "subword" else None
+    units = Units(config.level, preprocess, subword)
+    train_lines = read_units(train_path, units.from_token_line)
+    valid_lines = read_units(valid_path, units.from_token_line) if valid_path is not None else None
+    if valid_lines is None and valid_fraction:
+        cut = len(train_lines) - max(1, int(len(train_lines) * valid_fraction))
+        if cut < 1:
+            raise InputError(f"{train_path}: too few lines to hold out {valid_fraction:.0%} for validation")
+        train_lines, valid_lines = train_lines[:cut], train_lines[cut:]
+    vocab = Vocab.build(train_lines, min_count=config.min_count, max_size=config.max_vocab)
+    train_data = batchify(encode_stream(train_lines, vocab), config.batch_size)
+    valid_data = None
+    if valid_lines is not None:
+        valid_data = _eval_batches(encode_stream(valid_lines, vocab), config.eval_batch_size)
+    matrix = embeddings(vocab) if callable(embeddings) else embeddings
+    if matrix is not None:
+        matrix = as_matrix(matrix)
+        if fit_emb_dim and matrix.shape[1] != config.emb_dim:
+            config = dataclasses.replace(config, emb_dim=int(matrix.shape[1]))
+    seed_everything(trainer_config.seed)
+    model = LanguageModel(config, len(vocab), matrix)
+    out = Path(out_dir)
+    if resume:
+        _check_resume(out, config, vocab)
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        trainer = Trainer(model, LMTask(train_data, valid_data, config.bptt), trainer_config, out)
+
+        def save_meta(_: Trainer, folder: Path) -> None:
+            write_json(folder / "lm.json", {"model": config_to_dict(config)})
+            vocab.save(folder / "vocab.json")
+
+        trainer.add_callback("on_checkpoint", save_meta)
+        if on_trainer is not None:
+            on_trainer(trainer)
+        start = time.perf_counter()
+        summary = trainer.fit(resume=resume)
+        seconds = time.perf_counter() - start
+        results: dict[str, Any] = {"epochs": summary["epochs"], "steps": summary["steps"],
+                                   "train_tokens": int(train_data.numel()), "vocab_size": len(vocab),
+                                   "seconds": round(seconds, 2), "stopped_early": summary["stopped_early"]}
+        if summary["history"]:
+            results["train_loss"] = summary["history"][-1]["train_loss"]
+        if valid_data is not None:
+            nll = stream_nll(trainer.model, valid_data, config.bptt)
+            results.update(valid_nll=nll, valid_perplexity=math.exp(min(nll, 700)))
+        bundle = LMBundle(trainer.model.eval(), vocab, config, units, config_to_dict(trainer_config), results)
+        bundle.save(out)
+        return bundle
+    except EmbedkitError:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+

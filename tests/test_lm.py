@@ -1,0 +1,100 @@
+"""The language model: embedding matrices, tying, freezing, levels, BPTT windows, saving and loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.models.config import LMConfig
+from embedkit.models.language_model import LanguageModel, LMBundle
+from embedkit.training.config import TrainerConfig
+from embedkit.training.data import BPTTBatches, batchify
+from embedkit.training.lm import file_perplexity, train_language_model
+
+FAST = TrainerConfig(epochs=1, progress=False, device="cpu")
+SMALL = LMConfig(layers=1, hidden=8, emb_dim=8, bptt=5, batch_size=2)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny models run ~10x faster on one thread when the shared CPU is busy."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "train.txt"
+    path.write_text("the cat sat on the mat\nthe dog ate the cat food\n" * 15)
+    return path
+
+
+def test_embedding_matrix_is_used_and_checked() -> None:
+    matrix = np.random.default_rng(0).normal(size=(10, 8)).astype(np.float32)
+    model = LanguageModel(LMConfig(layers=1, hidden=8, emb_dim=8, freeze_embeddings=True), 10, matrix)
+    assert torch.equal(model.encoder.weight.detach(), torch.from_numpy(matrix))
+    assert not model.encoder.weight.requires_grad
+    assert LanguageModel(SMALL, 10, (torch.from_numpy(matrix), 0.9)).encoder.weight.requires_grad
+    with pytest.raises(ConfigError, match="11 x 8"):
+        LanguageModel(SMALL, 10, np.zeros((11, 8)))
+    with pytest.raises(ConfigError, match="2-D"):
+        LanguageModel(SMALL, 10, np.zeros(8))
+
+
+def test_tied_weights_share_the_matrix_and_refuse_wrong_sizes() -> None:
+    model = LanguageModel(LMConfig(layers=1, hidden=8, emb_dim=8, tie_weights=True), 12)
+    assert model.decoder.weight is model.encoder.weight
+    with pytest.raises(ConfigError, match="hidden == emb_dim"):
+        LMConfig(hidden=8, emb_dim=6, tie_weights=True)
+
+
+def test_bptt_windows_cover_the_stream() -> None:
+    data = batchify(torch.arange(23), 3)
+    assert data.shape == (7, 3)
+    windows = list(BPTTBatches(data, 4))
+    assert len(windows) == len(BPTTBatches(data, 4)) == 2
+    assert torch.equal(torch.cat([x for x, _ in windows]), data[:-1])
+    assert torch.equal(torch.cat([y for _, y in windows]), data[1:])
+    with pytest.raises(InputError):
+        batchify(torch.arange(3), 2)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_train_save_load_same_perplexity(corpus: Path, tmp_path: Path, cell: str) -> None:
+    config = LMConfig(cell=cell, layers=2, hidden=8, emb_dim=8, bptt=5, batch_size=2, tie_weights=True)
+    bundle = train_language_model(corpus, corpus, tmp_path / "lm", config, FAST)
+    loaded = LMBundle.load(tmp_path / "lm")
+    assert file_perplexity(loaded, corpus)["perplexity"] == pytest.approx(bundle.results["valid_perplexity"])
+    assert loaded.model.decoder.weight is loaded.model.encoder.weight
+
+
+def test_char_level(corpus: Path, tmp_path: Path) -> None:
+    bundle = train_language_model(corpus, None, tmp_path / "c", LMConfig(**{**SMALL.__dict__, "level": "char"}),
+                                  FAST, valid_fraction=0.2)
+    assert "c" in bundle.vocab and " " in bundle.vocab and "valid_perplexity" in bundle.results
+
+
+def test_subword_level(corpus: Path, tmp_path: Path) -> None:
+    subword = pytest.importorskip("embedkit.text.subword")
+    from embedkit.config import SubwordConfig
+
+    model = subword.SubwordModel.train([line.split() for line in corpus.read_text().splitlines()],
+                                       SubwordConfig(vocab_size=40, min_frequency=1))
+    model.save(tmp_path / "bpe.json")
+    config = LMConfig(**{**SMALL.__dict__, "level": "subword", "subword_model": str(tmp_path / "bpe.json")})
+    train_language_model(corpus, corpus, tmp_path / "s", config, FAST)
+    loaded = LMBundle.load(tmp_path / "s")
+    assert loaded.units.level == "subword" and file_perplexity(loaded, corpus)["perplexity"] > 1
+
+
+def test_vocab_of_another_size_is_refused(corpus: Path, tmp_path: Path) -> None:
+    train_language_model(corpus, None, tmp_path / "lm", SMALL, FAST)
+    (tmp_path / "lm" / "vocab.json").write_text((tmp_path / "lm" / "vocab.json").read_text().replace('"mat",', ""))
+    with pytest.raises(ModelFormatError):
+        LMBundle.load(tmp_path / "lm")

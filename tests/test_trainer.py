@@ -1,0 +1,140 @@
+"""The Trainer: clipping bounds the norm, a killed run resumes to the same weights, the NaN guard stops."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from embedkit.models.config import LMConfig
+from embedkit.models.language_model import LanguageModel
+from embedkit.training.config import TrainerConfig
+from embedkit.training.data import batchify
+from embedkit.training.lm import LMTask
+from embedkit.training.trainer import Trainer, TrainingError
+
+CONFIG = LMConfig(layers=2, hidden=12, emb_dim=12, dropout=0.3, bptt=5, batch_size=4)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny models run ~10x faster on one thread when the shared CPU is busy."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _lm() -> tuple[LanguageModel, LMTask]:
+    torch.manual_seed(0)
+    stream = torch.randint(0, 30, (400,), generator=torch.Generator().manual_seed(1))
+    model = LanguageModel(CONFIG, 30)
+    return model, LMTask(batchify(stream, 4), batchify(stream[:100], 2), bptt=5)
+
+
+def _settings(**changes) -> TrainerConfig:
+    return TrainerConfig(**{"epochs": 3, "lr": 0.01, "progress": False, "patience": None, "seed": 3, **changes})
+
+
+class _Kill(Exception):
+    pass
+
+
+def test_resume_gives_the_same_weights(tmp_path) -> None:
+    model, task = _lm()
+    Trainer(model, task, _settings()).fit()
+    reference = {k: v.clone() for k, v in model.state_dict().items()}
+
+    model, task = _lm()
+    trainer = Trainer(model, task, _settings(checkpoint_every=7), tmp_path)
+
+    def kill(t: Trainer) -> None:
+        if t.step == 37:
+            raise _Kill
+
+    trainer.add_callback("on_batch_end", kill)
+    with pytest.raises(_Kill):
+        trainer.fit()
+    assert json.loads((tmp_path / "checkpoint" / "trainer.json").read_text())["step"] == 35
+    fresh, task = _lm()
+    for p in fresh.parameters():
+        torch.nn.init.zeros_(p)
+    resumed = Trainer(fresh, task, _settings(checkpoint_every=7), tmp_path)
+    summary = resumed.fit(resume=True)
+    assert summary["steps"] == 3 * 20
+    for key, value in fresh.state_dict().items():
+        torch.testing.assert_close(value, reference[key], rtol=0, atol=0)
+    steps = [json.loads(line)["step"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps)
+    assert (tmp_path / "loss.png").stat().st_size > 1000
+
+
+class _Big:
+    """A task whose raw gradients are huge: after clipping their global norm must be the threshold."""
+
+    def __init__(self) -> None:
+        self.norms: list[float] = []
+
+    def train_batches(self, epoch):
+        return [torch.ones(3, 2)] * 2
+
+    def loss(self, model, batch, state):
+        return (model(batch) * 1e4).sum(), 3, None
+
+    def evaluate(self, model):
+        return {}
+
+
+@pytest.mark.parametrize("mode", ["norm", "value"])
+def test_clipping_bounds_the_gradient(mode: str) -> None:
+    model, task = torch.nn.Linear(2, 2), _Big()
+    trainer = Trainer(model, task, _settings(epochs=1, clip=0.5, clip_mode=mode, optimizer="sgd"))
+
+    def record(t: Trainer) -> None:
+        grads = [p.grad for p in t.model.parameters()]
+        if mode == "norm":
+            task.norms.append(float(torch.sqrt(sum((g ** 2).sum() for g in grads))))
+        else:
+            task.norms.append(max(float(g.abs().max()) for g in grads))
+
+    trainer.add_callback("on_batch_end", record)
+    trainer.fit()
+    assert task.norms and all(n <= 0.5 + 1e-5 for n in task.norms)
+
+
+class _Nan(_Big):
+    def loss(self, model, batch, state):
+        value = model(batch).sum()
+        return value * float("nan") if self.norms else value, 3, self.norms.append(1.0)
+
+
+def test_nan_guard_names_the_step() -> None:
+    with pytest.raises(TrainingError, match="step 2"):
+        Trainer(torch.nn.Linear(2, 2), _Nan(), _settings(epochs=1)).fit()
+
+
+def test_empty_training_data() -> None:
+    class Empty(_Big):
+        def train_batches(self, epoch):
+            return []
+
+    with pytest.raises(TrainingError, match="no training batches"):
+        Trainer(torch.nn.Linear(2, 2), Empty(), _settings(epochs=1)).fit()
+
+
+def test_early_stopping_and_best_weights() -> None:
+    class Worse(_Big):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls = 0
+
+        def loss(self, model, batch, state):
+            return (model(batch) ** 2).mean(), 3, None
+
+        def evaluate(self, model):
+            self.calls += 1
+            return {"loss": float(self.calls)}
+
+    summary = Trainer(torch.nn.Linear(2, 2), Worse(), _settings(epochs=10, patience=1)).fit()
+    assert summary["stopped_early"] and summary["epochs"] == 3 and summary["best"] == 1.0
