@@ -5,20 +5,19 @@ default: the last ``valid_fraction`` of the input's lines), ``embeddings`` (star
 vectors when there are some, default true), ``prompt`` (of the printed sample), and any option of
 :class:`~embedkit.models.config.LMConfig` or :class:`~embedkit.training.config.TrainerConfig`.
 :data:`STAGE_DEFAULTS` keep the stage quick (a one-layer LSTM, a few epochs: about a minute for 60k tokens on
-two CPU cores); the table overrides them. A second run with the same inputs and table loads the model it
-already wrote instead of training again.
+two CPU cores); the table overrides them. ``embedkit run`` skips the stage when its
+inputs and table did not change.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError
-from embedkit.io import read_json
 from embedkit.models.config import LMConfig
 from embedkit.run.context import RunContext
 from embedkit.training.config import TrainerConfig
@@ -28,19 +27,9 @@ STAGE_DEFAULTS: dict[str, Any] = {"layers": 1, "hidden": 128, "emb_dim": 100, "b
                                   "dropout": 0.3, "min_count": 2, "valid_fraction": 0.1, "prompt": "the"}
 
 
-def _fingerprint(table: dict[str, Any], paths: list[Path | str | None]) -> str:
-    parts: list[Any] = [sorted(table.items())]
-    for path in paths:
-        if isinstance(path, Path) and path.exists():
-            stat = path.stat()
-            parts.append([str(path), stat.st_size, stat.st_mtime_ns])
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
-
-
 def stage(table: dict, ctx: RunContext) -> dict:
     """Train (or reuse) the LM in ``<run>/lm``; print its perplexity and a sample; return its figures."""
     from embedkit.models.generate import GenerateConfig, generate
-    from embedkit.models.language_model import LMBundle
     from embedkit.training.lm import LM_TRAINER, embeddings_from, train_language_model
 
     merged = {**STAGE_DEFAULTS, **table}
@@ -67,16 +56,9 @@ def stage(table: dict, ctx: RunContext) -> dict:
         except ConfigError as exc:
             ctx.console.print(f"[lm] word vectors not used: {exc}", markup=False)
     out = ctx.output("lm")
-    key = _fingerprint(merged, [Path(source) if not isinstance(source, Path) else source, valid, vectors])
-    done = out / "config.json"
-    if done.exists() and read_json(done).get("results", {}).get("stage_key") == key:
-        bundle = LMBundle.load(out)
-    else:
-        bundle = train_language_model(source, valid, out, config, trainer, embeddings,
-                                      fit_emb_dim="emb_dim" not in table,
-                                      valid_fraction=None if valid else merged["valid_fraction"])
-        bundle.results["stage_key"] = key
-        bundle.save(out)
+    bundle = train_language_model(source, valid, out, config, trainer, embeddings,
+                                  fit_emb_dim="emb_dim" not in table,
+                                  valid_fraction=None if valid else merged["valid_fraction"])
     sample_words = generate(bundle, merged["prompt"], GenerateConfig(seed=trainer.seed, max_tokens=20))
     sample = bundle.units.join(bundle.units.from_text(merged["prompt"]) + sample_words)
     results = bundle.results
@@ -89,4 +71,16 @@ def stage(table: dict, ctx: RunContext) -> dict:
     return {"cell": config.cell, "layers": config.layers, "hidden": config.hidden,
             "vocab_size": results["vocab_size"], "epochs": results["epochs"], "seconds": results["seconds"],
             "valid_perplexity": ppl, "embeddings": embeddings is not None, "sample": sample,
-            "loss_plot": str(out / "loss.png")}
+            "perplexity_per_epoch": _perplexity_curves(out / "metrics.jsonl")}
+
+
+def _perplexity_curves(metrics: Path) -> dict[str, list[float]]:
+    """Train and validation perplexity after each epoch, from the trainer's metrics log."""
+    curves: dict[str, list[float]] = {"train": [], "valid": []}
+    for line in metrics.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record.get("event") == "epoch":
+            curves["train"].append(round(math.exp(min(record["train_loss"], 50.0)), 2))
+            if "valid_ppl" in record:
+                curves["valid"].append(round(record["valid_ppl"], 2))
+    return {name: values for name, values in curves.items() if values}
