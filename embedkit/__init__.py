@@ -24,6 +24,13 @@ _EXPORTS = {
     "train_word2vec": "embedkit.embeddings",
     "train_fasttext": "embedkit.embeddings",
     "continue_training": "embedkit.embeddings",
+    "LanguageModel": "embedkit.models",
+    "LMConfig": "embedkit.models",
+    "TextClassifier": "embedkit.models",
+    "ClassifierConfig": "embedkit.models",
+    "NgramModel": "embedkit.models",
+    "Trainer": "embedkit.training.trainer",
+    "TrainerConfig": "embedkit.training.config",
     "EmbedkitError": "embedkit.errors",
 }
 

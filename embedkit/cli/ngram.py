@@ -1,7 +1,89 @@
-"""`embedkit ngram ...` commands."""
+"""`embedkit ngram ...`: train an n-gram language model, score perplexity, sample text."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="ngram commands.", no_args_is_help=True)
+app = typer.Typer(help="N-gram language model baseline: train, perplexity, generate.", no_args_is_help=True)
+
+ENCODING = typer.Option("utf-8", "--encoding", help="Encoding of the token files.")
+
+
+def _sentences(inputs: list[str], encoding: str) -> list[list[str]]:
+    from embedkit.run.stage_vocab import iter_token_lists
+
+    return [tokens for tokens in iter_token_lists(inputs, encoding) if tokens]
+
+
+@app.command(no_args_is_help=True)
+def train(
+    inputs: list[str] = typer.Argument(..., help="Token files (one sentence a line, tokens split by spaces)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
+    order: int | None = typer.Option(None, "--order", help="n of the n-grams."),
+    smoothing: str | None = typer.Option(None, "--smoothing", help="kneser-ney or add-k."),
+    k: float | None = typer.Option(None, "--k", help="Pseudo-count of add-k smoothing."),
+    min_count: int | None = typer.Option(None, "--min-count", help="Rarer words become <unk>."),
+    modified: bool | None = typer.Option(None, "--modified/--plain", help="Modified (3 discounts) or plain KN."),
+    discount: float | None = typer.Option(None, "--discount", help="Fixed Kneser-Ney discount."),
+    encoding: str = ENCODING,
+) -> None:
+    """Count n-grams and save the model."""
+    from embedkit.config import replace_config
+    from embedkit.models.ngram import NgramConfig
+
+    model = replace_config(NgramConfig(), order=order, smoothing=smoothing, k=k, min_count=min_count,
+                           modified=modified, discount=discount).build()
+    sentences = _sentences(inputs, encoding)
+    model.fit(sentences)
+    model.save(output)
+    print(f"{model!r}: {len(sentences)} sentences; saved {output}")
+
+
+@app.command(no_args_is_help=True)
+def perplexity(
+    model: Path = typer.Argument(..., help="N-gram model folder."),
+    inputs: list[str] = typer.Argument(..., help="Token files to score."),
+    encoding: str = ENCODING,
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Perplexity per token (<eos> included) of held-out text."""
+    from embedkit.models.ngram import NgramModel
+
+    lm = NgramModel.load(model)
+    sentences = _sentences(inputs, encoding)
+    ppl = lm.perplexity(sentences)
+    count = sum(len(s) + 1 for s in sentences)
+    unknown = sum(tok not in lm.stoi for s in sentences for tok in s)
+    figures = {"perplexity": ppl, "tokens": count, "sentences": len(sentences),
+               "oov_rate": unknown / count}
+    if as_json:
+        print(json.dumps(figures))
+    else:
+        print(f"tokens {count} (<eos> included), sentences {len(sentences)}, OOV rate {figures['oov_rate']:.4f}")
+        print(f"perplexity {ppl:.2f}")
+
+
+@app.command(no_args_is_help=True)
+def generate(
+    model: Path = typer.Argument(..., help="N-gram model folder."),
+    prompt: str | None = typer.Option(None, "--prompt", help="Words to continue (split by spaces)."),
+    max_tokens: int = typer.Option(30, "--max-tokens"),
+    temperature: float = typer.Option(1.0, "--temperature", help="0 picks the most probable word."),
+    seed: int | None = typer.Option(None, "--seed"),
+    count: int = typer.Option(1, "--count", "-n", help="How many texts."),
+) -> None:
+    """Sample text word by word, the lecture's way."""
+    from embedkit.errors import ConfigError
+    from embedkit.models.ngram import NgramModel
+
+    if max_tokens < 1 or count < 1:
+        raise ConfigError("--max-tokens and --count must be positive")
+    lm = NgramModel.load(model)
+    words = prompt.split() if prompt else []
+    for i in range(count):
+        out = lm.generate(max_tokens, seed=None if seed is None else seed + i, prompt=words,
+                          temperature=temperature)
+        print(" ".join(words + out))

@@ -16,6 +16,12 @@ _EXPORTS = {
     "GenerateConfig": "embedkit.models.generate",
     "generate": "embedkit.models.generate",
     "complete": "embedkit.models.generate",
+    "NgramModel": "embedkit.models.ngram",
+    "NgramConfig": "embedkit.models.ngram",
+    "RNNClassifier": "embedkit.models.classifier",
+    "TextClassifier": "embedkit.models.classifier",
+    "Prediction": "embedkit.models.classifier",
+    "ClassifierConfig": "embedkit.models.classifier_config",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -27,7 +27,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
     model.save(path)
     ctx.artifacts["ngram"] = path
     summary: dict[str, Any] = {"order": model.order, "smoothing": model.smoothing,
-                               "vocab": len(model.vocabulary), "ngrams": len(model._ngrams)}
+                               "vocab": len(model.vocabulary), "ngrams": model.ngram_count}
     if table.get("valid"):
         held = [t for t in iter_token_lists([ctx.resolve(table["valid"])], encoding) if t]
         summary["valid_perplexity"] = round(model.perplexity(held), 3)

@@ -1,0 +1,219 @@
+"""A many-to-one RNN/LSTM/GRU text classifier over padded and packed batches, and its saved folder.
+
+:class:`RNNClassifier` is the network: embedding -> (bi)directional stacked RNN over a packed batch ->
+pooling (last state, mean or max over the real steps) -> dropout -> linear. :class:`TextClassifier` wraps
+it with the vocabulary, the label names and the text pipeline, so ``predict`` takes raw strings. A saved
+classifier is a folder of ``model.safetensors``, ``config.json``, ``vocab.json`` and ``labels.json``:
+nothing is unpickled when it loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from embedkit.config import config_from_dict, config_to_dict
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.io import atomic_write, read_json, write_json
+from embedkit.models.classifier_config import ClassifierConfig
+from embedkit.models.init import init_recurrent
+from embedkit.models.metrics import classification_report
+from embedkit.vocab import Vocab
+
+FORMAT = "embedkit.classifier/1"
+ARCHITECTURE = "rnn-classifier"
+FILES = ("model.safetensors", "config.json", "vocab.json", "labels.json")
+
+
+class RNNClassifier(nn.Module):
+    """Embedding -> RNN over a packed batch -> pooled vector -> class logits.
+
+    ``embeddings`` (a ``vocab_size x embedding_dim`` matrix) initialises the embedding layer; it is frozen
+    when ``config.freeze_embeddings``. Its shape must match the vocabulary and ``embedding_dim``.
+    """
+
+    def __init__(self, vocab_size: int, num_classes: int, config: ClassifierConfig | None = None,
+                 pad_id: int = 0, embeddings: np.ndarray | torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.config = config = config or ClassifierConfig()
+        if num_classes < 2:
+            raise ConfigError(f"a classifier needs at least two classes, got {num_classes}")
+        self.pad_id = pad_id
+        self.embedding = nn.Embedding(vocab_size, config.embedding_dim, padding_idx=pad_id)
+        if embeddings is not None:
+            matrix = torch.as_tensor(np.asarray(embeddings), dtype=torch.float32)
+            if tuple(matrix.shape) != (vocab_size, config.embedding_dim):
+                raise ConfigError(f"embedding matrix is {tuple(matrix.shape)[0]} x {tuple(matrix.shape)[-1]}, "
+                                  f"but the vocabulary has {vocab_size} words and embedding_dim is "
+                                  f"{config.embedding_dim}")
+            with torch.no_grad():
+                self.embedding.weight.copy_(matrix)
+        self.embedding.weight.requires_grad_(not (embeddings is not None and config.freeze_embeddings))
+        rnn_cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
+        self.rnn = rnn_cls(config.embedding_dim, config.hidden_size, num_layers=config.num_layers,
+                           batch_first=True, bidirectional=config.bidirectional,
+                           dropout=config.dropout if config.num_layers > 1 else 0.0)
+        init_recurrent(self.rnn)
+        self.embedding_dropout = nn.Dropout(config.embedding_dropout)
+        self.dropout = nn.Dropout(config.dropout)
+        self.output = nn.Linear(config.hidden_size * config.directions, num_classes)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Logits ``(batch, classes)`` for right-padded ``ids (batch, time)`` of the given ``lengths`` (>= 1)."""
+        x = self.embedding_dropout(self.embedding(ids))
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, hidden = self.rnn(packed)
+        c = self.config
+        if c.pooling == "last":
+            h = hidden[0] if isinstance(hidden, tuple) else hidden
+            top = h.view(c.num_layers, c.directions, h.size(1), c.hidden_size)[-1]
+            pooled = torch.cat(list(top), dim=-1)
+        else:
+            padded, _ = pad_packed_sequence(out, batch_first=True, total_length=ids.size(1))
+            mask = (torch.arange(ids.size(1), device=ids.device)[None, :] < lengths.to(ids.device)[:, None])
+            mask = mask.unsqueeze(-1)
+            if c.pooling == "mean":
+                pooled = (padded * mask).sum(1) / mask.sum(1).clamp(min=1)
+            else:
+                pooled = padded.masked_fill(~mask, float("-inf")).max(1).values
+        return self.output(self.dropout(pooled))
+
+
+def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad id lists into ``(ids, lengths)`` tensors; every sequence must hold at least one id."""
+    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+    ids = torch.full((len(seqs), int(lengths.max()) if len(seqs) else 0), pad_id, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.as_tensor(s, dtype=torch.long)
+    return ids, lengths
+
+
+def make_tokenizer(config: ClassifierConfig) -> Callable[[str], list[str]]:
+    """The text pipeline of ``config`` as a function from a string to tokens."""
+    from embedkit.text import Pipeline
+
+    return Pipeline(config.preprocess()).process
+
+
+@dataclasses.dataclass(frozen=True)
+class Prediction:
+    """One text's predicted label, its probability and every class's probability."""
+
+    label: str
+    probability: float
+    probabilities: dict[str, float]
+
+
+class TextClassifier:
+    """A trained classifier with its vocabulary, labels and text pipeline: raw text in, labels out."""
+
+    def __init__(self, model: RNNClassifier, vocab: Vocab, labels: Sequence[str]) -> None:
+        if len(labels) != model.output.out_features:
+            raise ModelFormatError(f"{len(labels)} labels but the model has {model.output.out_features} outputs")
+        self.model, self.vocab, self.labels = model, vocab, list(labels)
+        self.config: ClassifierConfig = model.config
+        self._tokenize = make_tokenizer(self.config)
+        self.truncated = 0
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of ``text`` through the pipeline the classifier was trained with."""
+        return self._tokenize(text)
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, cut to ``max_len`` (counted in :attr:`truncated`); empty texts get ``<unk>``."""
+        out = []
+        limit = self.config.max_len
+        for text in texts:
+            ids = self.vocab.encode(self._tokenize(text)) or [self.vocab.unk_id]
+            if len(ids) > limit:
+                self.truncated += 1
+                ids = ids[:limit]
+            out.append(ids)
+        return out
+
+    @torch.no_grad()
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """Class probabilities ``(len(texts), len(labels))`` in the order of :attr:`labels`."""
+        return self.predict_proba_ids(self.encode(texts), batch_size)
+
+    @torch.no_grad()
+    def predict_proba_ids(self, encoded: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
+        """Class probabilities of already encoded texts."""
+        self.model.eval()
+        device = next(self.model.parameters()).device
+        parts = [np.zeros((0, len(self.labels)), dtype=np.float32)]
+        for start in range(0, len(encoded), batch_size):
+            ids, lengths = pad_batch(encoded[start:start + batch_size], self.vocab.pad_id)
+            logits = self.model(ids.to(device), lengths)
+            parts.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
+        return np.concatenate(parts)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[Prediction]:
+        """The most probable label of each text, with its probability and all class probabilities."""
+        probs = self.predict_proba(texts, batch_size)
+        return [Prediction(self.labels[int(p.argmax())], float(p.max()),
+                           {name: float(x) for name, x in zip(self.labels, p, strict=True)}) for p in probs]
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+        """Accuracy, macro-F1 and confusion matrix on labelled texts (labels unseen in training are errors)."""
+        index = {name: i for i, name in enumerate(self.labels)}
+        unknown = sorted({y for y in labels if y not in index})
+        if unknown:
+            raise InputError(f"labels the model was not trained on: {', '.join(unknown[:5])} "
+                             f"(it knows {', '.join(self.labels)})")
+        y_pred = self.predict_proba(texts).argmax(axis=1).tolist()
+        return classification_report([index[y] for y in labels], y_pred, self.labels)
+
+    # ---- files ----------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model folder (weights, config, vocabulary, labels); each file lands atomically."""
+        from safetensors.torch import save
+
+        folder = Path(path)
+        state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        with atomic_write(folder / "model.safetensors", "wb") as handle:
+            handle.write(save(state))
+        self.vocab.save(folder / "vocab.json")
+        write_json(folder / "labels.json", self.labels)
+        write_json(folder / "config.json", {"format": FORMAT, "architecture": ARCHITECTURE,
+                                            "vocab_size": len(self.vocab), "num_classes": len(self.labels),
+                                            "pad_id": self.vocab.pad_id, "model": config_to_dict(self.config)})
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> TextClassifier:
+        """Read a folder written by :meth:`save`; another model kind or architecture is a one-line error."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        folder = Path(path)
+        if not folder.is_dir():
+            raise InputError(f"{folder}: no such model folder")
+        meta = read_json(folder / "config.json")
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("architecture") != ARCHITECTURE:
+            raise ModelFormatError(f"{folder}: not an embedkit classifier (config.json format {FORMAT})")
+        try:
+            config = config_from_dict(ClassifierConfig, meta["model"], where="model")
+            vocab = Vocab.load(folder / "vocab.json")
+            labels = read_json(folder / "labels.json")
+            weights = load_file(str(folder / "model.safetensors"))
+            model = RNNClassifier(meta["vocab_size"], meta["num_classes"], config, pad_id=meta["pad_id"])
+        except (KeyError, TypeError, OSError, SafetensorError, ConfigError) as exc:
+            raise ModelFormatError(f"{folder}: damaged classifier folder ({exc})") from None
+        if len(vocab) != meta["vocab_size"] or not isinstance(labels, list):
+            raise ModelFormatError(f"{folder}: vocabulary or labels do not match config.json")
+        try:
+            model.load_state_dict(weights)
+        except RuntimeError as exc:
+            detail = " ".join(str(exc).split())[:200]
+            raise ModelFormatError(f"{folder}: weights belong to another architecture ({detail})") from None
+        model.eval()
+        return cls(model, vocab, labels)

@@ -1,0 +1,323 @@
+"""An n-gram language model: the lecture's ``<PAD>``-padded counts with add-k or interpolated Kneser-Ney.
+
+Each sentence is padded on the left with ``order - 1`` ``<PAD>`` tokens and closed with ``<eos>``, so the
+first word is predicted from ``<PAD> <PAD>`` exactly as in the lecture. Words seen fewer than ``min_count``
+times become ``<unk>``. The distribution over the vocabulary (every known word, ``<unk>`` and ``<eos>``;
+never ``<PAD>``) sums to one for every context, seen or not.
+
+Only the highest-order counts are stored; every lower-order table is derived from them, so a saved model
+is one integer array plus a JSON header and loads without unpickling.
+
+>>> lm = NgramModel(order=2, smoothing="kneser-ney").fit([["a", "b"], ["a", "c"]])
+>>> round(sum(lm.prob(w, ["a"]) for w in lm.vocabulary), 6)
+1.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.io import atomic_dir, read_json, write_json
+
+PAD = "<PAD>"
+UNK = "<unk>"
+EOS = "<eos>"
+PAD_ID, UNK_ID, EOS_ID = 0, 1, 2
+SMOOTHINGS = ("kneser-ney", "add-k")
+FORMAT = "embedkit.ngram/1"
+HEADER_FILE = "ngram.json"
+COUNTS_FILE = "counts.npz"
+
+
+@dataclasses.dataclass(frozen=True)
+class NgramConfig:
+    """Options of :class:`NgramModel` (checked when the model is built): the one home of their defaults."""
+
+    order: int = 3
+    smoothing: str = "kneser-ney"
+    k: float = 1.0
+    min_count: int = 1
+    modified: bool = True
+    discount: float | None = None
+
+    def build(self) -> NgramModel:
+        """A fresh, untrained model with these options."""
+        return NgramModel(**dataclasses.asdict(self))
+
+
+def _estimate_discounts(counts: Iterable[int], modified: bool) -> tuple[float, float, float]:
+    """Chen & Goodman's discounts D1, D2, D3+ from counts of counts (one D for plain Kneser-Ney)."""
+    n = Counter(c for c in counts if c <= 4)
+    n1, n2, n3, n4 = (n.get(i, 0) for i in (1, 2, 3, 4))
+    y = n1 / (n1 + 2 * n2) if n1 and n2 else 0.75
+    if not modified:
+        return (y, y, y)
+    raw = (
+        1 - 2 * y * n2 / n1 if n1 else y,
+        2 - 3 * y * n3 / n2 if n2 else y,
+        3 - 4 * y * n4 / n3 if n3 else y,
+    )
+    return tuple(min(max(d, 0.05), i - 0.05) for i, d in enumerate(raw, start=1))  # type: ignore[return-value]
+
+
+class NgramModel:
+    """Count-based n-gram language model with add-k or interpolated (modified) Kneser-Ney smoothing.
+
+    ``discount`` fixes one Kneser-Ney discount for every order instead of estimating it from the counts.
+    """
+
+    def __init__(self, order: int = 3, smoothing: str = "kneser-ney", k: float = 1.0, min_count: int = 1,
+                 modified: bool = True, discount: float | None = None) -> None:
+        if order < 1:
+            raise ConfigError(f"order must be at least 1, got {order}")
+        if smoothing not in SMOOTHINGS:
+            raise ConfigError(f"unknown smoothing '{smoothing}' (choose from {', '.join(SMOOTHINGS)})")
+        if k <= 0:
+            raise ConfigError(f"k must be positive, got {k}")
+        if min_count < 1:
+            raise ConfigError(f"min_count must be positive, got {min_count}")
+        if discount is not None and not 0 < discount < 1:
+            raise ConfigError(f"discount must lie between 0 and 1, got {discount}")
+        self.order, self.smoothing, self.k = order, smoothing, float(k)
+        self.min_count, self.modified, self.discount = min_count, modified, discount
+        self.itos: list[str] = [PAD, UNK, EOS]
+        self.stoi: dict[str, int] = {}
+        self._ngrams: dict[tuple[int, ...], int] = {}
+        self._tables: list[dict[tuple[int, ...], dict[int, int]]] = []
+        self._stats: list[dict[tuple[int, ...], tuple[int, float]]] = []
+        self._discounts: list[tuple[float, float, float]] = []
+
+    # ------------------------------------------------------------------ building
+    def fit(self, sentences: Iterable[Sequence[str]]) -> NgramModel:
+        """Count n-grams of tokenised sentences (one list of tokens each); returns ``self``."""
+        sents = [list(s) for s in sentences]
+        words = Counter(tok for s in sents for tok in s)
+        if not words:
+            raise InputError("no tokens to train the n-gram model on")
+        kept = sorted((w for w, c in words.items() if c >= self.min_count and w not in (PAD, UNK, EOS)),
+                      key=lambda w: (-words[w], w))
+        self._set_vocab([PAD, UNK, EOS] + kept)
+        pad = [PAD_ID] * (self.order - 1)
+        flat: list[int] = []
+        get = self.stoi.get
+        for s in sents:
+            flat.extend(pad)
+            flat.extend(get(tok, UNK_ID) for tok in s)
+            flat.append(EOS_ID)
+        grams = Counter(zip(*(flat[i:] for i in range(self.order)), strict=False))
+        self._ngrams = {g: c for g, c in grams.items() if g[-1] != PAD_ID}
+        self._estimate()
+        return self
+
+    def _set_vocab(self, itos: list[str]) -> None:
+        self.itos = itos
+        self.stoi = {w: i for i, w in enumerate(itos)}
+
+    def _estimate(self) -> None:
+        """Derive every order's tables (context -> follower counts) and normaliser statistics."""
+        n = self.order
+        counts: list[dict[tuple[int, ...], int]] = [{} for _ in range(n + 1)]
+        counts[n] = self._ngrams
+        kn = self.smoothing == "kneser-ney"
+        for m in range(n - 1, 0 if kn else n, -1):
+            raw: defaultdict[tuple[int, ...], int] = defaultdict(int)
+            continuation: defaultdict[tuple[int, ...], int] = defaultdict(int)
+            for gram, c in counts[m + 1].items():
+                raw[gram[1:]] += c
+                continuation[gram[1:]] += 1
+            # Kneser-Ney keeps raw counts where nothing can precede the n-gram (it starts with <PAD>).
+            counts[m] = {g: (raw[g] if g[0] == PAD_ID else continuation[g]) for g in raw}
+        self._tables, self._stats, self._discounts = [{}], [{}], [(0.0, 0.0, 0.0)]
+        for m in range(1, n + 1):
+            table: defaultdict[tuple[int, ...], dict[int, int]] = defaultdict(dict)
+            for gram, c in counts[m].items():
+                table[gram[:-1]][gram[-1]] = c
+            if kn:
+                fixed = self.discount
+                d = (fixed,) * 3 if fixed is not None else _estimate_discounts(counts[m].values(), self.modified)
+            else:
+                d = (0.0, 0.0, 0.0)
+            stats = {}
+            for ctx, followers in table.items():
+                total = sum(followers.values())
+                mass = sum(d[min(c, 3) - 1] for c in followers.values()) if kn else 0.0
+                stats[ctx] = (total, mass)
+            self._tables.append(dict(table))
+            self._stats.append(stats)
+            self._discounts.append(d)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def vocabulary(self) -> list[str]:
+        """Every token the model predicts: known words, ``<unk>`` and ``<eos>`` (not ``<PAD>``)."""
+        return self.itos[1:]
+
+    @property
+    def ngram_count(self) -> int:
+        """Distinct n-grams of the highest order seen in training."""
+        return len(self._ngrams)
+
+    def _context_ids(self, context: Sequence[str] | None) -> tuple[int, ...]:
+        ids = [self.stoi.get(tok, UNK_ID) for tok in (context or ())]
+        width = self.order - 1
+        ids = [PAD_ID] * width + ids
+        return tuple(ids[len(ids) - width:]) if width else ()
+
+    def _prob_id(self, w: int, ctx: tuple[int, ...]) -> float:
+        size = len(self.itos) - 1
+        n = self.order
+        if self.smoothing == "add-k":
+            followers = self._tables[n].get(ctx)
+            c, total = (followers.get(w, 0), self._stats[n][ctx][0]) if followers else (0, 0)
+            return (c + self.k) / (total + self.k * size)
+        p = 1.0 / size
+        for m in range(1, n + 1):
+            h = ctx[len(ctx) - m + 1:] if m > 1 else ()
+            st = self._stats[m].get(h)
+            if st is None:
+                continue
+            c = self._tables[m][h].get(w, 0)
+            d = self._discounts[m][min(c, 3) - 1] if c else 0.0
+            p = (c - d + st[1] * p) / st[0]
+        return p
+
+    def _check_fitted(self) -> None:
+        if not self._tables:
+            raise ConfigError("the n-gram model is not trained yet (call fit or load)")
+
+    def prob(self, word: str, context: Sequence[str] | None = None) -> float:
+        """P(word | the last ``order - 1`` words of context); short contexts are padded with ``<PAD>``."""
+        self._check_fitted()
+        if word == PAD:
+            return 0.0
+        return self._prob_id(self.stoi.get(word, UNK_ID), self._context_ids(context))
+
+    def logprob(self, word: str, context: Sequence[str] | None = None) -> float:
+        """Natural logarithm of :meth:`prob`."""
+        p = self.prob(word, context)
+        return math.log(p) if p > 0 else -math.inf
+
+    def score(self, sentences: Iterable[Sequence[str]]) -> tuple[float, int]:
+        """Total natural-log probability of the sentences (each closed by ``<eos>``) and the tokens scored."""
+        self._check_fitted()
+        total, count = 0.0, 0
+        width = self.order - 1
+        for s in sentences:
+            ids = [PAD_ID] * width + [self.stoi.get(tok, UNK_ID) for tok in s] + [EOS_ID]
+            for i in range(width, len(ids)):
+                total += math.log(self._prob_id(ids[i], tuple(ids[i - width:i])))
+            count += len(ids) - width
+        return total, count
+
+    def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
+        """exp of the mean negative log-likelihood per token, ``<eos>`` included (the PTB convention)."""
+        total, count = self.score(sentences)
+        if not count:
+            raise InputError("no sentences to compute perplexity on")
+        return math.exp(-total / count)
+
+    def distribution(self, context: Sequence[str] | None = None) -> np.ndarray:
+        """Probabilities of :attr:`vocabulary`, in that order, after ``context``."""
+        self._check_fitted()
+        return self._distribution(self._context_ids(context))
+
+    def _distribution(self, ctx: tuple[int, ...]) -> np.ndarray:
+        size = len(self.itos) - 1
+        n = self.order
+        if self.smoothing == "add-k":
+            p = np.full(size, self.k)
+            followers = self._tables[n].get(ctx, {})
+            ids = np.fromiter(followers.keys(), dtype=np.int64, count=len(followers))
+            p[ids - 1] += np.fromiter(followers.values(), dtype=np.float64, count=len(followers))
+            return p / p.sum()
+        p = np.full(size, 1.0 / size)
+        for m in range(1, n + 1):
+            h = ctx[len(ctx) - m + 1:] if m > 1 else ()
+            st = self._stats[m].get(h)
+            if st is None:
+                continue
+            followers = self._tables[m][h]
+            ids = np.fromiter(followers.keys(), dtype=np.int64, count=len(followers))
+            c = np.fromiter(followers.values(), dtype=np.float64, count=len(followers))
+            d = np.asarray(self._discounts[m])[np.minimum(c, 3).astype(np.int64) - 1]
+            new = st[1] * p
+            new[ids - 1] += c - d
+            p = new / st[0]
+        return p
+
+    def generate(self, max_tokens: int = 30, seed: int | None = None, prompt: Sequence[str] | None = None,
+                 temperature: float = 1.0) -> list[str]:
+        """Sample a continuation word by word, stopping at ``<eos>``; ``temperature=0`` picks the argmax.
+
+        Returns only the new tokens (not the prompt). The same seed gives the same text.
+        """
+        self._check_fitted()
+        if temperature < 0:
+            raise ConfigError(f"temperature must not be negative, got {temperature}")
+        rng = np.random.default_rng(seed)
+        width = self.order - 1
+        history = [PAD_ID] * width + [self.stoi.get(tok, UNK_ID) for tok in (prompt or ())]
+        out: list[str] = []
+        for _ in range(max_tokens):
+            p = self._distribution(tuple(history[len(history) - width:]) if width else ())
+            if temperature == 0:
+                w = int(np.argmax(p)) + 1
+            else:
+                if temperature != 1.0:
+                    logits = np.log(np.maximum(p, 1e-300)) / temperature
+                    p = np.exp(logits - logits.max())
+                w = int(rng.choice(len(p), p=p / p.sum())) + 1
+            if w == EOS_ID:
+                break
+            out.append(self.itos[w])
+            history.append(w)
+        return out
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | Path) -> None:
+        """Write a folder: ``ngram.json`` (options, vocabulary) and ``counts.npz`` (top-order counts)."""
+        self._check_fitted()
+        grams = np.array(list(self._ngrams.keys()), dtype=np.int32).reshape(-1, self.order)
+        counts = np.fromiter(self._ngrams.values(), dtype=np.int64, count=len(self._ngrams))
+        header = {"format": FORMAT, "order": self.order, "smoothing": self.smoothing, "k": self.k,
+                  "min_count": self.min_count, "modified": self.modified, "discount": self.discount,
+                  "vocab": self.itos}
+        with atomic_dir(path) as tmp:
+            write_json(tmp / HEADER_FILE, header)
+            np.savez_compressed(tmp / COUNTS_FILE, ngrams=grams, counts=counts)
+
+    @classmethod
+    def load(cls, path: str | Path) -> NgramModel:
+        """Read a folder written by :meth:`save` (no pickle involved)."""
+        path = Path(path)
+        if not path.is_dir():
+            raise InputError(f"{path}: no such model folder")
+        header = read_json(path / HEADER_FILE)
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ModelFormatError(f"{path}: not an embedkit n-gram model (format {FORMAT})")
+        try:
+            model = cls(order=header["order"], smoothing=header["smoothing"], k=header["k"],
+                        min_count=header["min_count"], modified=header["modified"],
+                        discount=header["discount"])
+            with np.load(path / COUNTS_FILE, allow_pickle=False) as data:
+                grams, counts = data["ngrams"], data["counts"]
+            vocab = list(header["vocab"])
+        except (KeyError, OSError, ValueError, TypeError) as exc:
+            raise ModelFormatError(f"{path}: damaged n-gram model ({exc})") from None
+        if (grams.ndim != 2 or grams.shape[1] != model.order or len(grams) != len(counts)
+                or vocab[:3] != [PAD, UNK, EOS] or (grams.size and grams.max() >= len(vocab))):
+            raise ModelFormatError(f"{path}: n-gram counts do not match the header")
+        model._set_vocab(vocab)
+        model._ngrams = dict(zip(map(tuple, grams.tolist()), counts.tolist(), strict=True))
+        model._estimate()
+        return model
+
+    def __repr__(self) -> str:
+        return f"NgramModel(order={self.order}, smoothing={self.smoothing!r}, vocab={len(self.itos) - 1})"

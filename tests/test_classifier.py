@@ -1,0 +1,177 @@
+"""The RNN classifier: packed batches, pooling, learning a separable task, saving, metrics, input files."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.models.classifier import RNNClassifier, TextClassifier, pad_batch
+from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
+from embedkit.models.clf_train import prepare, train_classifier
+from embedkit.models.labelled import parse_labelled, read_texts
+from embedkit.models.metrics import accuracy, classification_report, confusion_matrix, macro_f1
+
+
+def _toy(n: int = 120) -> tuple[list[str], list[str]]:
+    rng = np.random.default_rng(0)
+    good, bad, filler = ["great", "fine", "lovely"], ["awful", "dull", "boring"], ["the", "film", "was", "plot"]
+    texts, labels = [], []
+    for i in range(n):
+        label = "pos" if i % 2 else "neg"
+        words = list(rng.choice(filler, size=int(rng.integers(2, 6))))
+        words.insert(int(rng.integers(0, len(words))), str(rng.choice(good if label == "pos" else bad)))
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+def test_packed_batch_equals_one_by_one(cell: str, bidirectional: bool, pooling: str) -> None:
+    torch.manual_seed(0)
+    config = ClassifierConfig(cell=cell, bidirectional=bidirectional, pooling=pooling, num_layers=2,
+                              embedding_dim=8, hidden_size=6)
+    model = RNNClassifier(20, 3, config).eval()
+    seqs = [[3, 4, 5, 6, 7], [8, 9], [10], [11, 12, 13]]
+    ids, lengths = pad_batch(seqs)
+    batched = model(ids, lengths)
+    assert batched.shape == (4, 3)
+    for i, s in enumerate(seqs):
+        alone = model(torch.tensor([s]), torch.tensor([len(s)]))
+        assert torch.allclose(batched[i], alone[0], atol=1e-5), (i, batched[i], alone)
+
+
+def test_embedding_matrix_is_used_frozen_and_checked() -> None:
+    matrix = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
+    config = ClassifierConfig(embedding_dim=4, freeze_embeddings=True)
+    model = RNNClassifier(10, 2, config, embeddings=matrix)
+    assert torch.allclose(model.embedding.weight, torch.from_numpy(matrix))
+    assert not model.embedding.weight.requires_grad
+    assert RNNClassifier(10, 2, ClassifierConfig(embedding_dim=4), embeddings=matrix).embedding.weight.requires_grad
+    with pytest.raises(ConfigError):
+        RNNClassifier(11, 2, config, embeddings=matrix)
+    with pytest.raises(ConfigError):
+        RNNClassifier(10, 2, ClassifierConfig(embedding_dim=5), embeddings=matrix)
+    with pytest.raises(ConfigError):
+        RNNClassifier(10, 1, config)
+
+
+def test_prepare_checks_classes_and_vector_dimensions() -> None:
+    texts, labels = _toy(20)
+    with pytest.raises(InputError):
+        prepare(texts, ["pos"] * len(texts))
+    config = ClassifierConfig(embedding_dim=16)
+    with pytest.raises(ConfigError):
+        prepare(texts, labels, config, embeddings=np.zeros((3, 16)))
+    prepared = prepare(texts, labels, ClassifierConfig(min_count=1), embeddings=None)
+    size = len(prepared.classifier.vocab)
+    with pytest.raises(ConfigError):
+        prepare(texts, labels, ClassifierConfig(min_count=1, embedding_dim=16), embeddings=np.zeros((size, 8)))
+    adopted = prepare(texts, labels, ClassifierConfig(min_count=1), embeddings=np.ones((size, 8)), adopt_dim=True)
+    assert adopted.classifier.config.embedding_dim == 8
+
+
+def test_learns_a_separable_task_and_round_trips(tmp_path) -> None:
+    texts, labels = _toy()
+    config = ClassifierConfig(min_count=1, embedding_dim=16, hidden_size=16, bidirectional=True, dropout=0.0,
+                              embedding_dropout=0.0, valid_fraction=0.2, class_weights="balanced", max_len=4)
+    prepared = prepare(texts, labels, config)
+    assert prepared.classifier.truncated > 0
+    result = train_classifier(prepared, default_trainer_config(epochs=12, lr=0.02, progress=False, patience=None),
+                              out_dir=tmp_path / "run")
+    clf = prepared.classifier
+    report = clf.evaluate(["the great film", "awful plot", "was dull", "lovely"], ["pos", "neg", "neg", "pos"])
+    assert report["accuracy"] == 1.0, result["history"]
+    predictions = clf.predict(["fine film"])
+    assert predictions[0].label == "pos" and predictions[0].probability > 0.5
+    assert sum(predictions[0].probabilities.values()) == pytest.approx(1.0)
+    clf.save(tmp_path / "clf")
+    again = TextClassifier.load(tmp_path / "clf")
+    probe = ["the plot was boring", "great", ""]
+    assert np.allclose(again.predict_proba(probe), clf.predict_proba(probe), atol=1e-6)
+    assert (tmp_path / "run" / "metrics.jsonl").exists()
+
+
+def test_load_rejects_other_architectures(tmp_path) -> None:
+    texts, labels = _toy(30)
+    clf = prepare(texts, labels, ClassifierConfig(min_count=1, embedding_dim=8, hidden_size=8)).classifier
+    clf.save(tmp_path / "a")
+    meta = json.loads((tmp_path / "a" / "config.json").read_text())
+    meta["model"]["cell"] = "lstm"
+    (tmp_path / "a" / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFormatError, match="another architecture"):
+        TextClassifier.load(tmp_path / "a")
+    meta["format"] = "embedkit.lm/1"
+    (tmp_path / "a" / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFormatError):
+        TextClassifier.load(tmp_path / "a")
+    with pytest.raises(InputError):
+        TextClassifier.load(tmp_path / "missing")
+
+
+def test_metrics_against_hand_computation() -> None:
+    y_true = [0, 0, 0, 1, 1, 2]
+    y_pred = [0, 1, 0, 1, 2, 2]
+    assert confusion_matrix(y_true, y_pred, 3).tolist() == [[2, 1, 0], [0, 1, 1], [0, 0, 1]]
+    assert accuracy(y_true, y_pred) == pytest.approx(4 / 6)
+    # F1: class 0 = 2*2/(2+3) = 0.8; class 1 = 2*1/(2+2) = 0.5; class 2 = 2*1/(2+1) = 2/3
+    assert macro_f1(y_true, y_pred, 3) == pytest.approx((0.8 + 0.5 + 2 / 3) / 3)
+    report = classification_report(y_true, y_pred, ["a", "b", "c"])
+    assert report["f1"]["a"] == pytest.approx(0.8) and report["items"] == 6
+    assert macro_f1([0, 0], [0, 0], 3) == 1.0
+
+
+def test_input_formats_and_their_errors() -> None:
+    assert parse_labelled(["text\tlabel", "a b\tpos", "c\tneg"]) == (["a b", "c"], ["pos", "neg"])
+    assert parse_labelled(["pos\tgood film", "neg\tbad film", "pos\tnice"])[1] == ["pos", "neg", "pos"]
+    assert parse_labelled(["__label__pos good film", "__label__neg bad"]) == (["good film", "bad"], ["pos", "neg"])
+    assert parse_labelled(['{"review": "x", "y": 1}'], text_col="review", label_col="y") == (["x"], ["1"])
+    assert parse_labelled(['sentence,stars', '"a, b",5', 'c,1'], "x.csv", "sentence", "stars") == (
+        ["a, b", "c"], ["5", "1"])
+    with pytest.raises(InputError, match="label"):
+        parse_labelled(["text", "a", "b"])
+    with pytest.raises(InputError, match="label"):
+        parse_labelled(["text\tlabel", "a\tpos"], label_col="stars")
+    with pytest.raises(InputError):
+        parse_labelled(["a\tb\tc"])
+    with pytest.raises(InputError):
+        parse_labelled(["text\tlabel", "only-text"])
+
+
+def test_read_texts_plain_lines_and_tables(tmp_path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("good film\nbad, bad film\n")
+    assert read_texts(plain) == ["good film", "bad, bad film"]
+    table = tmp_path / "t.tsv"
+    table.write_text("label\ttext\npos\tgood\n")
+    assert read_texts(table) == ["good"]
+
+
+def test_run_stages_write_their_artifacts(tmp_path) -> None:
+    from rich.console import Console
+
+    from embedkit.run import stage_clf, stage_ngram
+    from embedkit.run.context import RunContext
+
+    texts, labels = _toy(60)
+    rows = "".join(f"{t}\t{y}\n" for t, y in zip(texts, labels, strict=True))
+    (tmp_path / "train.tsv").write_text("text\tlabel\n" + rows)
+    (tmp_path / "tokens.txt").write_text("\n".join(texts) + "\n")
+    ctx = RunContext(out_dir=tmp_path / "out", base_dir=tmp_path, console=Console(file=io.StringIO()))
+    ctx.artifacts["tokens"] = tmp_path / "tokens.txt"
+    summary = stage_ngram.stage({"order": 2, "valid": "tokens.txt"}, ctx)
+    assert summary["order"] == 2 and summary["valid_perplexity"] > 1 and ctx.artifacts["ngram"].is_dir()
+    summary = stage_clf.stage({"input": "train.tsv", "test": "train.tsv", "epochs": 1, "embedding_dim": 8,
+                               "hidden_size": 8, "min_count": 1}, ctx)
+    assert summary["classes"] == 2 and 0 <= summary["test_accuracy"] <= 1
+    assert (ctx.artifacts["clf"] / "model.safetensors").exists()
+    with pytest.raises(ConfigError):
+        stage_clf.stage({"input": "train.tsv", "colour": "red"}, ctx)
+    with pytest.raises(ConfigError):
+        stage_ngram.stage({"order": 2, "colour": "red"}, ctx)

@@ -1,0 +1,189 @@
+"""`embedkit clf` and `embedkit ngram` from the command line: happy paths and every error path (exit 2)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from embedkit.cli import main
+
+TRAIN = "text\tlabel\n" + "".join(
+    f"{'the film was great fun' if i % 2 else 'the plot was dull and awful'} {i % 3}\t{'pos' if i % 2 else 'neg'}\n"
+    for i in range(40))
+TINY = ["--dim", "8", "--hidden", "8", "--epochs", "2", "--min-count", "1", "--seed", "1"]
+
+
+def call(args: list[str]) -> None:
+    """Run the CLI and insist that it succeeds."""
+    try:
+        main(args)
+    except SystemExit as exc:
+        assert not exc.code, exc
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_user_error(result: tuple[int, str, str], needle: str = "") -> None:
+    code, _, err = result
+    assert code == 2, result
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert needle.lower() in lines[0].lower(), err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("clf")
+    (folder / "train.tsv").write_text(TRAIN)
+    call(["clf", "train", str(folder / "train.tsv"), "-o", str(folder / "model"), "--bidirectional", *TINY])
+    return folder
+
+
+def test_clf_train_eval_predict(trained: Path, capsys) -> None:
+    model = trained / "model"
+    assert {"model.safetensors", "config.json", "vocab.json", "labels.json"} <= {p.name for p in model.iterdir()}
+    code, out, _ = run(["clf", "eval", str(model), str(trained / "train.tsv")], capsys)
+    assert code == 0 and "accuracy" in out and "macro-F1" in out and "confusion" in out
+    code, out, _ = run(["clf", "eval", str(model), str(trained / "train.tsv"), "--json"], capsys)
+    report = json.loads(out)
+    assert report["items"] == 40 and len(report["confusion"]) == 2
+    (trained / "texts.txt").write_text("great fun\nawful plot\n")
+    code, out, _ = run(["clf", "predict", str(model), str(trained / "texts.txt"), "--json"], capsys)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 2 and set(rows[0]["probabilities"]) == {"neg", "pos"}
+    code, out, _ = run(["clf", "predict", str(model), str(trained / "texts.txt")], capsys)
+    assert code == 0 and len(out.splitlines()) == 2 and out.split("\t")[0] in ("neg", "pos")
+
+
+def test_clf_predict_from_stdin(trained: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"great fun\nawful\n")))
+    code, out, _ = run(["clf", "predict", str(trained / "model"), "-"], capsys)
+    assert code == 0 and len(out.splitlines()) == 2
+
+
+def test_clf_train_says_once_when_it_truncates(tmp_path, capsys) -> None:
+    (tmp_path / "t.tsv").write_text(TRAIN)
+    code, _, err = run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m"), "--max-len", "3",
+                        *TINY], capsys)
+    assert code == 0 and err.count("truncated") == 1
+
+
+@pytest.mark.parametrize("content, extra, needle", [
+    ("text\n" + "a film\n" * 5, [], "label"),
+    ("text\tlabel\n" + "a film\tpos\n" * 5, [], "one class"),
+    (TRAIN, ["--label-col", "stars"], "stars"),
+    (TRAIN, ["--cell", "transformer"], "cell"),
+    (TRAIN, ["--pooling", "attention"], "pooling"),
+    (TRAIN, ["--dropout", "1.5"], "dropout"),
+    ("", [], "no texts"),
+    (TRAIN, ["--encoding", "klingon"], "encoding"),
+    (TRAIN, ["--valid", "/nonexistent/valid.tsv"], "no such file"),
+])
+def test_clf_train_errors_leave_nothing(tmp_path, capsys, content: str, extra: list[str], needle: str) -> None:
+    data = tmp_path / "data.tsv"
+    data.write_text(content)
+    out = tmp_path / "model"
+    assert_user_error(run(["clf", "train", str(data), "-o", str(out), *TINY, *extra], capsys), needle)
+    assert not out.exists()
+
+
+def test_clf_train_rejects_missing_file(tmp_path, capsys) -> None:
+    assert_user_error(run(["clf", "train", str(tmp_path / "none.tsv"), "-o", str(tmp_path / "m")], capsys),
+                      "no such file")
+    assert not (tmp_path / "m").exists()
+
+
+def test_clf_eval_and_predict_errors(trained: Path, tmp_path, capsys) -> None:
+    model = str(trained / "model")
+    assert_user_error(run(["clf", "eval", str(tmp_path / "nomodel"), str(trained / "train.tsv")], capsys),
+                      "no such model")
+    (tmp_path / "other.tsv").write_text("text\tlabel\nfine\tneutral\n")
+    assert_user_error(run(["clf", "eval", model, str(tmp_path / "other.tsv")], capsys), "neutral")
+    (tmp_path / "nolabel.tsv").write_text("text\nfine\n")
+    assert_user_error(run(["clf", "eval", model, str(tmp_path / "nolabel.tsv")], capsys), "label")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
+    assert_user_error(run(["clf", "predict", model, str(tmp_path / "bin.txt")], capsys), "binary")
+    (tmp_path / "cp.txt").write_bytes("caf\u00e9 \u2014 great\n".encode("cp1252"))
+    assert_user_error(run(["clf", "predict", model, str(tmp_path / "cp.txt")], capsys), "utf-8")
+    code, out, _ = run(["clf", "predict", model, str(tmp_path / "cp.txt"), "--encoding", "cp1252"], capsys)
+    assert code == 0 and len(out.splitlines()) == 1
+    # a folder of another architecture: an n-gram model, or a classifier whose weights were swapped
+    (tmp_path / "ng.txt").write_text("a b c\n")
+    call(["ngram", "train", str(tmp_path / "ng.txt"), "-o", str(tmp_path / "ng")])
+    assert_user_error(run(["clf", "predict", str(tmp_path / "ng"), str(tmp_path / "ng.txt")], capsys))
+    assert_user_error(run(["ngram", "perplexity", model, str(tmp_path / "ng.txt")], capsys))
+
+
+def test_ngram_train_perplexity_generate(tmp_path, capsys) -> None:
+    data = tmp_path / "tokens.txt"
+    data.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 5)
+    code, _, _ = run(["ngram", "train", str(data), "-o", str(tmp_path / "ng"), "--order", "3"], capsys)
+    assert code == 0
+    code, out, _ = run(["ngram", "perplexity", str(tmp_path / "ng"), str(data)], capsys)
+    line = [x for x in out.splitlines() if "perplexity" in x][0]
+    assert code == 0 and 1.0 < float(line.split()[-1]) < 3.0
+    code, out, _ = run(["ngram", "perplexity", str(tmp_path / "ng"), str(data), "--json"], capsys)
+    assert json.loads(out)["tokens"] == 70
+    code, out, _ = run(["ngram", "generate", str(tmp_path / "ng"), "--seed", "3", "-n", "2", "--prompt", "the"],
+                       capsys)
+    again = run(["ngram", "generate", str(tmp_path / "ng"), "--seed", "3", "-n", "2", "--prompt", "the"], capsys)
+    assert code == 0 and out == again[1] and len(out.splitlines()) == 2 and out.startswith("the")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--order", "0"], "order"),
+    (["--smoothing", "magic"], "smoothing"),
+    (["--k", "-1"], "k must"),
+    (["--discount", "2"], "discount"),
+    (["--min-count", "0"], "min_count"),
+])
+def test_ngram_train_errors_leave_nothing(tmp_path, capsys, args: list[str], needle: str) -> None:
+    data = tmp_path / "t.txt"
+    data.write_text("a b c\n")
+    assert_user_error(run(["ngram", "train", str(data), "-o", str(tmp_path / "ng"), *args], capsys), needle)
+    assert not (tmp_path / "ng").exists()
+
+
+def test_ngram_input_errors(tmp_path, capsys) -> None:
+    (tmp_path / "empty.txt").write_text("\n\n")
+    assert_user_error(run(["ngram", "train", str(tmp_path / "empty.txt"), "-o", str(tmp_path / "ng")], capsys),
+                      "no tokens")
+    assert_user_error(run(["ngram", "train", str(tmp_path / "nope.txt"), "-o", str(tmp_path / "ng")], capsys),
+                      "no such file")
+    assert not (tmp_path / "ng").exists()
+    (tmp_path / "t.txt").write_text("a b c\n")
+    call(["ngram", "train", str(tmp_path / "t.txt"), "-o", str(tmp_path / "ng")])
+    assert_user_error(run(["ngram", "perplexity", str(tmp_path / "ng"), str(tmp_path / "empty.txt")], capsys),
+                      "no sentences")
+    assert_user_error(run(["ngram", "perplexity", str(tmp_path / "missing"), str(tmp_path / "t.txt")], capsys),
+                      "no such model")
+    assert_user_error(run(["ngram", "generate", str(tmp_path / "ng"), "--temperature", "-1"], capsys),
+                      "temperature")
+    assert_user_error(run(["ngram", "generate", str(tmp_path / "ng"), "--max-tokens", "0"], capsys), "positive")
+    (tmp_path / "ng" / "counts.npz").write_bytes(b"garbage")
+    assert_user_error(run(["ngram", "perplexity", str(tmp_path / "ng"), str(tmp_path / "t.txt")], capsys),
+                      "damaged")
+
+
+def test_clf_train_resumes_from_its_checkpoint(tmp_path, capsys) -> None:
+    (tmp_path / "t.tsv").write_text(TRAIN)
+    base = ["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m"), "--dim", "8", "--hidden", "8",
+            "--min-count", "1"]
+    code, out, _ = run([*base, "--epochs", "1"], capsys)
+    assert code == 0 and "1 epochs" in out
+    code, out, _ = run([*base, "--epochs", "2", "--resume"], capsys)
+    assert code == 0 and "2 epochs" in out
+    records = [json.loads(x) for x in (tmp_path / "m" / "training" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records if r["event"] == "epoch"] == [1, 2]

@@ -1,0 +1,125 @@
+"""The n-gram baseline: normalisation, a hand-computed Kneser-Ney case, save/load, seeded sampling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.models.ngram import EOS, PAD, UNK, NgramConfig, NgramModel
+
+CORPUS = [
+    "the cat sat on the mat".split(),
+    "the dog sat on the log".split(),
+    "a cat ate the fish".split(),
+    "the cat sat".split(),
+    "dogs and cats".split(),
+]
+CONTEXTS = [[], ["the"], ["the", "cat"], ["cat", "sat"], ["zebra", "unicorn"], ["the", "zebra"], ["sat", "on"]]
+
+
+@pytest.mark.parametrize("config", [
+    NgramConfig(order=1), NgramConfig(order=2), NgramConfig(order=3), NgramConfig(order=4),
+    NgramConfig(order=3, modified=False), NgramConfig(order=3, discount=0.5),
+    NgramConfig(order=3, smoothing="add-k", k=0.1), NgramConfig(order=2, smoothing="add-k"),
+    NgramConfig(order=3, min_count=2),
+])
+def test_probabilities_sum_to_one_for_every_context(config: NgramConfig) -> None:
+    lm = config.build().fit(CORPUS)
+    for context in CONTEXTS:
+        total = sum(lm.prob(w, context) for w in lm.vocabulary)
+        assert total == pytest.approx(1.0, abs=1e-9), (context, total)
+        dist = lm.distribution(context)
+        assert dist.sum() == pytest.approx(1.0)
+        assert np.allclose(dist, [lm.prob(w, context) for w in lm.vocabulary])
+        assert (dist > 0).all()
+
+
+def test_vocabulary_specials_and_unknowns() -> None:
+    lm = NgramModel(order=2, min_count=2).fit(CORPUS)
+    assert PAD not in lm.vocabulary and UNK in lm.vocabulary and EOS in lm.vocabulary
+    assert "fish" not in lm.vocabulary
+    assert lm.prob("fish", ["the"]) == lm.prob(UNK, ["the"]) == lm.prob("never-seen", ["the"])
+    assert lm.prob(PAD) == 0.0
+
+
+def test_kneser_ney_matches_hand_computation() -> None:
+    # Corpus "a b" and "a c", bigrams with <PAD> padding and <eos>; plain KN, discount 0.5.
+    lm = NgramModel(order=2, smoothing="kneser-ney", discount=0.5).fit([["a", "b"], ["a", "c"]])
+    size = 5  # <unk> <eos> a b c
+    # unigram continuation counts: a <- {<PAD>}; b <- {a}; c <- {a}; <eos> <- {b, c}: 5 types in all
+    uni_eos = (2 - 0.5) / 5 + (0.5 * 4 / 5) / size
+    uni_b = (1 - 0.5) / 5 + (0.5 * 4 / 5) / size
+    uni_unk = (0.5 * 4 / 5) / size
+    # context "a": followers b (1), c (1); total 2, two discounted types
+    assert lm.prob("b", ["a"]) == pytest.approx((1 - 0.5) / 2 + (0.5 * 2 / 2) * uni_b)
+    assert lm.prob("zzz", ["a"]) == pytest.approx((0.5 * 2 / 2) * uni_unk)
+    # context "b": only <eos> follows, once
+    assert lm.prob(EOS, ["b"]) == pytest.approx((1 - 0.5) / 1 + 0.5 * uni_eos)
+    # an unseen context falls back to the unigram distribution
+    assert lm.prob("b", ["zzz"]) == pytest.approx(uni_b)
+    # <PAD> context keeps raw counts: "a" started both sentences
+    assert lm.prob("a", []) == pytest.approx((2 - 0.5) / 2 + 0.5 / 2 * ((1 - 0.5) / 5 + 0.4 / size))
+
+
+def test_add_k_matches_formula() -> None:
+    lm = NgramModel(order=2, smoothing="add-k", k=0.5).fit([["a", "b"], ["a", "c"]])
+    assert lm.prob("b", ["a"]) == pytest.approx((1 + 0.5) / (2 + 0.5 * 5))
+    assert lm.prob("b", ["nothing"]) == pytest.approx(1 / 5)
+
+
+def test_perplexity_of_a_deterministic_corpus_is_low() -> None:
+    lm = NgramModel(order=3).fit([["x", "y", "z"]] * 50)
+    assert lm.perplexity([["x", "y", "z"]]) < 1.2
+    assert lm.perplexity([["z", "y", "x"]]) > 5
+
+
+def test_save_load_round_trip(tmp_path) -> None:
+    lm = NgramModel(order=3, min_count=1).fit(CORPUS)
+    lm.save(tmp_path / "ng")
+    again = NgramModel.load(tmp_path / "ng")
+    held = [["the", "cat", "ate", "the", "log"], ["a", "zebra"]]
+    assert again.perplexity(held) == lm.perplexity(held)
+    assert again.generate(10, seed=3) == lm.generate(10, seed=3)
+    assert sorted(p.name for p in (tmp_path / "ng").iterdir()) == ["counts.npz", "ngram.json"]
+
+
+def test_load_rejects_other_folders(tmp_path) -> None:
+    with pytest.raises(InputError):
+        NgramModel.load(tmp_path / "missing")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "ngram.json").write_text('{"format": "something/1"}')
+    with pytest.raises(ModelFormatError):
+        NgramModel.load(tmp_path / "bad")
+
+
+def test_generation_repeats_with_a_seed_and_respects_prompt() -> None:
+    lm = NgramModel(order=3).fit(CORPUS)
+    first = lm.generate(20, seed=7)
+    assert first == lm.generate(20, seed=7)
+    assert all(w in lm.vocabulary for w in first)
+    assert len(lm.generate(3, seed=1)) <= 3
+    assert lm.generate(5, prompt=["the", "dog"], temperature=0)[:3] == ["sat", "on", "the"]
+
+
+def test_bad_options_and_empty_input() -> None:
+    with pytest.raises(ConfigError):
+        NgramModel(order=0)
+    with pytest.raises(ConfigError):
+        NgramModel(smoothing="witten-bell")
+    with pytest.raises(InputError):
+        NgramModel().fit([[], []])
+    with pytest.raises(ConfigError):
+        NgramModel().prob("a")
+
+
+def test_ptb_order_three_is_fast_and_sane(shared_data) -> None:
+    """A slice of PTB: KN beats add-k, and the probabilities of a real context sum to one."""
+    lines = (shared_data / "en_ptb" / "ptb.train.txt").read_text().splitlines()[:5000]
+    valid = [line.split() for line in (shared_data / "en_ptb" / "ptb.valid.txt").read_text().splitlines()[:300]]
+    kn = NgramModel(order=3).fit(line.split() for line in lines)
+    addk = NgramModel(order=3, smoothing="add-k", k=0.01).fit(line.split() for line in lines)
+    assert kn.perplexity(valid) < addk.perplexity(valid)
+    assert math.isclose(kn.distribution(["the", "company"]).sum(), 1.0)
