@@ -175,3 +175,17 @@ def test_run_stages_write_their_artifacts(tmp_path) -> None:
         stage_clf.stage({"input": "train.tsv", "colour": "red"}, ctx)
     with pytest.raises(ConfigError):
         stage_ngram.stage({"order": 2, "colour": "red"}, ctx)
+
+
+def test_label_files_and_holdout_split(tmp_path) -> None:
+    from embedkit.models.labelled import read_label_files, split_holdout
+
+    (tmp_path / "pos.txt").write_bytes("great film\nlovely\n\nfine caf\u00e9\n".encode("cp1252"))
+    (tmp_path / "neg.txt").write_bytes(b"dull\nawful plot\n")
+    texts, labels = read_label_files({"pos": tmp_path / "pos.txt", "neg": tmp_path / "neg.txt"}, "cp1252")
+    assert texts == ["great film", "lovely", "fine caf\u00e9", "dull", "awful plot"]
+    assert labels == ["pos", "pos", "pos", "neg", "neg"]
+    (kept, held) = split_holdout(texts, labels, 0.4, seed=3)
+    assert len(held[0]) == 2 and len(kept[0]) == 3
+    assert sorted(kept[0] + held[0]) == sorted(texts)
+    assert split_holdout(texts, labels, 0.4, seed=3) == (kept, held)

@@ -166,3 +166,32 @@ def read_texts(source: str | Path, text_col: str | None = None, encoding: str = 
     if kind in ("fasttext", "jsonl") or text_col is not None or TEXT in header:
         return parse_labelled(lines, name, text_col, None, need_label=False)[0]
     return lines
+
+
+def read_label_files(files: dict[str, str | Path], encoding: str = "utf-8") -> tuple[list[str], list[str]]:
+    """Texts and labels from one plain file per label, one text a line (the MR and SST layout)."""
+    if len(files) < 2:
+        raise InputError("labelled files: give at least two labels, one file each")
+    texts: list[str] = []
+    labels: list[str] = []
+    for label, source in files.items():
+        lines = [line for line in iter_lines([resolve_data_path(source)], encoding) if line.strip()]
+        if not lines:
+            raise InputError(f"{source}: no texts for label '{label}'")
+        texts.extend(lines)
+        labels.extend([label] * len(lines))
+    return texts, labels
+
+
+def split_holdout(texts: Sequence[str], labels: Sequence[str], fraction: float,
+                  seed: int = 0) -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:
+    """A seeded shuffle split into (kept, held out), ``fraction`` of the rows held out."""
+    import random
+
+    if not 0 < fraction < 1:
+        raise InputError(f"held-out fraction must be between 0 and 1, got {fraction}")
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    cut = len(order) - max(1, int(len(order) * fraction))
+    pick = lambda idx: ([texts[i] for i in idx], [labels[i] for i in idx])  # noqa: E731
+    return pick(order[:cut]), pick(order[cut:])

@@ -27,7 +27,7 @@ from embedkit.io import read_json, write_json
 from embedkit.run.context import RunContext
 
 STAGES = ("preprocess", "vocab", "subword", "w2v", "eval", "ngram", "lm", "clf")
-FILE_KEYS = ("input", "valid", "test", "vectors", "analogies", "pairs", "embeddings")
+FILE_KEYS = ("input", "labels", "valid", "test", "vectors", "analogies", "pairs", "embeddings")
 StageFn = Callable[[dict[str, Any], RunContext], dict[str, Any]]
 
 
@@ -66,6 +66,8 @@ def fingerprint(name: str, table: dict[str, Any], previous: str, ctx: RunContext
     files = []
     for key in FILE_KEYS:
         raw = table.get(key)
+        if isinstance(raw, dict):
+            raw = list(raw.values())
         for spec in raw if isinstance(raw, list) else [raw] if raw else []:
             path = ctx.resolve(spec) if isinstance(spec, str) else None
             if isinstance(path, Path) and path.is_file():

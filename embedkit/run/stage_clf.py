@@ -1,9 +1,11 @@
-"""The ``[clf]`` stage of ``embedkit run``: train a text classifier on a labelled file and report it.
+"""The ``[clf]`` stage of ``embedkit run``: train a text classifier on labelled text and report it.
 
-Keys of the table: ``input`` (a labelled TSV/CSV/JSONL or fastText file, required), ``valid`` and ``test``
-(labelled files; ``test`` is scored after training), ``text_col``, ``label_col``, ``encoding``,
-``embeddings`` (start from the run's word vectors when there are some, default true), and any option of
-:class:`~embedkit.models.classifier_config.ClassifierConfig` or :class:`~embedkit.training.TrainerConfig`.
+Keys of the table: ``input`` (a labelled TSV/CSV/JSONL or fastText file) or ``labels`` (a table of one
+plain file per label, one text a line, as MR ships); ``valid`` and ``test`` (labelled files; ``test`` is
+scored after training) or ``test_fraction`` (a seeded held-out share of the input); ``text_col``,
+``label_col``, ``encoding``; ``embeddings`` (start from the run's word vectors when there are some,
+default true); and any option of :class:`~embedkit.models.classifier_config.ClassifierConfig` or
+:class:`~embedkit.training.TrainerConfig`.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError
 from embedkit.run.context import RunContext
 
-STAGE_KEYS = ("input", "valid", "test", "text_col", "label_col", "encoding", "embeddings")
+STAGE_KEYS = ("input", "labels", "valid", "test", "test_fraction", "text_col", "label_col", "encoding",
+              "embeddings")
 
 
 def stage(table: dict, ctx: RunContext) -> dict:
     """Train the classifier into ``<run>/clf``; returns validation and test figures."""
     from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
     from embedkit.models.clf_train import prepare, train_classifier
-    from embedkit.models.labelled import read_labelled
+    from embedkit.models.labelled import read_label_files, read_labelled, split_holdout
     from embedkit.training.config import TrainerConfig
 
     model_keys = set(ClassifierConfig.__dataclass_fields__)
@@ -29,16 +32,22 @@ def stage(table: dict, ctx: RunContext) -> dict:
     unknown = sorted(set(table) - model_keys - trainer_keys - set(STAGE_KEYS))
     if unknown:
         raise ConfigError(f"unknown option '{unknown[0]}' in [clf]")
-    if not table.get("input"):
-        raise ConfigError("[clf] needs an 'input': a labelled TSV/CSV/JSONL or fastText file")
+    if not table.get("input") and not table.get("labels"):
+        raise ConfigError("[clf] needs an 'input' (a labelled TSV/CSV/JSONL or fastText file) or 'labels'")
     config = config_from_dict(ClassifierConfig, {k: v for k, v in table.items() if k in model_keys}, "clf")
     trainer = config_from_dict(TrainerConfig, {**config_to_dict(default_trainer_config(progress=False)),
                                                **{k: v for k, v in table.items() if k in trainer_keys}}, "clf")
     columns: dict[str, Any] = {"text_col": table.get("text_col"), "label_col": table.get("label_col"),
                                "encoding": table.get("encoding", "utf-8")}
-    texts, labels = read_labelled(ctx.resolve(table["input"]), **columns)
+    if table.get("labels"):
+        files = {label: ctx.resolve(path) for label, path in table["labels"].items()}
+        texts, labels = read_label_files(files, columns["encoding"])
+    else:
+        texts, labels = read_labelled(ctx.resolve(table["input"]), **columns)
     valid = read_labelled(ctx.resolve(table["valid"]), **columns) if table.get("valid") else None
     test = read_labelled(ctx.resolve(table["test"]), **columns) if table.get("test") else None
+    if test is None and table.get("test_fraction"):
+        (texts, labels), test = split_holdout(texts, labels, float(table["test_fraction"]), trainer.seed)
     vectors = None
     if table.get("embeddings", True) and "vectors" in ctx.artifacts:
         from embedkit.embeddings import Embeddings
@@ -60,4 +69,6 @@ def stage(table: dict, ctx: RunContext) -> dict:
         report = clf.evaluate(*test)
         summary["test_accuracy"] = round(report["accuracy"], 4)
         summary["test_macro_f1"] = round(report["macro_f1"], 4)
+        summary["labels (confusion matrix rows: true, columns: predicted)"] = ", ".join(clf.labels)
+        summary["test_confusion_matrix"] = report["confusion"]
     return summary
