@@ -73,17 +73,39 @@ def test_file_unit_makes_one_document_per_file(tmp_path) -> None:
     assert out.read_text(encoding="utf-8") == "one two\nthree\n"
 
 
-def test_one_and_two_workers_give_identical_bytes(tmp_path, lee_corpus, monkeypatch) -> None:
+def test_one_two_and_three_workers_give_identical_bytes(tmp_path, lee_corpus, monkeypatch) -> None:
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 7)
     outputs = []
-    for workers in (1, 2):
+    for workers in (1, 2, 3):
         sink = io.StringIO()
         pipe = Pipeline(lang="en", lemmatize=True, stopwords=True, workers=workers)
         lines = lee_corpus.read_text(encoding="utf-8").splitlines()
         summary = pipe.run(lines, sink)
         outputs.append((sink.getvalue(), summary.tokens, summary.types))
-    assert outputs[0] == outputs[1]
+    assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0][1] > 10_000
+
+
+def test_sentence_mode_workers_identical(lee_corpus, monkeypatch) -> None:
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 11)
+    lines = lee_corpus.read_text(encoding="utf-8").splitlines()[:120]
+    sinks = [io.StringIO(), io.StringIO()]
+    for workers, sink in zip((1, 2), sinks, strict=True):
+        Pipeline(lang="en", stem=True, stopwords=True, sentences=True, output_format="jsonl").run(
+            lines, sink, workers=workers)
+    assert sinks[0].getvalue() == sinks[1].getvalue()
+    assert sinks[0].getvalue().count("\n") > 120
+
+
+def test_worker_error_reaches_the_caller(monkeypatch) -> None:
+    import pytest
+
+    def broken(self, documents):
+        raise ValueError("boom in a worker")
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.tokenize_chunk", broken)
+    with pytest.raises(ValueError, match="boom"):
+        Pipeline(workers=2).run(["a b", "c d", "e f"], io.StringIO())
 
 
 def test_russian_workers_identical_on_real_text(shared_data) -> None:
@@ -94,9 +116,12 @@ def test_russian_workers_identical_on_real_text(shared_data) -> None:
     assert sinks[0].getvalue() == sinks[1].getvalue()
 
 
-def test_chunks_bound_memory() -> None:
+def test_chunks_bound_memory(monkeypatch) -> None:
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 500)
     chunks = list(_chunks(str(i) for i in range(1200)))
     assert [len(c) for c in chunks] == [500, 500, 200]
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_CHARS", 10)
+    assert [len(c) for c in _chunks(["abcdef"] * 5)] == [2, 2, 1]
 
 
 @settings(max_examples=150, deadline=None)

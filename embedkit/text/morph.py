@@ -24,9 +24,17 @@ def morph_analyzer():
     return pymorphy3.MorphAnalyzer()
 
 
+@functools.lru_cache(maxsize=1)
+def _plain_analyzer():
+    """An analyser that returns plain tuples, skipping the ``Parse`` objects a lemma does not need."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(result_type=None)
+
+
 def russian_lemma(word: str) -> str:
     """Normal form of the most probable pymorphy3 parse (``кошками`` -> ``кошка``)."""
-    return morph_analyzer().parse(word)[0].normal_form
+    return _plain_analyzer().parse(word)[0][2]
 
 
 def english_lemma(word: str) -> str:
@@ -67,6 +75,11 @@ def russian_stem(word: str) -> str:
 def script_language(word: str) -> str:
     """``ru`` for a word with Cyrillic letters, else ``en``: how ``lang=auto`` routes each token."""
     return "ru" if CYRILLIC_RE.search(word) else "en"
+
+
+def load_russian_analyzer() -> None:
+    """Load pymorphy3's dictionaries now (before worker processes fork, so they share the memory)."""
+    _plain_analyzer()
 
 
 def word_normalizer(lang: str, mode: str) -> Callable[[str], str] | None:
