@@ -25,7 +25,7 @@ def train(
     train_file: Path = typer.Argument(..., help="Token file: one document a line, tokens separated by spaces."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
     valid: Path | None = typer.Option(None, "--valid", help="Validation token file (early stopping, perplexity)."),
-    config_file: Path | None = typer.Option(None, "--config", help="TOML file with [lm] and [trainer] tables."),
+    config_file: Path | None = typer.Option(None, "--config", help="TOML file with \\[lm] and \\[trainer] tables."),
     level: str | None = typer.Option(None, "--level", help="Units: word, subword or char (default word)."),
     subword: str | None = typer.Option(None, "--subword", help="Subword model JSON (for --level subword)."),
     cell: str | None = typer.Option(None, "--cell", help="rnn, lstm or gru (default lstm)."),
@@ -56,9 +56,14 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint."),
     sample: str = typer.Option("the", "--sample-prompt", help="Prompt of the sample printed at the end."),
 ) -> None:
-    """Train a language model on a token file; print validation perplexity and a sample."""
+    """Train a language model on a token file; print validation perplexity and a sample.
+
+    Under ``torchrun --nproc_per_node N -m embedkit lm train ...`` the N processes train data-parallel, each
+    on its own slice of the token stream; rank 0 writes the model folder and prints.
+    """
     from embedkit.config import config_from_dict, config_to_dict, load_toml, replace_config
     from embedkit.models.config import LMConfig
+    from embedkit.training import distributed
     from embedkit.training.config import TrainerConfig
     from embedkit.training.lm import LM_TRAINER, embeddings_from, train_language_model
 
@@ -74,8 +79,14 @@ def train(
                              clip=clip, clip_mode=clip_mode, patience=patience, seed=seed, device=device,
                              checkpoint_every=checkpoint_every)
     source = embeddings_from(embeddings) if embeddings is not None else None
-    bundle = train_language_model(train_file, valid, output, config, trainer, source, resume=resume,
-                                  fit_emb_dim=emb_dim is None and "emb_dim" not in tables.get("lm", {}))
+    try:
+        bundle = train_language_model(train_file, valid, output, config, trainer, source, resume=resume,
+                                      fit_emb_dim=emb_dim is None and "emb_dim" not in tables.get("lm", {}))
+        main = distributed.is_main()
+    finally:
+        distributed.cleanup()
+    if not main:
+        return
     results = bundle.results
     _echo(f"trained {config.cell} x{config.layers} ({config.hidden} units) on {results['train_tokens']:,} tokens, "
           f"vocabulary {results['vocab_size']:,}, {results['epochs']} epochs, {results['seconds']:.1f}s")
