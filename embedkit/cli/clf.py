@@ -71,11 +71,12 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/training/checkpoint."),
     threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
 ) -> None:
-    """Train a classifier on labelled texts and save it to a folder."""
+    """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel)."""
     from embedkit.config import replace_config
     from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
     from embedkit.models.clf_train import prepare, train_classifier
     from embedkit.models.labelled import read_labelled
+    from embedkit.training import distributed
 
     config = replace_config(ClassifierConfig(), cell=cell, bidirectional=bidirectional, num_layers=layers,
                             hidden_size=hidden, embedding_dim=dim, pooling=pooling, dropout=dropout,
@@ -90,17 +91,25 @@ def train(
     vectors = _load_embeddings(embeddings) if embeddings else None
     prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed, adopt_dim=dim is None)
     clf = prepared.classifier
-    if clf.truncated:
+    distributed.setup(tconfig.device)
+    main = distributed.is_main()
+    if clf.truncated and main:
         _note(f"note: {clf.truncated} texts longer than {config.max_len} tokens were truncated")
-    if prepared.coverage is not None:
+    if prepared.coverage is not None and main:
         _note(f"embeddings: {prepared.coverage}")
     output.mkdir(parents=True, exist_ok=True)
-    result = train_classifier(prepared, tconfig, out_dir=output / "training", resume=resume)
-    clf.save(output)
+    try:
+        result = train_classifier(prepared, tconfig, out_dir=output / "training", resume=resume)
+        if main:
+            clf.save(output)
+        distributed.barrier()
+    finally:
+        distributed.cleanup()
     last = result["valid"]
     figure = f", valid accuracy {last['accuracy']:.4f}" if "accuracy" in last else ""
-    print(f"trained on {len(prepared.train[0])} texts, {len(clf.labels)} classes, vocabulary {len(clf.vocab)}, "
-          f"{result['epochs']} epochs{figure}; saved {output}")
+    if main:
+        print(f"trained on {len(prepared.train[0])} texts, {len(clf.labels)} classes, vocabulary {len(clf.vocab)}, "
+              f"{result['epochs']} epochs{figure}; saved {output}")
 
 
 def _format_report(report: dict[str, Any]) -> str:

@@ -4,6 +4,9 @@
 vocabulary and network before anything is written; :func:`train_classifier` then runs the
 :class:`~embedkit.training.trainer.Trainer` on a :class:`ClassifierTask` (length-bucketed, shuffled batches,
 weighted cross-entropy, validation loss and accuracy) and returns the classifier with its best weights.
+
+Under ``torchrun`` a ``DistributedSampler`` deals each rank its share of every epoch's batches (the same
+number on every rank) and the validation sums are shared out and added up over the ranks.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import torch.nn.functional as F
 from embedkit.errors import ConfigError, InputError
 from embedkit.models.classifier import RNNClassifier, TextClassifier, make_tokenizer, pad_batch
 from embedkit.models.classifier_config import ClassifierConfig
+from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
 from embedkit.vocab import PAD, UNK, Vocab
 
@@ -58,7 +62,15 @@ class ClassifierTask:
         self._valid_batches = length_batches(*valid, 256, pad_id) if valid and valid[0] else []
 
     def train_batches(self, epoch: int) -> list[Batch]:
-        return length_batches(*self.train, self.batch_size, self.pad_id, seed=self.seed * 1000 + epoch)
+        batches = length_batches(*self.train, self.batch_size, self.pad_id, seed=self.seed * 1000 + epoch)
+        if distributed.world_size() == 1:
+            return batches
+        from torch.utils.data.distributed import DistributedSampler
+
+        sampler = DistributedSampler(range(len(batches)), num_replicas=distributed.world_size(),
+                                     rank=distributed.rank(), shuffle=True, seed=self.seed)
+        sampler.set_epoch(epoch)
+        return [batches[i] for i in sampler]
 
     def loss(self, model: torch.nn.Module, batch: Batch, state: Any) -> tuple[torch.Tensor, int, None]:
         ids, lengths, y = batch
@@ -70,12 +82,13 @@ class ClassifierTask:
             return {}
         device = next(model.parameters()).device
         loss = correct = total = 0.0
-        for ids, lengths, y in self._valid_batches:
+        for ids, lengths, y in self._valid_batches[distributed.rank()::distributed.world_size()]:
             logits = model(ids.to(device), lengths).float()
             y = y.to(device)
             loss += float(F.cross_entropy(logits, y, reduction="sum"))
             correct += float((logits.argmax(-1) == y).sum())
             total += len(y)
+        loss, correct, total = distributed.all_reduce_sum([loss, correct, total])
         return {"loss": loss / total, "accuracy": correct / total, "error": 1 - correct / total}
 
 
@@ -171,11 +184,13 @@ def train_classifier(prepared: Prepared, trainer_config: TrainerConfig | None = 
                      out_dir: str | Path | None = None, resume: bool = False) -> dict[str, Any]:
     """Train the prepared classifier in place; ``out_dir`` receives the Trainer's checkpoint and metrics.
 
+    Under ``torchrun`` every rank calls it (each trains on its share of the batches); rank 0 writes ``out_dir``.
     Returns the Trainer's summary plus ``valid``: the figures of the final (best) weights on validation data.
     """
     from embedkit.training.trainer import Trainer
 
     trainer_config = trainer_config or TrainerConfig()
+    distributed.setup(trainer_config.device)
     c = prepared.classifier.config
     task = ClassifierTask(prepared.train, prepared.valid, c.batch_size, prepared.classifier.vocab.pad_id,
                           seed=trainer_config.seed, weights=prepared.weights)

@@ -43,6 +43,19 @@ def encode_stream(lines: Iterable[list[str]], vocab: Vocab) -> torch.Tensor:
     return torch.tensor(ids, dtype=torch.long)
 
 
+def shard_stream(ids: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
+    """The ``rank``-th of ``world_size`` equal contiguous slices of a 1-D stream (the tail that does not divide is
+    dropped), so that every rank of a data-parallel run gets as many BPTT windows as the others.
+
+    >>> shard_stream(torch.arange(7), 1, 2).tolist()
+    [3, 4, 5]
+    """
+    if world_size <= 1:
+        return ids
+    size = ids.numel() // world_size
+    return ids[rank * size: (rank + 1) * size]
+
+
 def batchify(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
     """Cut a 1-D stream into ``[steps, batch_size]`` columns, dropping the tail that does not fill a row."""
     steps = ids.numel() // batch_size

@@ -24,8 +24,9 @@ from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatE
 from embedkit.io import read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle, Units, as_matrix, load_subword
+from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
-from embedkit.training.data import BPTTBatches, batchify, encode_stream, read_units
+from embedkit.training.data import BPTTBatches, batchify, encode_stream, read_units, shard_stream
 from embedkit.training.trainer import Trainer, seed_everything
 from embedkit.vocab import Vocab
 
@@ -45,12 +46,14 @@ def embeddings_from(path: str | Path) -> Callable[[Vocab], Any]:
     return lambda vocab: vectors.to_matrix(vocab)
 
 
-def stream_nll(model: LanguageModel, data: torch.Tensor, bptt: int) -> float:
-    """Mean negative log-likelihood (nats per unit) over batchified ``[steps, B]`` data, hidden state carried."""
+def stream_nll_sum(model: LanguageModel, data: torch.Tensor, bptt: int) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) and unit count over batchified ``[steps, B]`` data."""
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     total, count, hidden = 0.0, 0, None
+    if data.shape[1] == 0:
+        return total, count
     with torch.no_grad():
         for x, y in BPTTBatches(data, bptt):
             logits, hidden = model(x.to(device), hidden)
@@ -58,11 +61,31 @@ def stream_nll(model: LanguageModel, data: torch.Tensor, bptt: int) -> float:
                                            reduction="sum"))
             count += y.numel()
     model.train(was_training)
+    return total, count
+
+
+def stream_nll(model: LanguageModel, data: torch.Tensor, bptt: int) -> float:
+    """Mean negative log-likelihood (nats per unit) over batchified ``[steps, B]`` data, hidden state carried."""
+    total, count = stream_nll_sum(model, data, bptt)
+    return total / max(count, 1)
+
+
+def sharded_nll(model: LanguageModel, data: torch.Tensor, bptt: int) -> float:
+    """:func:`stream_nll` with the columns shared out among the ranks of a distributed run and summed back.
+
+    Each column is an independent stream, so the figure is the single-process one (up to rounding).
+    """
+    columns = data[:, distributed.rank()::distributed.world_size()].contiguous()
+    total, count = distributed.all_reduce_sum(stream_nll_sum(model, columns, bptt))
     return total / max(count, 1)
 
 
 class LMTask:
-    """The Trainer protocol for a language model: BPTT windows, cross-entropy, validation perplexity."""
+    """The Trainer protocol for a language model: BPTT windows, cross-entropy, validation perplexity.
+
+    Distributed, ``train`` is this rank's shard (see :func:`~embedkit.training.data.shard_stream`) and
+    validation is shared out by columns and summed over the ranks.
+    """
 
     def __init__(self, train: torch.Tensor, valid: torch.Tensor | None, bptt: int) -> None:
         self.train, self.valid, self.bptt = train, valid, bptt
@@ -80,7 +103,7 @@ class LMTask:
     def evaluate(self, model: LanguageModel) -> dict[str, float]:
         if self.valid is None:
             return {}
-        nll = stream_nll(model, self.valid, self.bptt)
+        nll = sharded_nll(model, self.valid, self.bptt)
         return {"loss": nll, "ppl": math.exp(min(nll, 700))}
 
 
@@ -123,6 +146,9 @@ def train_language_model(train_path: str | Path, valid_path: str | Path | None, 
     Without ``valid_path``, ``valid_fraction`` holds out the last lines of the training file for validation
     (the last ones, so the model never trains on text that comes after its validation text).
     ``fit_emb_dim`` takes the embedding size from the given matrix instead of ``config.emb_dim``.
+
+    Under ``torchrun`` each rank trains on its own contiguous slice of the token stream (all of equal
+    length), validation is shared out and summed, and rank 0 alone writes ``out_dir``.
     """
     from embedkit.text import read_sidecar
 
@@ -137,7 +163,10 @@ def train_language_model(train_path: str | Path, valid_path: str | Path | None, 
             raise InputError(f"{train_path}: too few lines to hold out {valid_fraction:.0%} for validation")
         train_lines, valid_lines = train_lines[:cut], train_lines[cut:]
     vocab = Vocab.build(train_lines, min_count=config.min_count, max_size=config.max_vocab)
-    train_data = batchify(encode_stream(train_lines, vocab), config.batch_size)
+    distributed.setup(trainer_config.device)
+    world = distributed.world_size()
+    train_data = batchify(shard_stream(encode_stream(train_lines, vocab), distributed.rank(), world),
+                          config.batch_size)
     valid_data = None
     if valid_lines is not None:
         valid_data = _eval_batches(encode_stream(valid_lines, vocab), config.eval_batch_size)
@@ -152,6 +181,7 @@ def train_language_model(train_path: str | Path, valid_path: str | Path | None, 
     if resume:
         _check_resume(out, config, vocab)
     created = not out.exists()
+    distributed.barrier()
     try:
         out.mkdir(parents=True, exist_ok=True)
         trainer = Trainer(model, LMTask(train_data, valid_data, config.bptt), trainer_config, out)
@@ -167,18 +197,20 @@ def train_language_model(train_path: str | Path, valid_path: str | Path | None, 
         summary = trainer.fit(resume=resume)
         seconds = time.perf_counter() - start
         results: dict[str, Any] = {"epochs": summary["epochs"], "steps": summary["steps"],
-                                   "train_tokens": int(train_data.numel()), "vocab_size": len(vocab),
+                                   "train_tokens": int(train_data.numel()) * world, "vocab_size": len(vocab),
                                    "seconds": round(seconds, 2), "stopped_early": summary["stopped_early"]}
         if summary["history"]:
             results["train_loss"] = summary["history"][-1]["train_loss"]
         if valid_data is not None:
-            nll = stream_nll(trainer.model, valid_data, config.bptt)
+            nll = sharded_nll(trainer.model, valid_data, config.bptt)
             results.update(valid_nll=nll, valid_perplexity=math.exp(min(nll, 700)))
         bundle = LMBundle(trainer.model.eval(), vocab, config, units, config_to_dict(trainer_config), results)
-        bundle.save(out)
+        if distributed.is_main():
+            bundle.save(out)
+        distributed.barrier()
         return bundle
     except EmbedkitError:
-        if created:
+        if created and distributed.is_main():
             shutil.rmtree(out, ignore_errors=True)
         raise
 

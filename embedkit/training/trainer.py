@@ -27,6 +27,14 @@ What lands in ``out_dir``: ``checkpoint/`` (replaced atomically: ``model.safeten
 scheduler, scaler and torch RNG states, loaded with ``torch.load(weights_only=True)``, ``state.safetensors``
 with the carried task state), ``metrics.jsonl`` and ``loss.png``.
 
+Under ``torchrun`` (see :mod:`embedkit.training.distributed`) the trainer wraps the model in
+``DistributedDataParallel`` and hands the wrapped module to ``task.loss``; ``self.model`` stays the bare
+module, whose weights the checkpoints hold (the same files as a single-process run). Each step's loss,
+item count and Ctrl-C flag are summed over the ranks, so the logged losses, the epoch mean and the NaN
+guard are global and every rank takes the same decisions; validation figures are rank 0's, broadcast.
+Only rank 0 writes ``out_dir`` and shows progress; the others wait at a barrier while it checkpoints.
+A task should give every rank the same number of batches per epoch (its own shard of the data).
+
 >>> import torch
 >>> class Mean:
 ...     def train_batches(self, epoch): return [torch.ones(4, 1)] * 3
@@ -61,6 +69,7 @@ from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import EmbedkitError, ModelFormatError
 from embedkit.io import atomic_dir, atomic_write, read_json
 from embedkit.models.language_model import load_weights
+from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
 
 EVENTS = ("on_batch_end", "on_epoch_end", "on_checkpoint")
@@ -150,8 +159,17 @@ class Trainer:
                  out_dir: str | Path | None = None) -> None:
         self.config = config or TrainerConfig()
         self.task = task
+        self.distributed = distributed.setup(self.config.device)
         self.device = pick_device(self.config.device)
+        if self.distributed and self.device.type == "cuda":
+            self.device = torch.device("cuda", torch.cuda.current_device())
         self.model = model.to(self.device)
+        self.train_model: torch.nn.Module = self.model
+        if self.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.train_model = DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.optimizer = self._make_optimizer()
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
@@ -174,6 +192,7 @@ class Trainer:
         self.tokens_per_s = 0.0
         self.callbacks: dict[str, list[Callable[..., None]]] = defaultdict(list)
         self._interrupted = False
+        self._signalled = False
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         params = [p for p in self.model.parameters() if p.requires_grad]
@@ -208,7 +227,8 @@ class Trainer:
         On Ctrl-C the trainer finishes the current step, checkpoints (when it has an ``out_dir``) and
         re-raises ``KeyboardInterrupt``; a second Ctrl-C interrupts at once.
         """
-        if resume and self.checkpoint_dir is not None and (self.checkpoint_dir / "trainer.json").exists():
+        found = resume and self.checkpoint_dir is not None and (self.checkpoint_dir / "trainer.json").exists()
+        if distributed.broadcast(found):
             self.load_checkpoint()
         else:
             seed_everything(self.config.seed)
@@ -259,11 +279,15 @@ class Trainer:
             progress.remove_task(bar)
 
     def _step(self, batch: Any) -> tuple[float, int]:
-        self.model.train()
+        self.train_model.train()
         batch = to_device(batch, self.device)
         with torch.autocast(self.device.type, enabled=self.use_amp):
-            loss, n_items, state = self.task.loss(self.model, batch, self.state)
+            loss, n_items, state = self.task.loss(self.train_model, batch, self.state)
         value = float(loss.detach())
+        if self.distributed:
+            loss_sum, n_items, signals = distributed.all_reduce_sum([value * n_items, n_items, self._signalled])
+            value = loss_sum / max(n_items, 1)
+            self._interrupted = self._interrupted or signals > 0
         if not math.isfinite(value):
             raise TrainingError(f"loss became {value} at step {self.step + 1} (epoch {self.epoch + 1}); "
                                 "lower the learning rate or clip gradients")
@@ -289,7 +313,7 @@ class Trainer:
         self.model.eval()
         with torch.no_grad(), torch.autocast(self.device.type, enabled=self.use_amp):
             metrics = self.task.evaluate(self.model) or {}
-        return {key: float(value) for key, value in metrics.items()}
+        return distributed.broadcast({key: float(value) for key, value in metrics.items()})
 
     def _end_epoch(self) -> None:
         train_loss = self.epoch_loss_sum / max(self.epoch_items, 1)
@@ -328,21 +352,23 @@ class Trainer:
             return
 
         def handler(signum: int, frame: Any) -> None:
-            if self._interrupted:
+            if self._interrupted or self._signalled:
                 raise KeyboardInterrupt
-            self._interrupted = True
+            self._signalled = True
+            if not self.distributed:
+                self._interrupted = True
 
         previous = signal.signal(signal.SIGINT, handler)
         try:
             yield
         finally:
             signal.signal(signal.SIGINT, previous)
-            self._interrupted = False
+            self._interrupted = self._signalled = False
 
     @contextlib.contextmanager
     def _progress(self) -> Iterator[Any]:
         show = self.config.progress if self.config.progress is not None else sys.stderr.isatty()
-        if not show:
+        if not show or not distributed.is_main():
             yield None
             return
         from rich.console import Console
@@ -360,7 +386,7 @@ class Trainer:
         return self.out_dir / CHECKPOINT if self.out_dir is not None else None
 
     def _reset_metrics(self, keep_until_step: int | None = None) -> None:
-        if self.out_dir is None:
+        if self.out_dir is None or not distributed.is_main():
             return
         path = self.out_dir / "metrics.jsonl"
         kept: list[str] = []
@@ -373,14 +399,14 @@ class Trainer:
             handle.writelines(line + "\n" for line in kept)
 
     def _log(self, record: dict[str, Any]) -> None:
-        if self.out_dir is None:
+        if self.out_dir is None or not distributed.is_main():
             return
         with open(self.out_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
 
     def plot(self) -> Path | None:
-        """Draw ``loss.png``: running training loss by step, training and validation loss by epoch."""
-        if self.out_dir is None:
+        """Draw ``loss.png``: running training loss by step, training and validation loss by epoch (rank 0 only)."""
+        if self.out_dir is None or not distributed.is_main():
             return None
         import matplotlib
 
@@ -412,12 +438,21 @@ class Trainer:
     # ---- checkpoints ------------------------------------------------------------------------------------
 
     def save_checkpoint(self) -> Path | None:
-        """Write ``out_dir/checkpoint`` atomically: weights, optimiser, RNG states, counters, task state."""
+        """Write ``out_dir/checkpoint`` atomically: weights, optimiser, RNG states, counters, task state.
+
+        Distributed, every rank must call it at the same step: rank 0 writes while the others wait.
+        """
         if self.checkpoint_dir is None:
             return None
+        if distributed.is_main():
+            self._write_checkpoint(self.checkpoint_dir)
+        distributed.barrier()
+        return self.checkpoint_dir
+
+    def _write_checkpoint(self, folder: Path) -> None:
         from safetensors.torch import save_file
 
-        with atomic_dir(self.checkpoint_dir) as tmp:
+        with atomic_dir(folder) as tmp:
             save_file(_cpu_state(self.model), str(tmp / "model.safetensors"))
             if self.best_weights is not None:
                 save_file(self.best_weights, str(tmp / "best.safetensors"))
@@ -444,7 +479,6 @@ class Trainer:
                 "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
             }, tmp / "trainer_state.pt")
             self._fire("on_checkpoint", tmp)
-        return self.checkpoint_dir
 
     def load_checkpoint(self) -> None:
         """Restore everything :meth:`save_checkpoint` wrote, so training continues as if never stopped."""
