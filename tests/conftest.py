@@ -23,3 +23,14 @@ def lee_corpus() -> Path:
     from gensim.test.utils import datapath
 
     return Path(datapath("lee_background.cor"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run faster on one thread (and much faster when the shared CPU is busy)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

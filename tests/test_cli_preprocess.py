@@ -9,19 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from embedkit.cli import main
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_helpers import run_cli
 
 
 def assert_user_error(code: int, err: str, *left_out: Path) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cli_helpers
 import pytest
 
 from embedkit.cli import main
@@ -16,12 +17,7 @@ from embedkit.vocab import Vocab
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the console entry point in-process; (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (0 if code is None else int(code)), out, err
+    return cli_helpers.run_cli(capsys, *args)
 
 
 def assert_user_error(result: tuple[int, str, str], pattern: str) -> None:

@@ -18,14 +18,7 @@ from embedkit.models.generate import (
 from embedkit.models.language_model import LanguageModel, LMBundle, Units
 from embedkit.vocab import Vocab
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run ~10x faster on one thread when the shared CPU is busy."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_top_k_samples_only_the_k_best() -> None:

@@ -19,13 +19,7 @@ FAST = TrainerConfig(epochs=1, progress=False, device="cpu")
 SMALL = LMConfig(layers=1, hidden=8, emb_dim=8, bptt=5, batch_size=2)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run ~10x faster on one thread when the shared CPU is busy."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture()

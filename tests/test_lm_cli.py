@@ -6,32 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
+from cli_helpers import run_cli
 
 from embedkit.cli import main
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run ~10x faster on one thread when the shared CPU is busy."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 SENTENCES = ["the cat sat on the mat", "the dog sat on the log", "a cat and a dog met on the mat"] * 20
 TINY = ["--layers", "1", "--hidden", "8", "--emb-dim", "8", "--epochs", "1", "--bptt", "5", "--batch-size", "2",
         "--seed", "0", "--device", "cpu"]
 
 
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+_run = run_cli
 
 
 @pytest.fixture(scope="module")

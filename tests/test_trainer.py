@@ -17,13 +17,7 @@ from embedkit.training.trainer import Trainer, TrainingError
 CONFIG = LMConfig(layers=2, hidden=12, emb_dim=12, dropout=0.3, bptt=5, batch_size=4)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run ~10x faster on one thread when the shared CPU is busy."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _lm() -> tuple[LanguageModel, LMTask]:
