@@ -221,3 +221,35 @@ def read_json(path: str | Path) -> Any:
         raise InputError(f"{path}: is a folder, not a JSON file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFormatError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _is_jsonl(source: Path | str) -> bool:
+    name = str(source).lower()
+    return name.endswith(".jsonl") or name.endswith(".jsonl.gz")
+
+
+def _jsonl_tokens(source: Path | str, encoding: str) -> Iterator[list[str]]:
+    for lineno, line in enumerate(iter_lines([source], encoding), start=1):
+        if not line.strip():
+            continue
+        try:
+            tokens = json.loads(line)["tokens"]
+        except (ValueError, KeyError, TypeError):
+            raise InputError(f"{source}, line {lineno}: not a JSON object with a 'tokens' list") from None
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise InputError(f"{source}, line {lineno}: 'tokens' is not a list of strings")
+        yield tokens
+
+
+def iter_token_lists(inputs: Sequence[str | Path], encoding: str = "utf-8") -> Iterator[list[str]]:
+    """Token lists from what ``embedkit preprocess`` writes: files, folders or ``-``.
+
+    A text file holds one document a line, tokens split on whitespace; a ``.jsonl`` file one
+    ``{"tokens": [...]}`` object a line.
+    """
+    for source in resolve_inputs(inputs):
+        if _is_jsonl(source):
+            yield from _jsonl_tokens(source, encoding)
+        else:
+            for line in iter_lines([source], encoding):
+                yield line.split()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from embedkit.config import SPECIALS, VocabConfig
-from embedkit.errors import ConfigError, ModelFormatError
+from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import read_json, write_json
 
 PAD, UNK, BOS, EOS = SPECIALS
@@ -154,3 +155,32 @@ class Vocab:
 
     def __repr__(self) -> str:
         return f"Vocab(size={len(self)}, specials={list(self.specials)})"
+
+
+def count_tokens(token_lists: Iterable[Iterable[str]]) -> Counter[str]:
+    """Count tokens in one pass; :class:`InputError` when there are none."""
+    counts: Counter[str] = Counter()
+    for tokens in token_lists:
+        counts.update(tokens)
+    if not counts:
+        raise InputError("the input holds no tokens")
+    return counts
+
+
+def vocab_report(
+    counts: Mapping[str, int], config: VocabConfig, top: int = 10
+) -> tuple[Vocab, dict[str, Any]]:
+    """A vocabulary from counts plus its figures: size, running-token coverage, the ``top`` words."""
+    vocab = Vocab.from_counts(dict(counts), config)
+    total = sum(counts.values())
+    known = sum(counts.get(tok, 0) for tok in vocab.itos)
+    summary = {
+        "size": len(vocab),
+        "words": len(vocab) - len(vocab.specials),
+        "specials": len(vocab.specials),
+        "tokens": total,
+        "types": len(counts),
+        "coverage": known / total if total else 0.0,
+        "top": [[tok, vocab.counts[tok]] for tok in vocab.itos[len(vocab.specials) :][:top]],
+    }
+    return vocab, summary

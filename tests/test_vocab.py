@@ -10,9 +10,10 @@ from rich.console import Console
 
 from embedkit.config import SPECIALS, VocabConfig
 from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.io import iter_token_lists
 from embedkit.run.context import RunContext
-from embedkit.run.stage_vocab import build_vocab, count_tokens, iter_token_lists, stage
-from embedkit.vocab import Vocab
+from embedkit.run.stage_vocab import stage
+from embedkit.vocab import Vocab, count_tokens, vocab_report
 
 DOCS = [["b", "a", "c", "a"], ["a", "b", "d"], ["e"]]
 
@@ -112,7 +113,7 @@ def test_token_files_text_and_jsonl(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").write_text('{"tokens": ["e"]}\n', encoding="utf-8")
     lists = list(iter_token_lists([tmp_path / "a.txt", tmp_path / "b.jsonl"]))
     assert lists == [["b", "a", "c", "a"], [], ["a", "b", "d"], ["e"]]
-    vocab, summary = build_vocab(count_tokens(lists), VocabConfig(min_count=2), top=1)
+    vocab, summary = vocab_report(count_tokens(lists), VocabConfig(min_count=2), top=1)
     assert summary["size"] == len(vocab) == 6
     assert summary["tokens"] == 8 and summary["types"] == 5
     assert summary["coverage"] == pytest.approx(5 / 8)

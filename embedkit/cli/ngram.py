@@ -13,7 +13,7 @@ ENCODING = typer.Option("utf-8", "--encoding", help="Encoding of the token files
 
 
 def _sentences(inputs: list[str], encoding: str) -> list[list[str]]:
-    from embedkit.run.stage_vocab import iter_token_lists
+    from embedkit.io import iter_token_lists
 
     return [tokens for tokens in iter_token_lists(inputs, encoding) if tokens]
 

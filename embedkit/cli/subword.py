@@ -39,7 +39,7 @@ def train(
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding, e.g. cp1251."),
 ) -> None:
     """Train a subword model in one streaming pass; print how words split into pieces."""
-    from embedkit.run.stage_vocab import iter_token_lists
+    from embedkit.io import iter_token_lists
     from embedkit.text.subword import HISTOGRAM_BINS, SubwordModel
 
     base = SubwordConfig()

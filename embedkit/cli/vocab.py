@@ -35,7 +35,8 @@ def build(
     top: int = typer.Option(10, "--top", help="How many of the most frequent words to print."),
 ) -> None:
     """Count tokens, keep the frequent ones, write the vocabulary; print size, coverage and top words."""
-    from embedkit.run.stage_vocab import build_vocab, count_tokens, iter_token_lists
+    from embedkit.io import iter_token_lists
+    from embedkit.vocab import count_tokens, vocab_report
 
     base = VocabConfig()
     if config_file is not None:
@@ -47,7 +48,7 @@ def build(
         specials=None if specials is None else ((base.specials or SPECIALS) if specials else ()),
     )
     counts = count_tokens(iter_token_lists(inputs, encoding))
-    vocab, summary = build_vocab(counts, config, top=max(top, 0))
+    vocab, summary = vocab_report(counts, config, top=max(top, 0))
     vocab.save(output)
     console.print(
         f"[bold]{summary['size']:,}[/] entries ({summary['words']:,} words + {summary['specials']} specials) "

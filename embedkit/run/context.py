@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from embedkit.errors import ConfigError
 from embedkit.io import resolve_data_path
 
 
@@ -37,3 +39,30 @@ class RunContext:
         """A path inside the run's output folder."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         return self.out_dir / name
+
+    def inputs(self, table: Mapping[str, Any], stage_name: str) -> list[str | Path]:
+        """The stage's ``input`` (a path or a list, relative to the pipeline file) or the run's ``tokens``."""
+        spec = table.get("input")
+        if spec is None:
+            if "tokens" not in self.artifacts:
+                raise ConfigError(f"[{stage_name}] needs an 'input' (or a preprocess stage before it)")
+            return [self.artifacts["tokens"]]
+        specs = spec if isinstance(spec, list) else [spec]
+        if not specs or not all(isinstance(s, str) for s in specs):
+            raise ConfigError(f"[{stage_name}] option 'input' wants a path or a list of paths, got {spec!r}")
+        return [self.resolve(s) for s in specs]
+
+
+    def encoding(self, table: Mapping[str, Any], stage_name: str) -> str:
+        """The stage's ``encoding`` of its input files (UTF-8 unless given)."""
+        encoding = table.get("encoding", "utf-8")
+        if not isinstance(encoding, str):
+            raise ConfigError(f"[{stage_name}] option 'encoding' wants a string, got {encoding!r}")
+        return encoding
+
+    def token_file(self, table: Mapping[str, Any], stage_name: str) -> Path | str:
+        """The one token file a stage trains on: its ``input`` or the run's ``tokens``."""
+        found = self.inputs(table, stage_name)
+        if len(found) != 1:
+            raise ConfigError(f"[{stage_name}] trains on one token file, got {len(found)}")
+        return found[0]

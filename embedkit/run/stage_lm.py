@@ -41,12 +41,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
     config = config_from_dict(LMConfig, {k: v for k, v in merged.items() if k in lm_keys}, "lm")
     trainer = config_from_dict(TrainerConfig, {**config_to_dict(LM_TRAINER),
                                                **{k: v for k, v in merged.items() if k in trainer_keys}}, "lm")
-    if table.get("input") is not None:
-        source = ctx.resolve(table["input"])
-    elif "tokens" in ctx.artifacts:
-        source = ctx.artifacts["tokens"]
-    else:
-        raise ConfigError("[lm] needs an 'input' token file (or a preprocess stage before it)")
+    source = ctx.token_file(table, "lm")
     valid = ctx.resolve(table["valid"]) if table.get("valid") else None
     vectors = ctx.artifacts.get("vectors") if merged.get("embeddings", True) else None
     embeddings = None

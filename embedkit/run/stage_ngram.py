@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from embedkit.config import config_from_dict
+from embedkit.io import iter_token_lists
 from embedkit.run.context import RunContext
-from embedkit.run.stage_vocab import iter_token_lists, stage_encoding, stage_inputs
 
 STAGE_KEYS = ("input", "valid", "encoding", "prompt", "seed")
 
@@ -21,8 +21,8 @@ def stage(table: dict, ctx: RunContext) -> dict:
     from embedkit.models.ngram import NgramConfig
 
     config = config_from_dict(NgramConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, "ngram")
-    encoding = stage_encoding(table, "ngram")
-    model = config.build().fit(t for t in iter_token_lists(stage_inputs(table, ctx, "ngram"), encoding) if t)
+    encoding = ctx.encoding(table, "ngram")
+    model = config.build().fit(t for t in iter_token_lists(ctx.inputs(table, "ngram"), encoding) if t)
     path = ctx.output("ngram")
     model.save(path)
     ctx.artifacts["ngram"] = path

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from embedkit.config import SubwordConfig, config_from_dict
+from embedkit.io import iter_token_lists
 from embedkit.run.context import RunContext
-from embedkit.run.stage_vocab import STAGE_KEYS, iter_token_lists, stage_encoding, stage_inputs
+from embedkit.run.stage_vocab import STAGE_KEYS
 from embedkit.text.subword import SubwordModel
 
 
@@ -13,8 +14,8 @@ def stage(table: dict, ctx: RunContext) -> dict:
     config = config_from_dict(
         SubwordConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="subword"
     )
-    inputs = stage_inputs(table, ctx, "subword")
-    model = SubwordModel.train(iter_token_lists(inputs, stage_encoding(table, "subword")), config)
+    inputs = ctx.inputs(table, "subword")
+    model = SubwordModel.train(iter_token_lists(inputs, ctx.encoding(table, "subword")), config)
     path = ctx.output("subword.json")
     model.save(path)
     ctx.artifacts["subword"] = path

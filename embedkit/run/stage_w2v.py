@@ -6,7 +6,7 @@ from typing import Any
 
 from embedkit.config import config_from_dict
 from embedkit.embeddings.config import Word2VecConfig
-from embedkit.errors import ConfigError, EmbedkitError
+from embedkit.errors import EmbedkitError
 from embedkit.run.context import RunContext
 
 STAGE_KEYS = ("input", "show", "topn", "vectors_format")
@@ -23,12 +23,7 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
 
     options = {k: v for k, v in table.items() if k not in STAGE_KEYS}
     config = config_from_dict(Word2VecConfig, options, where="w2v")
-    if table.get("input") is not None:
-        tokens = ctx.resolve(table["input"])
-    elif "tokens" in ctx.artifacts:
-        tokens = ctx.artifacts["tokens"]
-    else:
-        raise ConfigError("[w2v] needs an 'input' token file or an earlier preprocess stage")
+    tokens = ctx.token_file(table, "w2v")
     emb = train_word2vec(tokens, config)
     out = emb.save(ctx.output("vectors"), vectors_format=table.get("vectors_format", "bin"))
     ctx.artifacts["vectors"] = out
