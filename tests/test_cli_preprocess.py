@@ -192,3 +192,20 @@ def test_run_w2v_and_eval_stages_write_report_with_plot(tmp_path, capsys) -> Non
     assert (out / "w2v_loss_per_epoch.png").read_bytes()[:4] == b"\x89PNG"
     code, _, err = run_cli(capsys, "report", str(out))
     assert code == 0 and "report.md" in err
+
+
+def test_failed_stage_keeps_finished_ones_and_rerun_finishes(tmp_path, capsys) -> None:
+    pipeline = tmp_path / "p.toml"
+    head = '[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
+    pipeline.write_text(head + "[vocab]\nmin_count = 1000000\n", encoding="utf-8")
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 2 and "lower min_count" in err
+    assert (out / "tokens.txt").exists() and (out / ".state" / "preprocess.json").exists()
+    assert not (out / "vocab.json").exists()
+    pipeline.write_text(head + "[vocab]\nmin_count = 2\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0, err
+    assert "preprocess: up to date" in err and "vocab: done" in err
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out), "--from", "vocab", "--dry-run")
+    assert "preprocess: up to date" in err and "vocab: would run" in err
