@@ -103,7 +103,7 @@ def test_worker_error_reaches_the_caller(monkeypatch) -> None:
     def broken(self, documents):
         raise ValueError("boom in a worker")
 
-    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.tokenize_chunk", broken)
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", broken)
     with pytest.raises(ValueError, match="boom"):
         Pipeline(workers=2).run(["a b", "c d", "e f"], io.StringIO())
 

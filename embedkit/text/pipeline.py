@@ -12,12 +12,14 @@ byte-identical to a one-worker run.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import json
 import multiprocessing as mp
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +33,7 @@ from embedkit.text.stopwords import stopword_set
 from embedkit.text.tokenize import TOKENIZERS, split_sentences
 
 SIDECAR_SUFFIX = ".pipeline.toml"
-CHUNK_DOCS = 2000
+CHUNK_DOCS = 500
 CHUNK_CHARS = 1 << 20
 
 ProgressCallback = Callable[[int, int], None]
@@ -160,31 +162,14 @@ class Pipeline:
 
     def process_chunk(self, documents: Sequence[str]) -> tuple[str, int, int]:
         """Process a chunk of documents: its output text, document count and token count."""
-        return self.render_chunk(self.tokenize_chunk(documents))
-
-    def tokenize_chunk(self, documents: Sequence[str]) -> list[list[list[str]]]:
-        """Raw units of each document of a chunk (first half of :meth:`process_chunk`)."""
-        return [self.raw_units(doc) for doc in documents]
-
-    def unknown_types(self, raw: list[list[list[str]]]) -> set[str]:
-        """Types in tokenised documents that the per-type cache has not seen."""
-        cache = self._cache
-        return {tok for units in raw for tokens in units for tok in tokens if tok not in cache}
-
-    def learn(self, types: Iterable[str]) -> dict[str, str | None]:
-        """Map each type through the per-type steps, fill the cache, and return what was learned."""
-        return {tok: self.map_token(tok) for tok in types}
-
-    def render_chunk(self, raw: list[list[list[str]]]) -> tuple[str, int, int]:
-        """Output text, document count and token count of tokenised documents (second half)."""
         lines: list[str] = []
         n_tokens = 0
-        for units in raw:
-            mapped = self.map_units(units)
-            n_tokens += sum(map(len, mapped))
-            lines.extend(self.format_units(mapped))
+        for doc in documents:
+            units = self.document_units(doc)
+            n_tokens += sum(map(len, units))
+            lines.extend(self.format_units(units))
         text = "\n".join(lines) + "\n" if lines else ""
-        return text, len(raw), n_tokens
+        return text, len(documents), n_tokens
 
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
@@ -221,63 +206,45 @@ class Pipeline:
 
 
 class _WorkerPool:
-    """``n`` workers, ``n - 1`` child processes and this process, that share the per-type work.
+    """Worker processes that share the per-type cache through the parent.
 
-    Text is Zipfian, so lemmatising word types, not tokenising running text, is the expensive part. The
-    pool works in rounds of ``n`` chunks, one per worker: every worker tokenises its chunk; this process
-    gathers the types nobody has seen yet and deals them out evenly, each worker analyses its share; the
-    results go to every worker, which then maps and formats its chunk. Chunks come back in input order,
-    and a type's output does not depend on which worker analysed it, so the bytes equal a one-worker run.
-    Every message is answered before the next is sent, so plain pipes (no feeder threads) cannot deadlock.
+    Chunk ``i`` goes to worker ``i % n`` and results are read back in the same order, so the output order
+    is the input order. Each result carries the cache entries its worker computed; the parent merges them
+    and forwards them to the other workers with their next chunk, so a word type is analysed about once
+    in all, not once per worker: the types, not the tokens, are the work that is shared.
     """
 
     def __init__(self, parent: Pipeline, n: int) -> None:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
         self.parent = parent
-        self.inboxes = [ctx.SimpleQueue() for _ in range(n - 1)]
-        self.outboxes = [ctx.SimpleQueue() for _ in range(n - 1)]
+        self.inboxes = [ctx.Queue() for _ in range(n)]  # a feeder thread: put never blocks
+        self.outboxes = [ctx.SimpleQueue() for _ in range(n)]
         self.procs = [
             ctx.Process(target=_worker_main, args=(parent.config, inbox, outbox), daemon=True)
             for inbox, outbox in zip(self.inboxes, self.outboxes, strict=True)
         ]
 
-    def _ask(self, messages: list[tuple[str, Any]]) -> None:
-        for inbox, message in zip(self.inboxes, messages, strict=False):
-            inbox.put(message)
-
-    def _answers(self, count: int) -> list[Any]:
-        replies = [outbox.get() for outbox in self.outboxes[:count]]
-        for reply in replies:
-            if isinstance(reply, BaseException):
-                raise reply
-        return replies
-
     def map_ordered(self, chunks: Iterator[list[str]]) -> Iterator[tuple[str, int, int]]:
-        for proc in self.procs:
-            proc.start()
-        width = len(self.procs) + 1
-        parent = self.parent
+        n = len(self.procs)
+        gc.freeze()  # the children's garbage collector must not touch (and so copy) the parent's heap
         try:
-            while batch := list(itertools.islice(chunks, width)):
-                children, mine = batch[:-1], batch[-1]
-                self._ask([("tokenize", chunk) for chunk in children])
-                raw = parent.tokenize_chunk(mine)
-                unknown = parent.unknown_types(raw)
-                for types in self._answers(len(children)):
-                    unknown |= types
-                unknown.difference_update(parent._cache)
-                ordered = sorted(unknown)
-                shares = [ordered[i::width] for i in range(width)]
-                self._ask([("learn", share) for share in shares[: len(children)]])
-                learned = parent.learn(shares[-1])
-                for part in self._answers(len(children)):
-                    parent._cache.update(part)
-                    learned.update(part)
-                self._ask([("render", learned)] * len(children))
-                mine_out = parent.render_chunk(raw)
-                yield from self._answers(len(children))
-                yield mine_out
+            for proc in self.procs:
+                proc.start()
+        finally:
+            gc.unfreeze()
+        unsent: list[dict[str, str | None]] = [{} for _ in range(n)]
+        in_flight: deque[int] = deque()
+        try:
+            for index, chunk in enumerate(chunks):
+                worker = index % n
+                self.inboxes[worker].put((chunk, unsent[worker]))
+                unsent[worker] = {}
+                in_flight.append(worker)
+                while len(in_flight) >= 2 * n:
+                    yield self._collect(in_flight.popleft(), unsent)
+            while in_flight:
+                yield self._collect(in_flight.popleft(), unsent)
             for inbox in self.inboxes:
                 inbox.put(None)
             for proc in self.procs:
@@ -288,24 +255,31 @@ class _WorkerPool:
                     proc.terminate()
                     proc.join()
 
+    def _collect(self, worker: int, unsent: list[dict[str, str | None]]) -> tuple[str, int, int]:
+        reply = self.outboxes[worker].get()
+        if isinstance(reply, BaseException):
+            raise reply
+        text, docs, toks, learned = reply
+        self.parent._cache.update(learned)
+        for other, box in enumerate(unsent):
+            if other != worker:
+                box.update(learned)
+        return text, docs, toks
+
 
 def _worker_main(config: PreprocessConfig, inbox: Any, outbox: Any) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     pipeline = Pipeline(config)
-    raw: list[list[list[str]]] = []
     while (message := inbox.get()) is not None:
-        kind, payload = message
+        chunk, known = message
         try:
-            if kind == "tokenize":
-                raw = pipeline.tokenize_chunk(payload)
-                outbox.put(pipeline.unknown_types(raw))
-            elif kind == "learn":
-                outbox.put(pipeline.learn(payload))
-            else:
-                pipeline._cache.update(payload)
-                outbox.put(pipeline.render_chunk(raw))
+            pipeline._cache.update(known)
+            before = len(pipeline._cache)
+            text, docs, toks = pipeline.process_chunk(chunk)
+            learned = dict(itertools.islice(pipeline._cache.items(), before, None))
+            outbox.put((text, docs, toks, learned))
         except Exception as exc:  # handed to the parent, which raises it
             outbox.put(exc)
 
