@@ -25,7 +25,7 @@ def rate_progress(description: str, unit: str = "tokens") -> Iterator[Callable[[
         return
     columns = (TextColumn("[bold]{task.description}"), BarColumn(bar_width=None),
                TextColumn("{task.fields[items]:,} docs  {task.completed:,.0f} " + unit),
-               TextColumn("{task.speed:,.0f} " + unit + "/s" if False else "{task.fields[rate]}"),
+               TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(description, total=None, items=0, rate="")
