@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from embedkit.io import atomic_write, read_json
+from embedkit.run.runner import STAGES
 
-STAGE_ORDER = ("preprocess", "vocab", "subword", "w2v", "ngram", "lm", "clf", "eval")
 
 
 def _is_number(value: Any) -> bool:
@@ -103,7 +103,7 @@ def write_report(run_dir: str | Path, title: str = "embedkit run") -> Path:
         from embedkit.errors import InputError
 
         raise InputError(f"{run_dir}: not a run folder (no .state/ with finished stages)")
-    ordered = sorted(states, key=lambda n: STAGE_ORDER.index(n) if n in STAGE_ORDER else len(STAGE_ORDER))
+    ordered = sorted(states, key=lambda n: STAGES.index(n) if n in STAGES else len(STAGES))
     lines = [f"# {title}", "", f"Run folder: `{run_dir}`. Stages: {', '.join(ordered)}.", ""]
     for name in ordered:
         state = read_json(states[name])
