@@ -18,7 +18,6 @@ from embedkit.io import atomic_write, read_json
 from embedkit.run.runner import STAGES
 
 
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
