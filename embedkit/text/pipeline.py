@@ -17,6 +17,7 @@ import itertools
 import json
 import multiprocessing as mp
 import os
+import queue
 import sys
 import time
 from collections import deque
@@ -35,6 +36,7 @@ from embedkit.text.tokenize import TOKENIZERS, split_sentences
 SIDECAR_SUFFIX = ".pipeline.toml"
 CHUNK_DOCS = 500
 CHUNK_CHARS = 1 << 20
+CHILD_BACKLOG = 2
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -122,12 +124,14 @@ class Pipeline:
         return self._tokenize(normalize(text, self.config), self.config.keep_punct)
 
     def _map(self, tokens: list[str]) -> list[str]:
-        cache, out = self._cache, []
-        for token in tokens:
-            mapped = cache[token] if token in cache else self.map_token(token)
-            if mapped:
-                out.append(mapped)
-        return out
+        cache = self._cache
+        try:
+            return list(filter(None, map(cache.__getitem__, tokens)))
+        except KeyError:
+            for token in tokens:
+                if token not in cache:
+                    cache[token] = self._map_uncached(token)
+            return list(filter(None, map(cache.__getitem__, tokens)))
 
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
@@ -164,12 +168,22 @@ class Pipeline:
         """Process a chunk of documents: its output text, document count and token count."""
         lines: list[str] = []
         n_tokens = 0
-        for doc in documents:
-            units = self.document_units(doc)
-            n_tokens += sum(map(len, units))
-            lines.extend(self.format_units(units))
+        if self._plain_lines():
+            for doc in documents:
+                tokens = self._map(self._raw_tokens(doc))
+                n_tokens += len(tokens)
+                lines.append(" ".join(tokens))
+        else:
+            for doc in documents:
+                units = self.document_units(doc)
+                n_tokens += sum(map(len, units))
+                lines.extend(self.format_units(units))
         text = "\n".join(lines) + "\n" if lines else ""
         return text, len(documents), n_tokens
+
+    def _plain_lines(self) -> bool:
+        """Whether each document is one line of text output (no sentence split, no JSON): the fast path."""
+        return not self.config.sentences and self.config.output_format == "text"
 
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
@@ -206,45 +220,58 @@ class Pipeline:
 
 
 class _WorkerPool:
-    """Worker processes that share the per-type cache through the parent.
+    """``n`` workers in all: this process and ``n - 1`` children, sharing the per-type cache.
 
-    Chunk ``i`` goes to worker ``i % n`` and results are read back in the same order, so the output order
-    is the input order. Each result carries the cache entries its worker computed; the parent merges them
-    and forwards them to the other workers with their next chunk, so a word type is analysed about once
-    in all, not once per worker: the types, not the tokens, are the work that is shared.
+    Each child holds at most :data:`CHILD_BACKLOG` chunks; the next chunk goes to a child with room,
+    else this process works on it itself, so no core waits and this process's own reading and writing
+    are balanced out. Results are written in input order, so the output bytes are those of one worker.
+    The types a worker analysed travel with its result and go on to the other workers with their next
+    chunk: a word type is analysed about once in all, not once per worker. The types, not the tokens,
+    are the work that is shared.
     """
 
     def __init__(self, parent: Pipeline, n: int) -> None:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
         self.parent = parent
-        self.inboxes = [ctx.Queue() for _ in range(n)]  # a feeder thread: put never blocks
-        self.outboxes = [ctx.SimpleQueue() for _ in range(n)]
+        self.inboxes = [ctx.Queue() for _ in range(n - 1)]  # feeder threads: a put never blocks
+        self.outboxes = [ctx.Queue() for _ in range(n - 1)]
         self.procs = [
             ctx.Process(target=_worker_main, args=(parent.config, inbox, outbox), daemon=True)
             for inbox, outbox in zip(self.inboxes, self.outboxes, strict=True)
         ]
+        self.unsent: list[dict[str, str | None]] = [{} for _ in self.procs]
+        self.in_flight: list[deque[int]] = [deque() for _ in self.procs]
+        self.done: dict[int, tuple[str, int, int]] = {}
 
     def map_ordered(self, chunks: Iterator[list[str]]) -> Iterator[tuple[str, int, int]]:
-        n = len(self.procs)
         gc.freeze()  # the children's garbage collector must not touch (and so copy) the parent's heap
         try:
             for proc in self.procs:
                 proc.start()
         finally:
             gc.unfreeze()
-        unsent: list[dict[str, str | None]] = [{} for _ in range(n)]
-        in_flight: deque[int] = deque()
+        next_out = 0
         try:
             for index, chunk in enumerate(chunks):
-                worker = index % n
-                self.inboxes[worker].put((chunk, unsent[worker]))
-                unsent[worker] = {}
-                in_flight.append(worker)
-                while len(in_flight) >= 2 * n:
-                    yield self._collect(in_flight.popleft(), unsent)
-            while in_flight:
-                yield self._collect(in_flight.popleft(), unsent)
+                child = min(range(len(self.procs)), key=lambda c: len(self.in_flight[c]))
+                if len(self.in_flight[child]) < CHILD_BACKLOG:
+                    self.inboxes[child].put((chunk, self.unsent[child]))
+                    self.unsent[child] = {}
+                    self.in_flight[child].append(index)
+                else:
+                    self.done[index] = self._process_here(chunk)
+                for child in range(len(self.procs)):
+                    self._collect(child, block=False)
+                while next_out in self.done:
+                    yield self.done.pop(next_out)
+                    next_out += 1
+            while any(self.in_flight) or next_out in self.done:
+                if next_out not in self.done:
+                    self._collect(next(c for c, queue in enumerate(self.in_flight) if next_out in queue), block=True)
+                    continue
+                yield self.done.pop(next_out)
+                next_out += 1
             for inbox in self.inboxes:
                 inbox.put(None)
             for proc in self.procs:
@@ -255,16 +282,32 @@ class _WorkerPool:
                     proc.terminate()
                     proc.join()
 
-    def _collect(self, worker: int, unsent: list[dict[str, str | None]]) -> tuple[str, int, int]:
-        reply = self.outboxes[worker].get()
-        if isinstance(reply, BaseException):
-            raise reply
-        text, docs, toks, learned = reply
-        self.parent._cache.update(learned)
-        for other, box in enumerate(unsent):
-            if other != worker:
+    def _process_here(self, chunk: list[str]) -> tuple[str, int, int]:
+        cache = self.parent._cache
+        before = len(cache)
+        result = self.parent.process_chunk(chunk)
+        self._share(dict(itertools.islice(cache.items(), before, None)), source=None)
+        return result
+
+    def _collect(self, child: int, block: bool) -> None:
+        """Take every finished result of one child (at least one when ``block``)."""
+        while self.in_flight[child]:
+            try:
+                reply = self.outboxes[child].get(block=block)
+            except queue.Empty:
+                return
+            if isinstance(reply, BaseException):
+                raise reply
+            text, docs, toks, learned = reply
+            self.parent._cache.update(learned)
+            self._share(learned, source=child)
+            self.done[self.in_flight[child].popleft()] = (text, docs, toks)
+            block = False
+
+    def _share(self, learned: dict[str, str | None], source: int | None) -> None:
+        for child, box in enumerate(self.unsent):
+            if child != source:
                 box.update(learned)
-        return text, docs, toks
 
 
 def _worker_main(config: PreprocessConfig, inbox: Any, outbox: Any) -> None:
