@@ -25,6 +25,7 @@ STDIN = "-"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 _BINARY_PROBE = 8192
+_READ_BLOCK = 1 << 20
 _TEXT_SUFFIXES = {".txt", ".text", ".cor", ".tok", ".tokens", ".gz", ".md", ".csv", ".tsv", ".jsonl", ""}
 
 
@@ -117,14 +118,32 @@ def iter_lines(sources: Iterable[Path | str], encoding: str = "utf-8") -> Iterat
                 raise InputError(f"{name}: cannot read ({exc})") from None
             if _looks_binary(head) and "16" not in encoding and "32" not in encoding:
                 raise InputError(f"{name}: looks like a binary file, not text")
-            decoder = codecs.getincrementaldecoder(encoding)()
-            for lineno, line in enumerate(buffered, start=1):
-                try:
-                    text = decoder.decode(line)
-                except UnicodeDecodeError:
-                    hint = " (try --encoding cp1251)" if encoding.startswith("utf") else ""
-                    raise InputError(f"{name}, line {lineno}: bytes are not valid {encoding}{hint}") from None
-                yield text.rstrip("\r\n")
+            yield from _decoded_lines(buffered, encoding, name)
+
+
+def _decoded_lines(raw: IO[bytes], encoding: str, name: str) -> Iterator[str]:
+    """Lines of a byte stream, decoded a block at a time (a line may span blocks); ``\r`` ends are dropped."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    carry, done_lines = "", 0
+    while True:
+        block = raw.read(_READ_BLOCK)
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the last block
+        try:
+            text = carry + decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            hint = " (try --encoding cp1251)" if encoding.startswith("utf") else ""
+            lineno = done_lines + 1 + block[: max(0, exc.start - pending)].count(b"\n")
+            raise InputError(f"{name}, line {lineno}: bytes are not valid {encoding}{hint}") from None
+        lines = text.split("\n")
+        carry = lines.pop()
+        done_lines += len(lines)
+        if "\r" in text:
+            lines = [line.rstrip("\r") for line in lines]
+        yield from lines
+        if not block:
+            break
+    if carry:
+        yield carry.rstrip("\r")
 
 
 def iter_documents(

@@ -20,6 +20,29 @@ def test_russian_lemmas(form: str, lemma: str) -> None:
     assert russian_lemma(form) == lemma
 
 
+TRICKY_RU = ["ёж", "еж", "Пётр", "петр", "ЁЛКА", "стали", "кто-то", "по-русски", "сине-зелёный", "Облонский",
+             "аркадьича", "француженкою-гувернанткой", "слушаю-с", "А", "Ё", "я", "XIV", "hello", "123", "—", "",
+             "m-lle", "тридцатичетырехлетний", "бентаме", "навынтараты", "мыла", "раму", "Мама"]
+
+
+def test_russian_lemma_equals_pymorphy3_first_parse() -> None:
+    from embedkit.text.morph import morph_analyzer
+
+    morph = morph_analyzer()
+    for word in TRICKY_RU:
+        assert russian_lemma(word) == morph.parse(word)[0].normal_form, word
+
+
+def test_russian_lemma_equals_pymorphy3_on_real_text(shared_data) -> None:
+    from embedkit.text.morph import morph_analyzer
+
+    text = (shared_data / "ru_literature" / "besy_dostoevsky.txt").read_text(encoding="utf-8")[:400_000]
+    morph = morph_analyzer()
+    words = sorted(set(text.split()) | set(text.lower().split()))
+    assert len(words) > 20_000
+    assert [russian_lemma(w) for w in words] == [morph.parse(w)[0].normal_form for w in words]
+
+
 @pytest.mark.parametrize(("form", "lemma"), [
     ("running", "run"), ("mice", "mouse"), ("were", "be"), ("better", "good"), ("dogs", "dog"),
     ("went", "go"), ("news", "news"),
