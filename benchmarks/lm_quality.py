@@ -46,6 +46,12 @@ def _zaremba_lr(trainer, lr: float, decay_after: int) -> None:
         group["lr"] = lr * 0.5 ** max(0, next_epoch - decay_after)
 
 
+def _print_epoch(trainer) -> None:
+    record = trainer.history[-1]
+    print(f"  {trainer.model.config.cell} epoch {record['epoch']}: lr {record['lr']:.4g}, train loss "
+          f"{record['train_loss']:.3f}, valid ppl {record.get('valid_ppl', float('nan')):.1f}", flush=True)
+
+
 def train_one(cell: str, args: argparse.Namespace, train: torch.Tensor, valid: torch.Tensor,
               test: torch.Tensor, vocab_size: int) -> dict[str, float]:
     from embedkit.models.config import LMConfig
@@ -63,6 +69,7 @@ def train_one(cell: str, args: argparse.Namespace, train: torch.Tensor, valid: t
     seed_everything(1)
     model = LanguageModel(config, vocab_size)
     trainer = Trainer(model, LMTask(train, valid, args.bptt), trainer_config)
+    trainer.add_callback("on_epoch_end", _print_epoch)
     if args.schedule == "zaremba":
         trainer.add_callback("on_epoch_end", lambda t: _zaremba_lr(t, args.lr, args.decay_after))
     start = time.perf_counter()
