@@ -49,7 +49,7 @@ class _TopLemma:
         self.similar_items = morph.dictionary.words.similar_items
         self.substitutes = morph.char_substitutes
         self.paradigms = morph.dictionary.paradigms
-        self.gramtab = morph.dictionary.gramtab
+        self.tag_names = [str(tag) for tag in morph.dictionary.gramtab]  # P(t|w) is keyed "word:tag"
         estimator = morph.prob_estimator
         self.prob = estimator.p_t_given_w.get if estimator is not None else None
         self.initials = {c for unit in morph._units for c in getattr(unit.analyzer, "letters", "")}
@@ -62,13 +62,13 @@ class _TopLemma:
         if not items:
             return self.parse(word)[0][2]
         best, best_prob = None, -1
-        prob, paradigms, gramtab = self.prob, self.paradigms, self.gramtab
+        prob, paradigms, tag_names = self.prob, self.paradigms, self.tag_names
         for fixed_word, parses in items:
             for para_id, idx in parses:
                 if prob is None:
                     return self.dictionary.build_normal_form(para_id, idx, fixed_word)
                 paradigm = paradigms[para_id]
-                p = prob(f"{word_lower}:{gramtab[paradigm[len(paradigm) // 3 + idx]]}", 0)
+                p = prob(f"{word_lower}:{tag_names[paradigm[len(paradigm) // 3 + idx]]}", 0)
                 if p > best_prob:
                     best, best_prob = (para_id, idx, fixed_word), p
         return self.dictionary.build_normal_form(*best)
