@@ -34,7 +34,7 @@ from embedkit.text.stopwords import stopword_set
 from embedkit.text.tokenize import TOKENIZERS, split_sentences
 
 SIDECAR_SUFFIX = ".pipeline.toml"
-CHUNK_DOCS = 500
+CHUNK_DOCS = 1000
 CHUNK_CHARS = 1 << 20
 CHILD_BACKLOG = 2
 
