@@ -209,3 +209,29 @@ def test_failed_stage_keeps_finished_ones_and_rerun_finishes(tmp_path, capsys) -
     assert "preprocess: up to date" in err and "vocab: done" in err
     code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out), "--from", "vocab", "--dry-run")
     assert "preprocess: up to date" in err and "vocab: would run" in err
+
+
+def test_ctrl_c_with_workers_exits_promptly_and_leaves_nothing(tmp_path, lee_corpus) -> None:
+    import signal
+    import time
+
+    src = tmp_path / "big.txt"
+    src.write_text(lee_corpus.read_text(encoding="utf-8") * 60, encoding="utf-8")
+    out = tmp_path / "o.txt"
+    proc = subprocess.Popen([sys.executable, "-m", "embedkit", "preprocess", str(src), "-o", str(out),
+                             "--lang", "en", "--lemmatize", "--workers", "2"],
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".o.txt*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("preprocess hung after Ctrl-C") from None
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".o.txt*"))

@@ -281,6 +281,8 @@ class _WorkerPool:
                 if proc.is_alive():
                     proc.terminate()
                     proc.join()
+            for inbox in self.inboxes:
+                inbox.cancel_join_thread()  # chunks no child will read must not hold up the exit (Ctrl-C)
 
     def _process_here(self, chunk: list[str]) -> tuple[str, int, int]:
         cache = self.parent._cache
