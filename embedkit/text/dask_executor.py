@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -27,10 +26,8 @@ def _worker_pipeline(config: PreprocessConfig):
 
 
 def _process(config: PreprocessConfig, chunk: list[str]) -> tuple[str, int, int, list[str | None]]:
-    pipeline = _worker_pipeline(config)
-    before = len(pipeline._cache)
-    text, docs, toks = pipeline.process_chunk(chunk)
-    return text, docs, toks, list(itertools.islice(pipeline._cache.values(), before, None))
+    (text, docs, toks), learned = _worker_pipeline(config).process_chunk_learning(chunk)
+    return text, docs, toks, list(learned.values())
 
 
 @contextlib.contextmanager

@@ -130,7 +130,7 @@ class Pipeline:
         except KeyError:
             for token in tokens:
                 if token not in cache:
-                    cache[token] = self._map_uncached(token)
+                    self.map_token(token)
             return list(filter(None, map(cache.__getitem__, tokens)))
 
     def process(self, text: str) -> list[str]:
@@ -168,22 +168,18 @@ class Pipeline:
         """Process a chunk of documents: its output text, document count and token count."""
         lines: list[str] = []
         n_tokens = 0
-        if self._plain_lines():
-            for doc in documents:
-                tokens = self._map(self._raw_tokens(doc))
-                n_tokens += len(tokens)
-                lines.append(" ".join(tokens))
-        else:
-            for doc in documents:
-                units = self.document_units(doc)
-                n_tokens += sum(map(len, units))
-                lines.extend(self.format_units(units))
+        for doc in documents:
+            units = self.document_units(doc)
+            n_tokens += sum(map(len, units))
+            lines.extend(self.format_units(units))
         text = "\n".join(lines) + "\n" if lines else ""
         return text, len(documents), n_tokens
 
-    def _plain_lines(self) -> bool:
-        """Whether each document is one line of text output (no sentence split, no JSON): the fast path."""
-        return not self.config.sentences and self.config.output_format == "text"
+    def process_chunk_learning(self, documents: Sequence[str]) -> tuple[tuple[str, int, int], dict[str, str | None]]:
+        """:meth:`process_chunk`, and the cache entries it added: what a worker passes on to the others."""
+        before = len(self._cache)
+        result = self.process_chunk(documents)
+        return result, dict(itertools.islice(self._cache.items(), before, None))
 
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
@@ -268,7 +264,8 @@ class _WorkerPool:
                     next_out += 1
             while any(self.in_flight) or next_out in self.done:
                 if next_out not in self.done:
-                    self._collect(next(c for c, queue in enumerate(self.in_flight) if next_out in queue), block=True)
+                    owner = next(c for c, pending in enumerate(self.in_flight) if next_out in pending)
+                    self._collect(owner, block=True)
                     continue
                 yield self.done.pop(next_out)
                 next_out += 1
@@ -285,10 +282,8 @@ class _WorkerPool:
                 inbox.cancel_join_thread()  # chunks no child will read must not hold up the exit (Ctrl-C)
 
     def _process_here(self, chunk: list[str]) -> tuple[str, int, int]:
-        cache = self.parent._cache
-        before = len(cache)
-        result = self.parent.process_chunk(chunk)
-        self._share(dict(itertools.islice(cache.items(), before, None)), source=None)
+        result, learned = self.parent.process_chunk_learning(chunk)
+        self._share(learned, source=None)
         return result
 
     def _collect(self, child: int, block: bool) -> None:
@@ -321,9 +316,7 @@ def _worker_main(config: PreprocessConfig, inbox: Any, outbox: Any) -> None:
         chunk, known = message
         try:
             pipeline._cache.update(known)
-            before = len(pipeline._cache)
-            text, docs, toks = pipeline.process_chunk(chunk)
-            learned = dict(itertools.islice(pipeline._cache.items(), before, None))
+            (text, docs, toks), learned = pipeline.process_chunk_learning(chunk)
             outbox.put((text, docs, toks, learned))
         except Exception as exc:  # handed to the parent, which raises it
             outbox.put(exc)
