@@ -59,14 +59,16 @@ class _TopLemma:
             return self.parse(word)[0][2]
         word_lower = word.lower()
         items = self.similar_items(word_lower, self.substitutes)
+        prob = self.prob
         if not items:
             return self.parse(word)[0][2]
+        if prob is None or (len(items) == 1 and len(items[0][1]) == 1):  # nothing to rank
+            fixed_word, ((para_id, idx), *_) = items[0]
+            return self.dictionary.build_normal_form(para_id, idx, fixed_word)
         best, best_prob = None, -1
-        prob, paradigms, tag_names = self.prob, self.paradigms, self.tag_names
+        paradigms, tag_names = self.paradigms, self.tag_names
         for fixed_word, parses in items:
             for para_id, idx in parses:
-                if prob is None:
-                    return self.dictionary.build_normal_form(para_id, idx, fixed_word)
                 paradigm = paradigms[para_id]
                 p = prob(f"{word_lower}:{tag_names[paradigm[len(paradigm) // 3 + idx]]}", 0)
                 if p > best_prob:

@@ -128,9 +128,8 @@ class Pipeline:
         try:
             return list(filter(None, map(cache.__getitem__, tokens)))
         except KeyError:
-            for token in tokens:
-                if token not in cache:
-                    self.map_token(token)
+            for token in [t for t in dict.fromkeys(tokens) if t not in cache]:
+                cache[token] = self._map_uncached(token)
             return list(filter(None, map(cache.__getitem__, tokens)))
 
     def process(self, text: str) -> list[str]:
