@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -117,11 +118,24 @@ def test_russian_workers_identical_on_real_text(shared_data) -> None:
 
 
 def test_chunks_bound_memory(monkeypatch) -> None:
-    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 500)
-    chunks = list(_chunks(str(i) for i in range(1200)))
-    assert [len(c) for c in chunks] == [500, 500, 200]
+    assert [len(c) for c in _chunks(str(i) for i in range(1200))] == [1000, 200]
+    assert [len(c) for c in _chunks((str(i) for i in range(1200)), 500)] == [500, 500, 200]
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_CHARS", 10)
     assert [len(c) for c in _chunks(["abcdef"] * 5)] == [2, 2, 1]
+
+
+@pytest.mark.parametrize("options", [
+    {"lang": "ru", "lemmatize": True, "stopwords": True},
+    {"lang": "auto", "stem": True, "sentences": True, "output_format": "jsonl"},
+])
+def test_chunk_equals_document_by_document(options) -> None:
+    """A chunk maps its new types in one sorted batch; the result is the per-document one."""
+    docs = ["Мама мыла раму. Кошки бежали!", "", "The cats were running; Кошками не играют.", "Мама мыла раму."]
+    fresh = Pipeline(**options)
+    expected_units = [fresh.document_units(doc) for doc in docs]
+    text, n_docs, n_tokens = Pipeline(**options).process_chunk(docs)
+    assert text == "".join(line + "\n" for units in expected_units for line in fresh.format_units(units))
+    assert (n_docs, n_tokens) == (4, sum(len(tokens) for units in expected_units for tokens in units))
 
 
 @settings(max_examples=150, deadline=None)

@@ -35,6 +35,7 @@ from embedkit.text.tokenize import TOKENIZERS, split_sentences
 
 SIDECAR_SUFFIX = ".pipeline.toml"
 CHUNK_DOCS = 1000
+SOLO_CHUNK_DOCS = 4000  # one worker balances against nobody: larger chunks sort more new types together
 CHUNK_CHARS = 1 << 20
 CHILD_BACKLOG = 2
 
@@ -132,6 +133,12 @@ class Pipeline:
                 cache[token] = self._map_uncached(token)
             return list(filter(None, map(cache.__getitem__, tokens)))
 
+    def _learn(self, types: set[str]) -> None:
+        """Map the types not cached yet, in sorted order (neighbours in the dictionary are looked up together)."""
+        cache = self._cache
+        for token in sorted(types.difference(cache)):
+            cache[token] = self._map_uncached(token)
+
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
         return self._map(self._raw_tokens(text))
@@ -165,10 +172,12 @@ class Pipeline:
 
     def process_chunk(self, documents: Sequence[str]) -> tuple[str, int, int]:
         """Process a chunk of documents: its output text, document count and token count."""
+        raw = [self.raw_units(doc) for doc in documents]
+        self._learn(set().union(*(tokens for units in raw for tokens in units)))
         lines: list[str] = []
         n_tokens = 0
-        for doc in documents:
-            units = self.document_units(doc)
+        for doc_units in raw:
+            units = self.map_units(doc_units)
             n_tokens += sum(map(len, units))
             lines.extend(self.format_units(units))
         text = "\n".join(lines) + "\n" if lines else ""
@@ -201,7 +210,7 @@ class Pipeline:
 
             results = dask_results(dask_client, self.config, _chunks(documents), 4 * max(workers, 2), remote_types)
         elif workers <= 1:
-            results = map(self.process_chunk, _chunks(documents))
+            results = map(self.process_chunk, _chunks(documents, SOLO_CHUNK_DOCS))
         else:
             results = _WorkerPool(self, workers).map_ordered(_chunks(documents))
         for text, docs, toks in results:
@@ -321,13 +330,13 @@ def _worker_main(config: PreprocessConfig, inbox: Any, outbox: Any) -> None:
             outbox.put(exc)
 
 
-def _chunks(documents: Iterable[str]) -> Iterator[list[str]]:
+def _chunks(documents: Iterable[str], max_docs: int = CHUNK_DOCS) -> Iterator[list[str]]:
     chunk: list[str] = []
     size = 0
     for doc in documents:
         chunk.append(doc)
         size += len(doc)
-        if len(chunk) >= CHUNK_DOCS or size >= CHUNK_CHARS:
+        if len(chunk) >= max_docs or size >= CHUNK_CHARS:
             yield chunk
             chunk, size = [], 0
     if chunk:
