@@ -81,6 +81,9 @@ class Pipeline:
         )
         mode = "lemma" if cfg.lemmatize else "stem" if cfg.stem else "none"
         self._normalizer = word_normalizer(cfg.lang, mode)
+        # A lemmatiser looks words up in a large dictionary, faster in sorted runs; a stemmer gains nothing
+        # from the batch and loses the locality of mapping each document while its tokens are fresh.
+        self._learn_in_batches = mode == "lemma"
         self._cache: dict[str, str | None] = {}
         if cfg.lemmatize and cfg.lang in ("ru", "auto"):
             load_russian_analyzer()
@@ -172,12 +175,16 @@ class Pipeline:
 
     def process_chunk(self, documents: Sequence[str]) -> tuple[str, int, int]:
         """Process a chunk of documents: its output text, document count and token count."""
-        raw = [self.raw_units(doc) for doc in documents]
-        self._learn(set().union(*(tokens for units in raw for tokens in units)))
+        chunk_units: Iterable[list[list[str]]]
+        if self._learn_in_batches:
+            raw = [self.raw_units(doc) for doc in documents]
+            self._learn(set().union(*(tokens for units in raw for tokens in units)))
+            chunk_units = map(self.map_units, raw)
+        else:
+            chunk_units = map(self.document_units, documents)
         lines: list[str] = []
         n_tokens = 0
-        for doc_units in raw:
-            units = self.map_units(doc_units)
+        for units in chunk_units:
             n_tokens += sum(map(len, units))
             lines.extend(self.format_units(units))
         text = "\n".join(lines) + "\n" if lines else ""
