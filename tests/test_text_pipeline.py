@@ -144,6 +144,8 @@ def test_pipeline_never_raises_on_arbitrary_unicode(text: str) -> None:
     for pipe in _PIPES:
         tokens = pipe.process(text)
         assert all(tok and not any(ch.isspace() for ch in tok) for tok in tokens)
+        lines = pipe.format_units(pipe.document_units(text))
+        assert pipe.process_chunk([text])[0] == "".join(line + "\n" for line in lines)
 
 
 _PIPES = [

@@ -59,9 +59,9 @@ class _TopLemma:
             return self.parse(word)[0][2]
         word_lower = word.lower()
         items = self.similar_items(word_lower, self.substitutes)
-        prob = self.prob
         if not items:
             return self.parse(word)[0][2]
+        prob = self.prob
         if prob is None or (len(items) == 1 and len(items[0][1]) == 1):  # nothing to rank
             fixed_word, ((para_id, idx), *_) = items[0]
             return self.dictionary.build_normal_form(para_id, idx, fixed_word)

@@ -132,8 +132,7 @@ class Pipeline:
         try:
             return list(filter(None, map(cache.__getitem__, tokens)))
         except KeyError:
-            for token in [t for t in dict.fromkeys(tokens) if t not in cache]:
-                cache[token] = self._map_uncached(token)
+            self._learn(set(tokens))
             return list(filter(None, map(cache.__getitem__, tokens)))
 
     def _learn(self, types: set[str]) -> None:
