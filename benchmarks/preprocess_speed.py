@@ -72,24 +72,24 @@ def main() -> None:
     morph = morph_analyzer()
     words = text.split()
     part = words[: args.ceiling_words]
-    naive_s, _ = best_of(1, lambda: [morph.parse(w)[0].normal_form for w in words])
+    naive_s, _ = best_of(1, lambda: [morph.parse(w)[0].normal_form for w in words])  # one run: it is slow
     one, two, gains, ceilings = [], [], [], []
     for _ in range(args.rounds):
         one_s, tokens = best_of(1, lambda: pipeline_run(lines, 1, lang="ru", lemmatize=True))
         two_s, _ = best_of(1, lambda: pipeline_run(lines, 2, lang="ru", lemmatize=True))
-        split1_s, _ = best_of(1, lambda: split_naive(part, 1))
-        split2_s, _ = best_of(1, lambda: split_naive(part, 2))
+        split_s = [best_of(1, lambda parts=parts: split_naive(part, parts))[0] for parts in (1, 2)]
         one.append(one_s)
         two.append(two_s)
         gains.append(one_s / two_s)
-        ceilings.append(split1_s / split2_s)
+        ceilings.append(split_s[0] / split_s[1])
     share = [g / c for g, c in zip(gains, ceilings, strict=True)]
 
     ptb = (args.data / "en_ptb" / "ptb.train.txt").read_text(encoding="utf-8").splitlines()
     stem_s, stem_tokens = best_of(3, lambda: pipeline_run(ptb, 1, lang="en", stem=True))
 
-    def spread(values: list[float]) -> str:
-        return f"median {statistics.median(values):.2f}x (range {min(values):.2f}-{max(values):.2f})"
+    def spread(values: list[float], form: str = ".2f", unit: str = "x") -> str:
+        low, mid, high = (format(v, form) for v in (min(values), statistics.median(values), max(values)))
+        return f"median {mid}{unit} (range {low}-{high})"
 
     one_s, two_s = statistics.median(one), statistics.median(two)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
@@ -101,8 +101,7 @@ def main() -> None:
           f"1 -> 2 workers {spread(gains)} (want >= 1.7)")
     print(f"  machine ceiling        naive loop on {len(part):,} words, 1 -> 2 independent processes "
           f"{spread(ceilings)}")
-    print(f"  embedkit's 2-worker gain as a share of the ceiling: median {statistics.median(share):.0%} "
-          f"(range {min(share):.0%}-{max(share):.0%})")
+    print(f"  embedkit's 2-worker gain as a share of the ceiling: {spread(share, '.0%', '')}")
     print(f"English Snowball stems, PTB train, 1 worker: {stem_tokens / stem_s:,.0f} tokens/s "
           f"(want >= 500,000)")
 
