@@ -21,3 +21,7 @@ class ModelFormatError(EmbedkitError):
 
 class OutputError(EmbedkitError):
     """An output path that cannot be written."""
+
+
+class WorkerError(EmbedkitError):
+    """A worker process that died under the run (killed, out of memory)."""

@@ -170,3 +170,35 @@ def test_lines_read_in_blocks_match_a_plain_split(tmp_path, monkeypatch) -> None
     bad.write_bytes("один\nдва\n".encode() + "три\n".encode("cp1251") + b"four\n")
     with pytest.raises(InputError, match="line 3: bytes are not valid utf-8"):
         list(iter_lines([bad]))
+
+
+def test_chunks_larger_than_the_pipe_still_give_identical_bytes(lee_corpus, monkeypatch) -> None:
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 5)
+    monkeypatch.setattr("embedkit.text.worker_pool.PIPE_BYTES", 4096)  # each chunk outgrows the room left
+    lines = lee_corpus.read_text(encoding="utf-8").splitlines()
+    sinks = [io.StringIO(), io.StringIO()]
+    for workers, sink in zip((1, 3), sinks, strict=True):
+        Pipeline(lang="en", lemmatize=True, workers=workers).run(lines, sink)
+    assert sinks[0].getvalue() == sinks[1].getvalue()
+    assert sinks[0].getvalue().count("\n") == len([ln for ln in lines if ln.strip()])
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
+    import os
+
+    import pytest
+
+    from embedkit.errors import WorkerError
+
+    parent = os.getpid()
+    real = Pipeline.process_chunk
+
+    def dies_in_a_child(self, documents):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(self, documents)
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", dies_in_a_child)
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 2)
+    with pytest.raises(WorkerError, match="exit code 3"):
+        Pipeline(workers=3).run([f"doc {i}" for i in range(40)], io.StringIO())

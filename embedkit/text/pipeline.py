@@ -2,8 +2,8 @@
 
 A :class:`Pipeline` is built from a frozen :class:`~embedkit.config.PreprocessConfig`. It maps each token
 type once (a per-type cache) and streams inputs in bounded chunks, so memory stays flat whatever the input
-size. With ``workers > 1`` chunks go to worker processes and come back in input order, so the output is
-byte-identical to a one-worker run.
+size. With ``workers > 1`` chunks go to worker processes (:mod:`embedkit.text.worker_pool`) and come back
+in input order, so the output is byte-identical to a one-worker run.
 
 >>> Pipeline(lang="en", stopwords=True).process("The cats sat on the mat.")
 ['cats', 'sat', 'mat']
@@ -12,15 +12,11 @@ byte-identical to a one-worker run.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 import json
-import multiprocessing as mp
 import os
-import queue
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -32,14 +28,15 @@ from embedkit.text.morph import load_russian_analyzer, word_normalizer
 from embedkit.text.normalize import MASK_TOKENS, normalize
 from embedkit.text.stopwords import stopword_set
 from embedkit.text.tokenize import TOKENIZERS, split_sentences
+from embedkit.text.worker_pool import WorkerPool
 
 SIDECAR_SUFFIX = ".pipeline.toml"
 CHUNK_DOCS = 1000
 SOLO_CHUNK_DOCS = 4000  # one worker balances against nobody: larger chunks sort more new types together
 CHUNK_CHARS = 1 << 20
-CHILD_BACKLOG = 2
 
 ProgressCallback = Callable[[int, int], None]
+ChunkResult = tuple[str, int, int]  # output text, documents, tokens
 
 
 def sidecar_path(token_file: str | Path) -> Path:
@@ -172,7 +169,7 @@ class Pipeline:
             return [json.dumps({"tokens": tokens}, ensure_ascii=False) for tokens in units]
         return [" ".join(tokens) for tokens in units]
 
-    def process_chunk(self, documents: Sequence[str]) -> tuple[str, int, int]:
+    def process_chunk(self, documents: Sequence[str]) -> ChunkResult:
         """Process a chunk of documents: its output text, document count and token count."""
         chunk_units: Iterable[list[list[str]]]
         if self._learn_in_batches:
@@ -189,11 +186,15 @@ class Pipeline:
         text = "\n".join(lines) + "\n" if lines else ""
         return text, len(documents), n_tokens
 
-    def process_chunk_learning(self, documents: Sequence[str]) -> tuple[tuple[str, int, int], dict[str, str | None]]:
+    def process_chunk_learning(self, documents: Sequence[str]) -> tuple[ChunkResult, dict[str, str | None]]:
         """:meth:`process_chunk`, and the cache entries it added: what a worker passes on to the others."""
         before = len(self._cache)
         result = self.process_chunk(documents)
         return result, dict(itertools.islice(self._cache.items(), before, None))
+
+    def remember(self, learned: dict[str, str | None]) -> None:
+        """Take cache entries another worker made, so this one does not analyse those types again."""
+        self._cache.update(learned)
 
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
@@ -210,7 +211,7 @@ class Pipeline:
         workers = workers or self.config.workers
         n_docs = n_tokens = 0
         remote_types: set[str] = set()
-        results: Iterator[tuple[str, int, int]]
+        results: Iterator[ChunkResult]
         if dask_client is not None:
             from embedkit.text.dask_executor import dask_results
 
@@ -218,7 +219,7 @@ class Pipeline:
         elif workers <= 1:
             results = map(self.process_chunk, _chunks(documents, SOLO_CHUNK_DOCS))
         else:
-            results = _WorkerPool(self, workers).map_ordered(_chunks(documents))
+            results = WorkerPool(self, workers).map_ordered(_chunks(documents))
         for text, docs, toks in results:
             sink.write(text)
             n_docs += docs
@@ -229,114 +230,8 @@ class Pipeline:
         return PreprocessSummary(n_docs, n_tokens, n_types, time.perf_counter() - start)
 
 
-class _WorkerPool:
-    """``n`` workers in all: this process and ``n - 1`` children, sharing the per-type cache.
-
-    Each child holds at most :data:`CHILD_BACKLOG` chunks; the next chunk goes to a child with room,
-    else this process works on it itself, so no core waits and this process's own reading and writing
-    are balanced out. Results are written in input order, so the output bytes are those of one worker.
-    The types a worker analysed travel with its result and go on to the other workers with their next
-    chunk: a word type is analysed about once in all, not once per worker. The types, not the tokens,
-    are the work that is shared.
-    """
-
-    def __init__(self, parent: Pipeline, n: int) -> None:
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        ctx = mp.get_context(method)
-        self.parent = parent
-        self.inboxes = [ctx.Queue() for _ in range(n - 1)]  # feeder threads: a put never blocks
-        self.outboxes = [ctx.Queue() for _ in range(n - 1)]
-        self.procs = [
-            ctx.Process(target=_worker_main, args=(parent.config, inbox, outbox), daemon=True)
-            for inbox, outbox in zip(self.inboxes, self.outboxes, strict=True)
-        ]
-        self.unsent: list[dict[str, str | None]] = [{} for _ in self.procs]
-        self.in_flight: list[deque[int]] = [deque() for _ in self.procs]
-        self.done: dict[int, tuple[str, int, int]] = {}
-
-    def map_ordered(self, chunks: Iterator[list[str]]) -> Iterator[tuple[str, int, int]]:
-        gc.freeze()  # the children's garbage collector must not touch (and so copy) the parent's heap
-        try:
-            for proc in self.procs:
-                proc.start()
-        finally:
-            gc.unfreeze()
-        next_out = 0
-        try:
-            for index, chunk in enumerate(chunks):
-                child = min(range(len(self.procs)), key=lambda c: len(self.in_flight[c]))
-                if len(self.in_flight[child]) < CHILD_BACKLOG:
-                    self.inboxes[child].put((chunk, self.unsent[child]))
-                    self.unsent[child] = {}
-                    self.in_flight[child].append(index)
-                else:
-                    self.done[index] = self._process_here(chunk)
-                for child in range(len(self.procs)):
-                    self._collect(child, block=False)
-                while next_out in self.done:
-                    yield self.done.pop(next_out)
-                    next_out += 1
-            while any(self.in_flight) or next_out in self.done:
-                if next_out not in self.done:
-                    owner = next(c for c, pending in enumerate(self.in_flight) if next_out in pending)
-                    self._collect(owner, block=True)
-                    continue
-                yield self.done.pop(next_out)
-                next_out += 1
-            for inbox in self.inboxes:
-                inbox.put(None)
-            for proc in self.procs:
-                proc.join(timeout=5)
-        finally:
-            for proc in self.procs:
-                if proc.is_alive():
-                    proc.terminate()
-                    proc.join()
-            for inbox in self.inboxes:
-                inbox.cancel_join_thread()  # chunks no child will read must not hold up the exit (Ctrl-C)
-
-    def _process_here(self, chunk: list[str]) -> tuple[str, int, int]:
-        result, learned = self.parent.process_chunk_learning(chunk)
-        self._share(learned, source=None)
-        return result
-
-    def _collect(self, child: int, block: bool) -> None:
-        """Take every finished result of one child (at least one when ``block``)."""
-        while self.in_flight[child]:
-            try:
-                reply = self.outboxes[child].get(block=block)
-            except queue.Empty:
-                return
-            if isinstance(reply, BaseException):
-                raise reply
-            text, docs, toks, learned = reply
-            self.parent._cache.update(learned)
-            self._share(learned, source=child)
-            self.done[self.in_flight[child].popleft()] = (text, docs, toks)
-            block = False
-
-    def _share(self, learned: dict[str, str | None], source: int | None) -> None:
-        for child, box in enumerate(self.unsent):
-            if child != source:
-                box.update(learned)
-
-
-def _worker_main(config: PreprocessConfig, inbox: Any, outbox: Any) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    pipeline = Pipeline(config)
-    while (message := inbox.get()) is not None:
-        chunk, known = message
-        try:
-            pipeline._cache.update(known)
-            (text, docs, toks), learned = pipeline.process_chunk_learning(chunk)
-            outbox.put((text, docs, toks, learned))
-        except Exception as exc:  # handed to the parent, which raises it
-            outbox.put(exc)
-
-
-def _chunks(documents: Iterable[str], max_docs: int = CHUNK_DOCS) -> Iterator[list[str]]:
+def _chunks(documents: Iterable[str], max_docs: int | None = None) -> Iterator[list[str]]:
+    max_docs = max_docs or CHUNK_DOCS
     chunk: list[str] = []
     size = 0
     for doc in documents:

@@ -1,0 +1,230 @@
+"""Local worker processes for the pipeline: chunks out, results back in input order, one shared type cache.
+
+``n`` workers in all: the calling process and ``n - 1`` children. Each child holds at most
+:data:`CHILD_BACKLOG` chunks; the next chunk goes to a child with room, else the calling process works on
+it itself, so no core waits and the caller's own reading and writing are balanced out. Results are
+written in input order, so the output bytes are those of one worker.
+
+The types a worker analysed travel with its result and go on to the other workers with their next chunk:
+a word type is analysed about once in all, not once per worker. The types, not the tokens, are the work
+that is shared.
+
+Messages go over plain pipes, pickled and written by the thread that made them. ``multiprocessing.Queue``
+would hand each one to a feeder thread that must win the GIL back from the busy main thread for every
+64 KiB the pipe takes, and a child then waits on its next chunk. Here the pipes are widened (Linux) so a
+chunk fits whole, and the caller writes a chunk only when it cannot block: into free room it has measured
+(``FIONREAD``), or to a child with nothing in flight, which is waiting to read. A child may block while
+writing a result, but the caller reads results whenever it is not working, so neither side waits on the
+other for ever.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import pickle
+from collections import deque
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from embedkit.errors import WorkerError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from embedkit.config import PreprocessConfig
+    from embedkit.text.pipeline import ChunkResult, Pipeline
+
+CHILD_BACKLOG = 2
+PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe: about three chunks of Cyrillic text
+_PAGE = 4096
+_STOP = b""
+
+
+def _widen(conn: Connection) -> int:
+    """Ask for a :data:`PIPE_BYTES` pipe buffer; the capacity the pipe has now (0 when it cannot be told)."""
+    try:
+        import fcntl
+
+        try:
+            return fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            return fcntl.fcntl(conn.fileno(), fcntl.F_GETPIPE_SZ)
+    except (ImportError, AttributeError, OSError):
+        return 0
+
+
+def _unread(conn: Connection) -> int | None:
+    """Bytes written to a pipe and not read yet, or ``None`` where the system cannot say."""
+    try:
+        import array
+        import fcntl
+        import termios
+
+        count = array.array("i", [0])
+        fcntl.ioctl(conn.fileno(), termios.FIONREAD, count, True)
+        return count[0]
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
+def _dumps(message: Any) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Child:
+    """One child process, the pipes to and from it, and what the caller has sent it."""
+
+    def __init__(self, ctx: Any, config: PreprocessConfig, inherited: list[Connection]) -> None:
+        """Make the pipes and start the process (children started later must not inherit these pipes)."""
+        inbox_end, self.inbox = ctx.Pipe(duplex=False)
+        self.outbox, outbox_end = ctx.Pipe(duplex=False)
+        self.capacity = _widen(self.inbox)
+        _widen(outbox_end)
+        self.process = ctx.Process(target=_child_main, daemon=True,
+                                   args=(config, inbox_end, outbox_end, [*inherited, self.inbox, self.outbox]))
+        self.process.start()
+        inbox_end.close()  # so a dead child reads as EOF here, not as silence
+        outbox_end.close()
+        self.pending: deque[int] = deque()  # chunk indices sent and not collected, oldest first
+        self.unsent: dict[str, str | None] = {}  # types the others learned since this child's last chunk
+        self.stopped = False
+
+    def has_room(self) -> bool:
+        return len(self.pending) < CHILD_BACKLOG
+
+    def can_take(self, nbytes: int) -> bool:
+        """Whether ``nbytes`` can be written now without blocking."""
+        if not self.pending:
+            return True  # it has nothing to do, so it is reading: a blocking write returns soon
+        unread = _unread(self.inbox)
+        return unread is not None and unread + nbytes + 4 * _PAGE <= self.capacity
+
+    def died(self) -> WorkerError:
+        self.process.join(timeout=1)
+        return WorkerError(f"a preprocessing worker process died (exit code {self.process.exitcode}); "
+                           "try fewer --workers")
+
+    def stop(self) -> None:
+        if not self.stopped:
+            self.stopped = True
+            try:
+                self.inbox.send_bytes(_STOP)
+            except OSError:
+                pass
+
+
+class WorkerPool:
+    """Run :meth:`Pipeline.process_chunk` over chunks on ``n`` processes, yielding results in input order."""
+
+    def __init__(self, parent: Pipeline, n: int) -> None:
+        self.parent = parent
+        self.n = n
+        self.children: list[_Child] = []
+        self.done: dict[int, ChunkResult] = {}
+
+    def map_ordered(self, chunks: Iterator[list[str]]) -> Iterator[ChunkResult]:
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        ctx = mp.get_context(method)
+        next_out = 0
+        try:
+            gc.freeze()  # the children's garbage collector must not touch (and so copy) the parent's heap
+            try:
+                for _ in range(self.n - 1):
+                    inherited = [end for child in self.children for end in (child.inbox, child.outbox)]
+                    self.children.append(_Child(ctx, self.parent.config, inherited))
+            finally:
+                gc.unfreeze()
+            for index, chunk in enumerate(chunks):
+                if not self._send(index, chunk):
+                    self.done[index] = self._process_here(chunk)
+                for child in self.children:
+                    self._collect(child, block=False)
+                while next_out in self.done:
+                    yield self.done.pop(next_out)
+                    next_out += 1
+            while any(child.pending for child in self.children) or next_out in self.done:
+                for child in self.children:
+                    if not child.pending:
+                        child.stop()  # the input is over: it can exit while the others finish
+                if next_out not in self.done:
+                    self._collect(next(c for c in self.children if next_out in c.pending), block=True)
+                    continue
+                yield self.done.pop(next_out)
+                next_out += 1
+            for child in self.children:
+                child.stop()
+            for child in self.children:
+                child.process.join(timeout=5)
+        finally:
+            for child in self.children:
+                if child.process.is_alive():
+                    child.process.terminate()
+                    child.process.join()
+                child.inbox.close()
+                child.outbox.close()
+
+    def _send(self, index: int, chunk: list[str]) -> bool:
+        """Give the chunk to the least busy child if that cannot block; whether it was given."""
+        child = min(self.children, key=lambda c: len(c.pending))
+        if not child.has_room():
+            return False
+        payload = _dumps((chunk, child.unsent))
+        if not child.can_take(len(payload)):
+            return False
+        try:
+            child.inbox.send_bytes(payload)
+        except OSError:
+            raise child.died() from None
+        child.unsent = {}
+        child.pending.append(index)
+        return True
+
+    def _process_here(self, chunk: list[str]) -> ChunkResult:
+        result, learned = self.parent.process_chunk_learning(chunk)
+        self._share(learned, source=None)
+        return result
+
+    def _collect(self, child: _Child, block: bool) -> None:
+        """Take every finished result of one child (at least one when ``block``)."""
+        while child.pending and (block or child.outbox.poll()):
+            try:
+                reply = pickle.loads(child.outbox.recv_bytes())
+            except (EOFError, OSError):
+                raise child.died() from None
+            if isinstance(reply, BaseException):
+                raise reply
+            text, docs, toks, learned = reply
+            self.parent.remember(learned)
+            self._share(learned, source=child)
+            self.done[child.pending.popleft()] = (text, docs, toks)
+            block = False
+
+    def _share(self, learned: dict[str, str | None], source: _Child | None) -> None:
+        for child in self.children:
+            if child is not source:
+                child.unsent.update(learned)
+
+
+def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection,
+                inherited: list[Connection]) -> None:
+    import signal
+
+    from embedkit.text.pipeline import Pipeline
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for end in inherited:  # the caller's ends, copied by fork: holding them would hide the caller's exit
+        end.close()
+    pipeline = Pipeline(config)
+    while (payload := inbox.recv_bytes()) != _STOP:
+        chunk, known = pickle.loads(payload)
+        try:
+            pipeline.remember(known)
+            (text, docs, toks), learned = pipeline.process_chunk_learning(chunk)
+            reply = _dumps((text, docs, toks, learned))
+        except Exception as exc:  # handed to the caller, which raises it
+            try:
+                reply = _dumps(exc)
+            except Exception:
+                reply = _dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+        outbox.send_bytes(reply)
