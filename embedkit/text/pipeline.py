@@ -190,7 +190,8 @@ class Pipeline:
         """:meth:`process_chunk`, and the cache entries it added: what a worker passes on to the others."""
         before = len(self._cache)
         result = self.process_chunk(documents)
-        return result, dict(itertools.islice(self._cache.items(), before, None))
+        newest_first = itertools.islice(reversed(self._cache.items()), len(self._cache) - before)
+        return result, dict(reversed(list(newest_first)))
 
     def remember(self, learned: dict[str, str | None]) -> None:
         """Take cache entries another worker made, so this one does not analyse those types again."""

@@ -72,6 +72,33 @@ def _dumps(message: Any) -> bytes:
     return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+Packed = tuple[str, str] | dict[str, str | None]
+
+
+def pack_types(learned: dict[str, str | None]) -> Packed:
+    """Cache entries as two newline-joined strings, about twice as fast to pickle and load as the dict.
+
+    Tokens and their forms hold no whitespace, and an empty form means the same as ``None`` (the token
+    is dropped), so the joined form is exact; a dict that does not fit it travels as it is.
+    """
+    if not learned:
+        return {}
+    keys = "\n".join(learned)
+    values = "\n".join([form or "" for form in learned.values()])
+    newlines = len(learned) - 1
+    if keys.count("\n") != newlines or values.count("\n") != newlines:
+        return learned
+    return keys, values
+
+
+def unpack_types(packed: Packed) -> dict[str, str | None]:
+    """The cache entries :func:`pack_types` packed."""
+    if isinstance(packed, dict):
+        return packed
+    keys, values = packed
+    return dict(zip(keys.split("\n"), [form or None for form in values.split("\n")], strict=True))
+
+
 class _Child:
     """One child process, the pipes to and from it, and what the caller has sent it."""
 
@@ -169,7 +196,7 @@ class WorkerPool:
         child = min(self.children, key=lambda c: len(c.pending))
         if not child.has_room():
             return False
-        payload = _dumps((chunk, child.unsent))
+        payload = _dumps((chunk, pack_types(child.unsent)))
         if not child.can_take(len(payload)):
             return False
         try:
@@ -194,7 +221,8 @@ class WorkerPool:
                 raise child.died() from None
             if isinstance(reply, BaseException):
                 raise reply
-            text, docs, toks, learned = reply
+            text, docs, toks, packed = reply
+            learned = unpack_types(packed)
             self.parent.remember(learned)
             self._share(learned, source=child)
             self.done[child.pending.popleft()] = (text, docs, toks)
@@ -219,9 +247,9 @@ def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection,
     while (payload := inbox.recv_bytes()) != _STOP:
         chunk, known = pickle.loads(payload)
         try:
-            pipeline.remember(known)
+            pipeline.remember(unpack_types(known))
             (text, docs, toks), learned = pipeline.process_chunk_learning(chunk)
-            reply = _dumps((text, docs, toks, learned))
+            reply = _dumps((text, docs, toks, pack_types(learned)))
         except Exception as exc:  # handed to the caller, which raises it
             try:
                 reply = _dumps(exc)
