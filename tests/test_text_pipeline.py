@@ -101,7 +101,7 @@ def test_sentence_mode_workers_identical(lee_corpus, monkeypatch) -> None:
 def test_worker_error_reaches_the_caller(monkeypatch) -> None:
     import pytest
 
-    def broken(self, documents):
+    def broken(self, documents, between=None):
         raise ValueError("boom in a worker")
 
     monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", broken)
@@ -193,10 +193,10 @@ def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
     parent = os.getpid()
     real = Pipeline.process_chunk
 
-    def dies_in_a_child(self, documents):
+    def dies_in_a_child(self, documents, between=None):
         if os.getpid() != parent:
             os._exit(3)
-        return real(self, documents)
+        return real(self, documents, between)
 
     monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", dies_in_a_child)
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 2)

@@ -12,7 +12,6 @@ in input order, so the output is byte-identical to a one-worker run.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import os
 import sys
@@ -82,6 +81,7 @@ class Pipeline:
         # from the batch and loses the locality of mapping each document while its tokens are fresh.
         self._learn_in_batches = mode == "lemma"
         self._cache: dict[str, str | None] = {}
+        self._learned: dict[str, str | None] | None = None  # what this worker analysed itself, when asked
         if cfg.lemmatize and cfg.lang in ("ru", "auto"):
             load_russian_analyzer()
 
@@ -135,8 +135,10 @@ class Pipeline:
     def _learn(self, types: set[str]) -> None:
         """Map the types not cached yet, in sorted order (neighbours in the dictionary are looked up together)."""
         cache = self._cache
-        for token in sorted(types.difference(cache)):
-            cache[token] = self._map_uncached(token)
+        new = {token: self._map_uncached(token) for token in sorted(types.difference(cache))}
+        cache.update(new)
+        if self._learned is not None:
+            self._learned.update(new)
 
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
@@ -169,12 +171,20 @@ class Pipeline:
             return [json.dumps({"tokens": tokens}, ensure_ascii=False) for tokens in units]
         return [" ".join(tokens) for tokens in units]
 
-    def process_chunk(self, documents: Sequence[str]) -> ChunkResult:
-        """Process a chunk of documents: its output text, document count and token count."""
+    def process_chunk(self, documents: Sequence[str], between: Callable[[], None] | None = None) -> ChunkResult:
+        """Process a chunk of documents: its output text, document count and token count.
+
+        ``between`` is called between the steps of a lemmatising chunk (a worker pool's parent serves its
+        children there instead of keeping them waiting for the whole chunk).
+        """
         chunk_units: Iterable[list[list[str]]]
         if self._learn_in_batches:
             raw = [self.raw_units(doc) for doc in documents]
+            if between is not None:
+                between()
             self._learn(set().union(*(tokens for units in raw for tokens in units)))
+            if between is not None:
+                between()
             chunk_units = map(self.map_units, raw)
         else:
             chunk_units = map(self.document_units, documents)
@@ -186,12 +196,14 @@ class Pipeline:
         text = "\n".join(lines) + "\n" if lines else ""
         return text, len(documents), n_tokens
 
-    def process_chunk_learning(self, documents: Sequence[str]) -> tuple[ChunkResult, dict[str, str | None]]:
-        """:meth:`process_chunk`, and the cache entries it added: what a worker passes on to the others."""
-        before = len(self._cache)
-        result = self.process_chunk(documents)
-        newest_first = itertools.islice(reversed(self._cache.items()), len(self._cache) - before)
-        return result, dict(reversed(list(newest_first)))
+    def process_chunk_learning(self, documents: Sequence[str], between: Callable[[], None] | None = None,
+                               ) -> tuple[ChunkResult, dict[str, str | None]]:
+        """:meth:`process_chunk`, and the types it analysed (not those others passed on meanwhile)."""
+        self._learned = learned = {}
+        try:
+            return self.process_chunk(documents, between), learned
+        finally:
+            self._learned = None
 
     def remember(self, learned: dict[str, str | None]) -> None:
         """Take cache entries another worker made, so this one does not analyse those types again."""

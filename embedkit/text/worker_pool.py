@@ -149,6 +149,8 @@ class WorkerPool:
         self.n = n
         self.children: list[_Child] = []
         self.done: dict[int, ChunkResult] = {}
+        self._source: Iterator[tuple[int, list[str]]] = iter(())
+        self._held: deque[tuple[int, list[str]]] = deque()  # read, but no child could take it
 
     def map_ordered(self, chunks: Iterator[list[str]]) -> Iterator[ChunkResult]:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
@@ -162,8 +164,10 @@ class WorkerPool:
                     self.children.append(_Child(ctx, self.parent.config, inherited))
             finally:
                 gc.unfreeze()
-            for index, chunk in enumerate(chunks):
-                if not self._send(index, chunk):
+            self._source = enumerate(chunks)
+            while (item := self._next_chunk()) is not None:
+                if not self._send(*item):
+                    index, chunk = item
                     self.done[index] = self._process_here(chunk)
                 for child in self.children:
                     self._collect(child, block=False)
@@ -207,10 +211,23 @@ class WorkerPool:
         child.pending.append(index)
         return True
 
+    def _next_chunk(self) -> tuple[int, list[str]] | None:
+        if self._held:
+            return self._held.popleft()
+        return next(self._source, None)
+
     def _process_here(self, chunk: list[str]) -> ChunkResult:
-        result, learned = self.parent.process_chunk_learning(chunk)
+        result, learned = self.parent.process_chunk_learning(chunk, between=self._serve)
         self._share(learned, source=None)
         return result
+
+    def _serve(self) -> None:
+        """Between the steps of this process's own chunk: take finished results, refill children with room."""
+        for child in self.children:
+            self._collect(child, block=False)
+        while not self._held and (item := self._next_chunk()) is not None:
+            if not self._send(*item):
+                self._held.append(item)
 
     def _collect(self, child: _Child, block: bool) -> None:
         """Take every finished result of one child (at least one when ``block``)."""
