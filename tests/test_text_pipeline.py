@@ -202,3 +202,37 @@ def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 2)
     with pytest.raises(WorkerError, match="exit code 3"):
         Pipeline(workers=3).run([f"doc {i}" for i in range(40)], io.StringIO())
+
+
+def test_the_parent_takes_back_chunks_a_slow_child_has_not_started(monkeypatch) -> None:
+    import os
+    import time
+
+    from embedkit.text import worker_pool
+
+    parent = os.getpid()
+    real = Pipeline.process_chunk
+
+    def slow_in_a_child(self, documents, between=None):
+        if os.getpid() != parent:
+            time.sleep(0.05)
+        return real(self, documents, between)
+
+    taken = []
+    real_take_back = worker_pool._Child.take_back
+
+    def counted(child):
+        result = real_take_back(child)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", slow_in_a_child)
+    monkeypatch.setattr("embedkit.text.worker_pool._Child.take_back", counted)
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 3)
+    docs = [f"word{i} other{i % 7} the end" for i in range(120)]
+    one, two = io.StringIO(), io.StringIO()
+    Pipeline(stopwords=True).run(docs, one, workers=1)
+    summary = Pipeline(stopwords=True).run(docs, two, workers=3)
+    assert two.getvalue() == one.getvalue()
+    assert summary.documents == 120
+    assert any(taken)

@@ -211,7 +211,8 @@ class Pipeline:
 
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
-        return len({out for out in self._cache.values() if out})
+        outputs = set(self._cache.values())
+        return len(outputs - {None, ""})
 
     def run(self, documents: Iterable[str], sink: IO[str], workers: int | None = None,
             progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:

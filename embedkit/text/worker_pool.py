@@ -39,6 +39,7 @@ CHILD_BACKLOG = 2
 PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe: about three chunks of Cyrillic text
 _PAGE = 4096
 _STOP = b""
+_NEVER = 1 << 62
 
 
 def _widen(conn: Connection) -> int:
@@ -100,7 +101,13 @@ def unpack_types(packed: Packed) -> dict[str, str | None]:
 
 
 class _Child:
-    """One child process, the pipes to and from it, and what the caller has sent it."""
+    """One child process, the pipes to and from it, and what the caller has sent it.
+
+    The chunks sent and not yet collected stay here too, so the caller can take back one the child has
+    not started: at the end of the input it works on those itself instead of waiting. A lock and two
+    shared numbers (the message the child last started, and the first one it must skip) settle who runs
+    a chunk, so it is processed exactly once.
+    """
 
     def __init__(self, ctx: Any, config: PreprocessConfig, inherited: list[Connection]) -> None:
         """Make the pipes and start the process (children started later must not inherit these pipes)."""
@@ -108,12 +115,16 @@ class _Child:
         self.outbox, outbox_end = ctx.Pipe(duplex=False)
         self.capacity = _widen(self.inbox)
         _widen(outbox_end)
+        self.lock = ctx.Lock()
+        self.claims = ctx.RawArray("q", [-1, _NEVER])  # [last message started, first message to skip]
         self.process = ctx.Process(target=_child_main, daemon=True,
-                                   args=(config, inbox_end, outbox_end, [*inherited, self.inbox, self.outbox]))
+                                   args=(config, inbox_end, outbox_end, self.lock, self.claims,
+                                         [*inherited, self.inbox, self.outbox]))
         self.process.start()
         inbox_end.close()  # so a dead child reads as EOF here, not as silence
         outbox_end.close()
-        self.pending: deque[int] = deque()  # chunk indices sent and not collected, oldest first
+        self.pending: deque[tuple[int, int, list[str]]] = deque()  # (chunk index, message number, chunk)
+        self.sent = 0
         self.unsent: dict[str, str | None] = {}  # types the others learned since this child's last chunk
         self.stopped = False
 
@@ -126,6 +137,30 @@ class _Child:
             return True  # it has nothing to do, so it is reading: a blocking write returns soon
         unread = _unread(self.inbox)
         return unread is not None and unread + nbytes + 4 * _PAGE <= self.capacity
+
+    def send(self, index: int, payload: bytes, chunk: list[str]) -> None:
+        try:
+            self.inbox.send_bytes(payload)
+        except OSError:
+            raise self.died() from None
+        self.pending.append((index, self.sent, chunk))
+        self.sent += 1
+        self.unsent = {}
+
+    def take_back(self) -> tuple[int, list[str]] | None:
+        """The last chunk sent, if the child has not started it (it will skip it); else ``None``.
+
+        Only once nothing more will be sent: the child skips every message from the one taken back on.
+        """
+        if not self.pending:
+            return None
+        index, number, chunk = self.pending[-1]
+        with self.lock:
+            if self.claims[0] >= number:
+                return None
+            self.claims[1] = number
+        self.pending.pop()
+        return index, chunk
 
     def died(self) -> WorkerError:
         self.process.join(timeout=1)
@@ -178,22 +213,29 @@ class WorkerPool:
                 for child in self.children:
                     if not child.pending:
                         child.stop()  # the input is over: it can exit while the others finish
-                if next_out not in self.done:
-                    self._collect(next(c for c in self.children if next_out in c.pending), block=True)
-                    continue
-                yield self.done.pop(next_out)
-                next_out += 1
+                if next_out in self.done:
+                    yield self.done.pop(next_out)
+                    next_out += 1
+                elif (taken := self._take_back()) is not None:
+                    index, chunk = taken
+                    self.done[index] = self._process_here(chunk)
+                else:
+                    owner = next(c for c in self.children if c.pending and c.pending[0][0] == next_out)
+                    self._collect(owner, block=True)
             for child in self.children:
-                child.stop()
-            for child in self.children:
-                child.process.join(timeout=5)
+                child.stop()  # each exits on its own; multiprocessing reaps it, nobody waits here
         finally:
             for child in self.children:
-                if child.process.is_alive():
+                if not child.stopped and child.process.is_alive():
                     child.process.terminate()
                     child.process.join()
                 child.inbox.close()
                 child.outbox.close()
+
+    def _next_chunk(self) -> tuple[int, list[str]] | None:
+        if self._held:
+            return self._held.popleft()
+        return next(self._source, None)
 
     def _send(self, index: int, chunk: list[str]) -> bool:
         """Give the chunk to the least busy child if that cannot block; whether it was given."""
@@ -203,18 +245,15 @@ class WorkerPool:
         payload = _dumps((chunk, pack_types(child.unsent)))
         if not child.can_take(len(payload)):
             return False
-        try:
-            child.inbox.send_bytes(payload)
-        except OSError:
-            raise child.died() from None
-        child.unsent = {}
-        child.pending.append(index)
+        child.send(index, payload, chunk)
         return True
 
-    def _next_chunk(self) -> tuple[int, list[str]] | None:
-        if self._held:
-            return self._held.popleft()
-        return next(self._source, None)
+    def _take_back(self) -> tuple[int, list[str]] | None:
+        """A chunk a child has queued and not started, from the child with the most queued."""
+        for child in sorted(self.children, key=lambda c: -len(c.pending)):
+            if (taken := child.take_back()) is not None:
+                return taken
+        return None
 
     def _process_here(self, chunk: list[str]) -> ChunkResult:
         result, learned = self.parent.process_chunk_learning(chunk, between=self._serve)
@@ -242,7 +281,7 @@ class WorkerPool:
             learned = unpack_types(packed)
             self.parent.remember(learned)
             self._share(learned, source=child)
-            self.done[child.pending.popleft()] = (text, docs, toks)
+            self.done[child.pending.popleft()[0]] = (text, docs, toks)
             block = False
 
     def _share(self, learned: dict[str, str | None], source: _Child | None) -> None:
@@ -251,7 +290,7 @@ class WorkerPool:
                 child.unsent.update(learned)
 
 
-def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection,
+def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection, lock: Any, claims: Any,
                 inherited: list[Connection]) -> None:
     import signal
 
@@ -261,10 +300,16 @@ def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection,
     for end in inherited:  # the caller's ends, copied by fork: holding them would hide the caller's exit
         end.close()
     pipeline = Pipeline(config)
+    number = -1
     while (payload := inbox.recv_bytes()) != _STOP:
+        number += 1
         chunk, known = pickle.loads(payload)
+        pipeline.remember(unpack_types(known))
+        with lock:
+            if number >= claims[1]:
+                continue  # the caller took this chunk back
+            claims[0] = number
         try:
-            pipeline.remember(unpack_types(known))
             (text, docs, toks), learned = pipeline.process_chunk_learning(chunk)
             reply = _dumps((text, docs, toks, pack_types(learned)))
         except Exception as exc:  # handed to the caller, which raises it
