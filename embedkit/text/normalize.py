@@ -17,7 +17,7 @@ NUMBER_RE = re.compile(r"(?<![\w<])[+-]?\d+(?:[.,:]\d+)*(?![\w>])")
 
 def normalize(text: str, config: PreprocessConfig) -> str:
     """NFKC, masks (URLs before e-mails before numbers, so each sees whole units), case, ``ё``."""
-    if config.nfkc:
+    if config.nfkc and not unicodedata.is_normalized("NFKC", text):  # most text is: a quick check, no copy
         text = unicodedata.normalize("NFKC", text)
     if config.mask_urls:
         text = URL_RE.sub(f" {URL_TOKEN} ", text)

@@ -3,7 +3,10 @@
 ``n`` workers in all: the calling process and ``n - 1`` children. Each child holds at most
 :data:`CHILD_BACKLOG` chunks; the next chunk goes to a child with room, else the calling process works on
 it itself, so no core waits and the caller's own reading and writing are balanced out. Results are
-written in input order, so the output bytes are those of one worker.
+written in input order, so the output bytes are those of one worker. While the calling process works on a
+chunk of its own it stops between the chunk's steps (tokenise, analyse the new types, map) to collect
+results and refill the children, so a child seldom waits on it; at the end of the input it takes back the
+chunks a child has not started instead of waiting for them.
 
 The types a worker analysed travel with its result and go on to the other workers with their next chunk:
 a word type is analysed about once in all, not once per worker. The types, not the tokens, are the work
