@@ -205,6 +205,11 @@ class Pipeline:
         finally:
             self._learned = None
 
+    @property
+    def learning(self) -> dict[str, str | None] | None:
+        """The types the chunk in :meth:`process_chunk_learning` has analysed so far (``None`` outside one)."""
+        return self._learned
+
     def remember(self, learned: dict[str, str | None]) -> None:
         """Take cache entries another worker made, so this one does not analyse those types again."""
         self._cache.update(learned)

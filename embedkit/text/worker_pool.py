@@ -24,6 +24,7 @@ other for ever.
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing as mp
 import pickle
 from collections import deque
@@ -141,14 +142,26 @@ class _Child:
         unread = _unread(self.inbox)
         return unread is not None and unread + nbytes + 4 * _PAGE <= self.capacity
 
-    def send(self, index: int, payload: bytes, chunk: list[str]) -> None:
+    def send_bytes(self, payload: bytes) -> None:
         try:
             self.inbox.send_bytes(payload)
         except OSError:
             raise self.died() from None
+
+    def send(self, index: int, payload: bytes, chunk: list[str]) -> None:
+        self.send_bytes(payload)
         self.pending.append((index, self.sent, chunk))
         self.sent += 1
         self.unsent = {}
+
+    def send_types(self) -> None:
+        """Pass on what the others learned now, if the child is busy (it reads them between its steps)."""
+        if not self.unsent or not self.pending:
+            return
+        payload = _dumps((None, pack_types(self.unsent)))
+        if self.can_take(len(payload)):
+            self.send_bytes(payload)
+            self.unsent = {}
 
     def take_back(self) -> tuple[int, list[str]] | None:
         """The last chunk sent, if the child has not started it (it will skip it); else ``None``.
@@ -189,6 +202,7 @@ class WorkerPool:
         self.done: dict[int, ChunkResult] = {}
         self._source: Iterator[tuple[int, list[str]]] = iter(())
         self._held: deque[tuple[int, list[str]]] = deque()  # read, but no child could take it
+        self._passed_on = 0  # how many of this process's newly analysed types the children have been sent
 
     def map_ordered(self, chunks: Iterator[list[str]]) -> Iterator[ChunkResult]:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
@@ -259,12 +273,20 @@ class WorkerPool:
         return None
 
     def _process_here(self, chunk: list[str]) -> ChunkResult:
+        self._passed_on = 0
         result, learned = self.parent.process_chunk_learning(chunk, between=self._serve)
-        self._share(learned, source=None)
+        self._share(_tail(learned, self._passed_on), source=None)
         return result
 
     def _serve(self) -> None:
-        """Between the steps of this process's own chunk: take finished results, refill children with room."""
+        """Between the steps of this process's own chunk: pass on the types it has analysed, take finished
+        results, refill children with room."""
+        learning = self.parent.learning
+        if learning is not None and len(learning) > self._passed_on:
+            self._share(_tail(learning, self._passed_on), source=None)
+            self._passed_on = len(learning)
+            for child in self.children:
+                child.send_types()
         for child in self.children:
             self._collect(child, block=False)
         while not self._held and (item := self._next_chunk()) is not None:
@@ -280,17 +302,24 @@ class WorkerPool:
                 raise child.died() from None
             if isinstance(reply, BaseException):
                 raise reply
-            text, docs, toks, packed = reply
+            *result, packed = reply
             learned = unpack_types(packed)
             self.parent.remember(learned)
             self._share(learned, source=child)
-            self.done[child.pending.popleft()[0]] = (text, docs, toks)
-            block = False
+            if result:  # else only types, passed on while the child is busy with its chunk
+                text, docs, toks = result
+                self.done[child.pending.popleft()[0]] = (text, docs, toks)
+                block = False
 
     def _share(self, learned: dict[str, str | None], source: _Child | None) -> None:
         for child in self.children:
             if child is not source:
                 child.unsent.update(learned)
+
+
+def _tail(entries: dict[str, str | None], start: int) -> dict[str, str | None]:
+    """The entries after the first ``start`` (those not passed on yet)."""
+    return dict(itertools.islice(entries.items(), start, None)) if start else entries
 
 
 def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection, lock: Any, claims: Any,
@@ -302,22 +331,60 @@ def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection,
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for end in inherited:  # the caller's ends, copied by fork: holding them would hide the caller's exit
         end.close()
-    pipeline = Pipeline(config)
-    number = -1
-    while (payload := inbox.recv_bytes()) != _STOP:
-        number += 1
-        chunk, known = pickle.loads(payload)
-        pipeline.remember(unpack_types(known))
-        with lock:
-            if number >= claims[1]:
-                continue  # the caller took this chunk back
-            claims[0] = number
-        try:
-            (text, docs, toks), learned = pipeline.process_chunk_learning(chunk)
-            reply = _dumps((text, docs, toks, pack_types(learned)))
-        except Exception as exc:  # handed to the caller, which raises it
+    _ChildLoop(Pipeline(config), inbox, outbox, lock, claims).run()
+
+
+class _ChildLoop:
+    """A child's side: read chunks (and types learned elsewhere), process them in order, send results.
+
+    Between the steps of a chunk it reads whatever has arrived, so types the others analysed meanwhile are
+    known before its own analysis step, and it passes on the types it has just analysed before mapping.
+    """
+
+    def __init__(self, pipeline: Pipeline, inbox: Connection, outbox: Connection, lock: Any, claims: Any) -> None:
+        self.pipeline, self.inbox, self.outbox, self.lock, self.claims = pipeline, inbox, outbox, lock, claims
+        self.queued: deque[tuple[int, list[str]]] = deque()  # (message number, chunk) read, not started
+        self.received = 0
+        self.stopping = False
+        self.passed_on = 0
+
+    def run(self) -> None:
+        while (item := self._next()) is not None:
+            number, chunk = item
+            with self.lock:
+                if number >= self.claims[1]:
+                    continue  # the caller took this chunk back
+                self.claims[0] = number
+            self.passed_on = 0
             try:
-                reply = _dumps(exc)
-            except Exception:
-                reply = _dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
-        outbox.send_bytes(reply)
+                (text, docs, toks), learned = self.pipeline.process_chunk_learning(chunk, between=self._between)
+                reply = _dumps((text, docs, toks, pack_types(_tail(learned, self.passed_on))))
+            except Exception as exc:  # handed to the caller, which raises it
+                try:
+                    reply = _dumps(exc)
+                except Exception:
+                    reply = _dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            self.outbox.send_bytes(reply)
+
+    def _next(self) -> tuple[int, list[str]] | None:
+        while not self.queued and not self.stopping:
+            self._read(self.inbox.recv_bytes())
+        return self.queued.popleft() if self.queued else None
+
+    def _read(self, payload: bytes) -> None:
+        if payload == _STOP:
+            self.stopping = True
+            return
+        chunk, known = pickle.loads(payload)
+        self.pipeline.remember(unpack_types(known))
+        if chunk is not None:
+            self.queued.append((self.received, chunk))
+            self.received += 1
+
+    def _between(self) -> None:
+        while not self.stopping and self.inbox.poll():
+            self._read(self.inbox.recv_bytes())
+        learning = self.pipeline.learning
+        if learning is not None and len(learning) > self.passed_on:
+            self.outbox.send_bytes(_dumps((pack_types(_tail(learning, self.passed_on)),)))
+            self.passed_on = len(learning)
