@@ -184,7 +184,9 @@ def test_chunks_larger_than_the_pipe_still_give_identical_bytes(lee_corpus, monk
 
 
 def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
+    import multiprocessing
     import os
+    import time
 
     import pytest
 
@@ -196,6 +198,10 @@ def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
     def dies_in_a_child(self, documents, between=None):
         if os.getpid() != parent:
             os._exit(3)
+        alive = set(multiprocessing.active_children())  # a child dies before this process takes all chunks back
+        deadline = time.monotonic() + 10
+        while alive <= set(multiprocessing.active_children()) and time.monotonic() < deadline:
+            time.sleep(0.01)
         return real(self, documents, between)
 
     monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", dies_in_a_child)
