@@ -27,3 +27,17 @@ def test_nothing_learned_packs_to_nothing() -> None:
 def test_any_entries_come_back_the_same_up_to_empty_meaning_dropped(learned) -> None:
     back = unpack_types(pack_types(learned))
     assert {key: form or None for key, form in back.items()} == {key: form or None for key, form in learned.items()}
+
+
+def test_the_pool_also_runs_where_processes_are_spawned_not_forked(lee_corpus, monkeypatch) -> None:
+    import io
+
+    from embedkit.text.pipeline import Pipeline
+
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 40)
+    lines = lee_corpus.read_text(encoding="utf-8").splitlines()
+    one, two = io.StringIO(), io.StringIO()
+    Pipeline(lang="en", stem=True, stopwords=True).run(lines, one, workers=1)
+    Pipeline(lang="en", stem=True, stopwords=True).run(lines, two, workers=2)
+    assert two.getvalue() == one.getvalue()
