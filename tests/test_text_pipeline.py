@@ -5,6 +5,9 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import multiprocessing
+import os
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -183,47 +186,37 @@ def test_chunks_larger_than_the_pipe_still_give_identical_bytes(lee_corpus, monk
     assert sinks[0].getvalue().count("\n") == len([ln for ln in lines if ln.strip()])
 
 
-def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
-    import multiprocessing
-    import os
-    import time
-
-    import pytest
-
-    from embedkit.errors import WorkerError
-
+def _before_each_chunk(monkeypatch, in_a_child, here=lambda: None) -> None:
+    """Run ``in_a_child()`` before each chunk a worker child processes, ``here()`` before this process's."""
     parent = os.getpid()
     real = Pipeline.process_chunk
 
-    def dies_in_a_child(self, documents, between=None):
-        if os.getpid() != parent:
-            os._exit(3)
-        alive = set(multiprocessing.active_children())  # a child dies before this process takes all chunks back
+    def patched(self, documents, between=None):
+        (here if os.getpid() == parent else in_a_child)()
+        return real(self, documents, between)
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", patched)
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
+    from embedkit.errors import WorkerError
+
+    def until_a_child_dies() -> None:  # so a child dies before this process could take every chunk back
+        alive = set(multiprocessing.active_children())
         deadline = time.monotonic() + 10
         while alive <= set(multiprocessing.active_children()) and time.monotonic() < deadline:
             time.sleep(0.01)
-        return real(self, documents, between)
 
-    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", dies_in_a_child)
+    _before_each_chunk(monkeypatch, lambda: os._exit(3), here=until_a_child_dies)
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 2)
     with pytest.raises(WorkerError, match="exit code 3"):
         Pipeline(workers=3).run([f"doc {i}" for i in range(40)], io.StringIO())
 
 
 def test_the_parent_takes_back_chunks_a_slow_child_has_not_started(monkeypatch) -> None:
-    import os
-    import time
-
     from embedkit.text import worker_pool
 
-    parent = os.getpid()
-    real = Pipeline.process_chunk
-
-    def slow_in_a_child(self, documents, between=None):
-        if os.getpid() != parent:
-            time.sleep(0.05)
-        return real(self, documents, between)
-
+    _before_each_chunk(monkeypatch, lambda: time.sleep(0.05))
     taken = []
     real_take_back = worker_pool._Child.take_back
 
@@ -232,7 +225,6 @@ def test_the_parent_takes_back_chunks_a_slow_child_has_not_started(monkeypatch) 
         taken.append(result is not None)
         return result
 
-    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", slow_in_a_child)
     monkeypatch.setattr("embedkit.text.worker_pool._Child.take_back", counted)
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 3)
     docs = [f"word{i} other{i % 7} the end" for i in range(120)]
