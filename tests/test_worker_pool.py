@@ -3,30 +3,42 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from embedkit.text.worker_pool import pack_types, unpack_types
+from embedkit.text import cache_entries
+from embedkit.text.cache_entries import join, pack, unpack
 
 
 def test_packed_entries_round_trip_with_dropped_tokens() -> None:
-    learned = {"кошками": "кошка", "the": None, "бежал": "бежать"}
-    packed = pack_types(learned)
+    packed = pack(["кошками", "the", "бежал"], ["кошка", "", "бежать"])
     assert packed == ("кошками\nthe\nбежал", "кошка\n\nбежать")
-    assert unpack_types(packed) == learned
+    assert unpack(packed) == {"кошками": "кошка", "the": "", "бежал": "бежать"}
 
 
 def test_entries_that_hold_a_newline_travel_as_a_dict() -> None:
-    odd = {"a\nb": "ab", "c": "c\nd"}
-    assert pack_types(odd) is odd
-    assert unpack_types(pack_types(odd)) == odd
+    odd = pack(["a\nb", "c"], ["ab", "c\nd"])
+    assert odd == {"a\nb": "ab", "c": "c\nd"}
+    assert unpack(join([pack(["x"], ["y"]), odd])) == {"x": "y", "a\nb": "ab", "c": "c\nd"}
 
 
 def test_nothing_learned_packs_to_nothing() -> None:
-    assert unpack_types(pack_types({})) == {}
+    assert unpack(pack([], [])) == {}
+    assert join([]) == {} and join([pack([], []), {}]) == {}
 
 
-@given(st.dictionaries(st.text(), st.one_of(st.none(), st.text())))
-def test_any_entries_come_back_the_same_up_to_empty_meaning_dropped(learned) -> None:
-    back = unpack_types(pack_types(learned))
-    assert {key: form or None for key, form in back.items()} == {key: form or None for key, form in learned.items()}
+def test_pieces_join_into_one_pair_of_strings_later_pieces_winning() -> None:
+    pieces = [pack(["a", "b"], ["1", "2"]), pack(["c"], ["3"]), pack(["a"], ["4"])]
+    assert join(pieces) == ("a\nb\nc\na", "1\n2\n3\n4")
+    cache = {"z": "0"}
+    cache_entries.update(cache, join(pieces))
+    assert cache == {"z": "0", "a": "4", "b": "2", "c": "3"}
+
+
+entry_lists = st.lists(st.tuples(st.text(), st.text()), max_size=20)
+
+
+@given(st.lists(entry_lists, max_size=5))
+def test_any_pieces_come_back_as_the_entries_they_packed(pieces) -> None:
+    packed = [pack([key for key, _ in entries], [form for _, form in entries]) for entries in pieces]
+    assert unpack(join(packed)) == {key: form for entries in pieces for key, form in entries}
 
 
 def test_the_pool_also_runs_where_processes_are_spawned_not_forked(lee_corpus, monkeypatch) -> None:

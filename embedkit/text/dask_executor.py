@@ -16,6 +16,7 @@ from typing import Any
 
 from embedkit.config import PreprocessConfig
 from embedkit.errors import ConfigError
+from embedkit.text.cache_entries import join, unpack
 
 
 @functools.lru_cache(maxsize=4)
@@ -25,9 +26,9 @@ def _worker_pipeline(config: PreprocessConfig):
     return Pipeline(config)
 
 
-def _process(config: PreprocessConfig, chunk: list[str]) -> tuple[str, int, int, list[str | None]]:
+def _process(config: PreprocessConfig, chunk: list[str]) -> tuple[str, int, int, list[str]]:
     (text, docs, toks), learned = _worker_pipeline(config).process_chunk_learning(chunk)
-    return text, docs, toks, list(learned.values())
+    return text, docs, toks, list(unpack(join(learned)).values())
 
 
 @contextlib.contextmanager

@@ -23,6 +23,8 @@ from typing import IO, Any
 from embedkit.config import PreprocessConfig, config_from_dict, config_to_dict, dump_toml, load_toml
 from embedkit.errors import InputError
 from embedkit.io import STDIN, atomic_write, iter_documents, resolve_inputs
+from embedkit.text import cache_entries
+from embedkit.text.cache_entries import Packed
 from embedkit.text.morph import load_russian_analyzer, word_normalizer
 from embedkit.text.normalize import MASK_TOKENS, normalize
 from embedkit.text.stopwords import stopword_set
@@ -80,8 +82,8 @@ class Pipeline:
         # A lemmatiser looks words up in a large dictionary, faster in sorted runs; a stemmer gains nothing
         # from the batch and loses the locality of mapping each document while its tokens are fresh.
         self._learn_in_batches = mode == "lemma"
-        self._cache: dict[str, str | None] = {}
-        self._learned: dict[str, str | None] | None = None  # what this worker analysed itself, when asked
+        self._cache: dict[str, str] = {}  # token -> output form, "" when a filter drops it
+        self._learned: list[Packed] | None = None  # what this worker analysed itself, when asked
         if cfg.lemmatize and cfg.lang in ("ru", "auto"):
             load_russian_analyzer()
 
@@ -102,23 +104,23 @@ class Pipeline:
     def map_token(self, token: str) -> str | None:
         """A token's output form, or ``None`` when a filter drops it (cached per type)."""
         try:
-            return self._cache[token]
+            out = self._cache[token]
         except KeyError:
             out = self._cache[token] = self._map_uncached(token)
-            return out
+        return out or None
 
-    def _map_uncached(self, token: str) -> str | None:
+    def _map_uncached(self, token: str) -> str:
         if token in MASK_TOKENS:
             return token
         if len(token) < self.config.min_length:
-            return None
+            return ""
         stop = self._stop
         if stop and token.lower() in stop:
-            return None
+            return ""
         if self._normalizer is not None and token[:1].isalnum():
             token = self._normalizer(token)
             if stop and token in stop:
-                return None
+                return ""
         return token
 
     def _raw_tokens(self, text: str) -> list[str]:
@@ -134,11 +136,11 @@ class Pipeline:
 
     def _learn(self, types: set[str]) -> None:
         """Map the types not cached yet, in sorted order (neighbours in the dictionary are looked up together)."""
-        cache = self._cache
-        new = {token: self._map_uncached(token) for token in sorted(types.difference(cache))}
-        cache.update(new)
-        if self._learned is not None:
-            self._learned.update(new)
+        tokens = sorted(types.difference(self._cache))
+        forms = list(map(self._map_uncached, tokens))
+        self._cache.update(zip(tokens, forms, strict=True))
+        if self._learned is not None and tokens:
+            self._learned.append(cache_entries.pack(tokens, forms))
 
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
@@ -197,27 +199,27 @@ class Pipeline:
         return text, len(documents), n_tokens
 
     def process_chunk_learning(self, documents: Sequence[str], between: Callable[[], None] | None = None,
-                               ) -> tuple[ChunkResult, dict[str, str | None]]:
-        """:meth:`process_chunk`, and the types it analysed (not those others passed on meanwhile)."""
-        self._learned = learned = {}
+                               ) -> tuple[ChunkResult, list[Packed]]:
+        """:meth:`process_chunk`, and the types it analysed (not those others passed on meanwhile), packed
+        in pieces (:mod:`embedkit.text.cache_entries`)."""
+        self._learned = learned = []
         try:
             return self.process_chunk(documents, between), learned
         finally:
             self._learned = None
 
     @property
-    def learning(self) -> dict[str, str | None] | None:
+    def learning(self) -> list[Packed] | None:
         """The types the chunk in :meth:`process_chunk_learning` has analysed so far (``None`` outside one)."""
         return self._learned
 
-    def remember(self, learned: dict[str, str | None]) -> None:
+    def remember(self, learned: Packed) -> None:
         """Take cache entries another worker made, so this one does not analyse those types again."""
-        self._cache.update(learned)
+        cache_entries.update(self._cache, learned)
 
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
-        outputs = set(self._cache.values())
-        return len(outputs - {None, ""})
+        return len(set(self._cache.values()) - {""})
 
     def run(self, documents: Iterable[str], sink: IO[str], workers: int | None = None,
             progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:

@@ -24,7 +24,6 @@ other for ever.
 from __future__ import annotations
 
 import gc
-import itertools
 import multiprocessing as mp
 import pickle
 from collections import deque
@@ -32,6 +31,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from embedkit.errors import WorkerError
+from embedkit.text import cache_entries
+from embedkit.text.cache_entries import Packed
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -77,33 +78,6 @@ def _dumps(message: Any) -> bytes:
     return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-Packed = tuple[str, str] | dict[str, str | None]
-
-
-def pack_types(learned: dict[str, str | None]) -> Packed:
-    """Cache entries as two newline-joined strings, about twice as fast to pickle and load as the dict.
-
-    Tokens and their forms hold no whitespace, and an empty form means the same as ``None`` (the token
-    is dropped), so the joined form is exact; a dict that does not fit it travels as it is.
-    """
-    if not learned:
-        return {}
-    keys = "\n".join(learned)
-    values = "\n".join([form or "" for form in learned.values()])
-    newlines = len(learned) - 1
-    if keys.count("\n") != newlines or values.count("\n") != newlines:
-        return learned
-    return keys, values
-
-
-def unpack_types(packed: Packed) -> dict[str, str | None]:
-    """The cache entries :func:`pack_types` packed."""
-    if isinstance(packed, dict):
-        return packed
-    keys, values = packed
-    return dict(zip(keys.split("\n"), [form or None for form in values.split("\n")], strict=True))
-
-
 class _Child:
     """One child process, the pipes to and from it, and what the caller has sent it.
 
@@ -129,7 +103,7 @@ class _Child:
         outbox_end.close()
         self.pending: deque[tuple[int, int, list[str]]] = deque()  # (chunk index, message number, chunk)
         self.sent = 0
-        self.unsent: dict[str, str | None] = {}  # types the others learned since this child's last chunk
+        self.unsent: list[Packed] = []  # types the others learned since this child's last chunk
         self.stopped = False
 
     def has_room(self) -> bool:
@@ -152,16 +126,16 @@ class _Child:
         self.send_bytes(payload)
         self.pending.append((index, self.sent, chunk))
         self.sent += 1
-        self.unsent = {}
+        self.unsent = []
 
     def send_types(self) -> None:
         """Pass on what the others learned now, if the child is busy (it reads them between its steps)."""
         if not self.unsent or not self.pending:
             return
-        payload = _dumps((None, pack_types(self.unsent)))
+        payload = _dumps((None, cache_entries.join(self.unsent)))
         if self.can_take(len(payload)):
             self.send_bytes(payload)
-            self.unsent = {}
+            self.unsent = []
 
     def take_back(self) -> tuple[int, list[str]] | None:
         """The last chunk sent, if the child has not started it (it will skip it); else ``None``.
@@ -259,7 +233,7 @@ class WorkerPool:
         child = min(self.children, key=lambda c: len(c.pending))
         if not child.has_room():
             return False
-        payload = _dumps((chunk, pack_types(child.unsent)))
+        payload = _dumps((chunk, cache_entries.join(child.unsent)))
         if not child.can_take(len(payload)):
             return False
         child.send(index, payload, chunk)
@@ -275,7 +249,7 @@ class WorkerPool:
     def _process_here(self, chunk: list[str]) -> ChunkResult:
         self._passed_on = 0
         result, learned = self.parent.process_chunk_learning(chunk, between=self._serve)
-        self._share(_tail(learned, self._passed_on), source=None)
+        self._share(learned[self._passed_on:], source=None)
         return result
 
     def _serve(self) -> None:
@@ -283,7 +257,7 @@ class WorkerPool:
         results, refill children with room."""
         learning = self.parent.learning
         if learning is not None and len(learning) > self._passed_on:
-            self._share(_tail(learning, self._passed_on), source=None)
+            self._share(learning[self._passed_on:], source=None)
             self._passed_on = len(learning)
             for child in self.children:
                 child.send_types()
@@ -303,23 +277,17 @@ class WorkerPool:
             if isinstance(reply, BaseException):
                 raise reply
             *result, packed = reply
-            learned = unpack_types(packed)
-            self.parent.remember(learned)
-            self._share(learned, source=child)
+            self.parent.remember(packed)
+            self._share([packed], source=child)
             if result:  # else only types, passed on while the child is busy with its chunk
                 text, docs, toks = result
                 self.done[child.pending.popleft()[0]] = (text, docs, toks)
                 block = False
 
-    def _share(self, learned: dict[str, str | None], source: _Child | None) -> None:
+    def _share(self, learned: list[Packed], source: _Child | None) -> None:
         for child in self.children:
             if child is not source:
-                child.unsent.update(learned)
-
-
-def _tail(entries: dict[str, str | None], start: int) -> dict[str, str | None]:
-    """The entries after the first ``start`` (those not passed on yet)."""
-    return dict(itertools.islice(entries.items(), start, None)) if start else entries
+                child.unsent.extend(learned)
 
 
 def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection, lock: Any, claims: Any,
@@ -358,7 +326,7 @@ class _ChildLoop:
             self.passed_on = 0
             try:
                 (text, docs, toks), learned = self.pipeline.process_chunk_learning(chunk, between=self._between)
-                reply = _dumps((text, docs, toks, pack_types(_tail(learned, self.passed_on))))
+                reply = _dumps((text, docs, toks, cache_entries.join(learned[self.passed_on:])))
             except Exception as exc:  # handed to the caller, which raises it
                 try:
                     reply = _dumps(exc)
@@ -376,7 +344,7 @@ class _ChildLoop:
             self.stopping = True
             return
         chunk, known = pickle.loads(payload)
-        self.pipeline.remember(unpack_types(known))
+        self.pipeline.remember(known)
         if chunk is not None:
             self.queued.append((self.received, chunk))
             self.received += 1
@@ -386,5 +354,5 @@ class _ChildLoop:
             self._read(self.inbox.recv_bytes())
         learning = self.pipeline.learning
         if learning is not None and len(learning) > self.passed_on:
-            self.outbox.send_bytes(_dumps((pack_types(_tail(learning, self.passed_on)),)))
+            self.outbox.send_bytes(_dumps((cache_entries.join(learning[self.passed_on:]),)))
             self.passed_on = len(learning)
