@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from embedkit.config import PreprocessConfig
 from embedkit.errors import ConfigError
 from embedkit.text.morph import english_lemma, english_stem, russian_lemma, russian_stem, script_language
-from embedkit.text.normalize import normalize
+from embedkit.text.normalize import STABLE_CHARS, nfkc, normalize
 from embedkit.text.stopwords import stopword_set
 from embedkit.text.tokenize import nltk_tokenize, razdel_tokenize, regex_tokenize, split_sentences
 
@@ -81,6 +87,38 @@ def test_normalize_masks_case_and_yo() -> None:
 
 def test_normalize_nfkc_folds_compatibility_forms() -> None:
     assert normalize("ﬁle Ｔｅｓｔ ²", PreprocessConfig()) == "file test 2"
+
+
+def test_the_characters_nfkc_skips_are_stable_starters_whatever_surrounds_them() -> None:
+    every_char = "".join(map(chr, range(sys.maxunicode + 1)))
+    stable = re.findall(f"[{STABLE_CHARS}]", every_char)
+    assert len(stable) == 128 + 66
+    assert all(unicodedata.combining(c) == 0 and unicodedata.is_normalized("NFKC", c) for c in stable)
+    second_parts = set()  # characters a canonical composition takes after its base
+    for char in every_char:
+        fields = unicodedata.decomposition(char).split()
+        if len(fields) > 1 and not fields[0].startswith("<"):
+            second_parts.update(chr(int(field, 16)) for field in fields[1:])
+    assert second_parts.isdisjoint(stable)
+
+
+@pytest.mark.parametrize("text", [
+    "слово\xa0слово… №5", "e\u0301 и\u0306 й\u0301", "\u0301начало", "ﬁ\u0301", "Ё\u0308ж", "ab\u0327\u0301c",
+    "\u1100\u1161\u11a8 한", "x\u0323\u0307 \u1e0b\u0323", "конец\u0306",
+])
+def test_nfkc_equals_unicodedata(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+mixed_text = st.text(st.one_of(
+    st.sampled_from("aeoEиеоЁёй \xa0\u2026\u2116ﬁ²\u0301\u0306\u0308\u0323\u0327\u0483\u1161\u11a8\u1100"),
+    st.characters(),
+))
+
+
+@given(mixed_text)
+def test_nfkc_equals_unicodedata_on_any_text(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
 def test_mixed_scripts_route_by_script() -> None:

@@ -15,10 +15,36 @@ EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 NUMBER_RE = re.compile(r"(?<![\w<])[+-]?\d+(?:[.,:]\d+)*(?![\w>])")
 
 
+# Characters NFKC keeps whatever surrounds them: starters that no composition takes as its second part
+# (ASCII and the Russian alphabet). Text splits exactly before any of them, so only the runs of other
+# characters need normalising, each with the character before it (a base an accent may compose with).
+STABLE_CHARS = "\x00-\x7f\u0410-\u044f\u0401\u0451"
+_UNSTABLE_RUN_RE = re.compile(f"[^{STABLE_CHARS}]+")
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, at a fraction of the cost on text that is mostly stable.
+
+    A line of a Russian novel with one no-break space is otherwise normalised whole, character by
+    character through the composition tables: a tenth of a lemmatising run's time.
+    """
+    if unicodedata.is_normalized("NFKC", text):  # most text is: a quick check, no copy
+        return text
+    pieces: list[str] = []
+    done = 0
+    for run in _UNSTABLE_RUN_RE.finditer(text):
+        start = max(run.start() - 1, done)
+        pieces.append(text[done:start])
+        pieces.append(unicodedata.normalize("NFKC", text[start:run.end()]))
+        done = run.end()
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 def normalize(text: str, config: PreprocessConfig) -> str:
     """NFKC, masks (URLs before e-mails before numbers, so each sees whole units), case, ``ё``."""
-    if config.nfkc and not unicodedata.is_normalized("NFKC", text):  # most text is: a quick check, no copy
-        text = unicodedata.normalize("NFKC", text)
+    if config.nfkc:
+        text = nfkc(text)
     if config.mask_urls:
         text = URL_RE.sub(f" {URL_TOKEN} ", text)
     if config.mask_emails:
