@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedkit.config import PreprocessConfig
-from embedkit.text import Pipeline, preprocess_files, read_sidecar
+from embedkit.text import Pipeline, cache_entries, preprocess_files, read_sidecar
 from embedkit.text.pipeline import _chunks
 
 
@@ -104,7 +104,7 @@ def test_sentence_mode_workers_identical(lee_corpus, monkeypatch) -> None:
 def test_worker_error_reaches_the_caller(monkeypatch) -> None:
     import pytest
 
-    def broken(self, documents, between=None):
+    def broken(self, documents, between=None, descending=False):
         raise ValueError("boom in a worker")
 
     monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", broken)
@@ -191,9 +191,9 @@ def _before_each_chunk(monkeypatch, in_a_child, here=lambda: None) -> None:
     parent = os.getpid()
     real = Pipeline.process_chunk
 
-    def patched(self, documents, between=None):
+    def patched(self, documents, between=None, descending=False):
         (here if os.getpid() == parent else in_a_child)()
-        return real(self, documents, between)
+        return real(self, documents, between, descending)
 
     monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", patched)
 
@@ -234,3 +234,27 @@ def test_the_parent_takes_back_chunks_a_slow_child_has_not_started(monkeypatch) 
     assert two.getvalue() == one.getvalue()
     assert summary.documents == 120
     assert any(taken)
+
+
+@pytest.mark.parametrize(("descending", "passed_on", "analysed"), [
+    (False, ["e", "f"], ["a", "b", "c", "d"]),
+    (True, ["a", "b"], ["f", "e", "d", "c"]),
+])
+def test_analysis_skips_the_types_another_worker_passes_on_meanwhile(monkeypatch, descending, passed_on,
+                                                                     analysed) -> None:
+    monkeypatch.setattr("embedkit.text.pipeline.LEARN_STEP", 2)
+    pipeline = Pipeline(lang="en", lemmatize=True)
+    seen: list[str] = []
+    real = pipeline._map_uncached
+    pipeline._map_uncached = lambda token: seen.append(token) or real(token)
+    calls = []
+
+    def between() -> None:  # after the first step, the other worker passes on two types from the other end
+        calls.append(1)
+        if len(calls) == 2:
+            pipeline.remember(cache_entries.pack(passed_on, [token.upper() for token in passed_on]))
+
+    text, _, _ = pipeline.process_chunk(["f e d c b a"], between, descending)
+    assert seen == analysed
+    assert text.split() == [pipeline.map_token(token) for token in "fedcba"]
+    assert set(passed_on) <= {token.lower() for token in text.split() if token.isupper()}

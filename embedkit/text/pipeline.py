@@ -35,6 +35,7 @@ SIDECAR_SUFFIX = ".pipeline.toml"
 CHUNK_DOCS = 1000
 SOLO_CHUNK_DOCS = 4000  # one worker balances against nobody: larger chunks sort more new types together
 CHUNK_CHARS = 1 << 20
+LEARN_STEP = 500  # new types analysed between two calls of a pool's ``between``
 
 ProgressCallback = Callable[[int, int], None]
 ChunkResult = tuple[str, int, int]  # output text, documents, tokens
@@ -136,7 +137,23 @@ class Pipeline:
 
     def _learn(self, types: set[str]) -> None:
         """Map the types not cached yet, in sorted order (neighbours in the dictionary are looked up together)."""
-        tokens = sorted(types.difference(self._cache))
+        self._learn_sorted(sorted(types.difference(self._cache)))
+
+    def _learn_in_steps(self, types: set[str], between: Callable[[], None], descending: bool) -> None:
+        """:meth:`_learn` in steps of :data:`LEARN_STEP` types with ``between`` after each, skipping the types
+        other workers have passed on meanwhile.
+
+        Two workers that start on new words at the same moment (their first chunks share most of them) go
+        through them in opposite orders, so each skips what the other has done instead of doing it too.
+        """
+        cache = self._cache
+        tokens = sorted(types.difference(cache), reverse=descending)
+        for start in range(0, len(tokens), LEARN_STEP):
+            step = tokens[start:start + LEARN_STEP]
+            self._learn_sorted([token for token in step if token not in cache] if start else step)
+            between()
+
+    def _learn_sorted(self, tokens: list[str]) -> None:
         forms = list(map(self._map_uncached, tokens))
         self._cache.update(zip(tokens, forms, strict=True))
         if self._learned is not None and tokens:
@@ -173,20 +190,23 @@ class Pipeline:
             return [json.dumps({"tokens": tokens}, ensure_ascii=False) for tokens in units]
         return [" ".join(tokens) for tokens in units]
 
-    def process_chunk(self, documents: Sequence[str], between: Callable[[], None] | None = None) -> ChunkResult:
+    def process_chunk(self, documents: Sequence[str], between: Callable[[], None] | None = None,
+                      descending: bool = False) -> ChunkResult:
         """Process a chunk of documents: its output text, document count and token count.
 
         ``between`` is called between the steps of a lemmatising chunk (a worker pool's parent serves its
-        children there instead of keeping them waiting for the whole chunk).
+        children there instead of keeping them waiting for the whole chunk), and within the analysis of its
+        new types, which then runs in ``descending`` order if asked (see :meth:`_learn_in_steps`).
         """
         chunk_units: Iterable[list[list[str]]]
         if self._learn_in_batches:
             raw = [self.raw_units(doc) for doc in documents]
-            if between is not None:
+            types = set().union(*(tokens for units in raw for tokens in units))
+            if between is None:
+                self._learn(types)
+            else:
                 between()
-            self._learn(set().union(*(tokens for units in raw for tokens in units)))
-            if between is not None:
-                between()
+                self._learn_in_steps(types, between, descending)
             chunk_units = map(self.map_units, raw)
         else:
             chunk_units = map(self.document_units, documents)
@@ -199,12 +219,12 @@ class Pipeline:
         return text, len(documents), n_tokens
 
     def process_chunk_learning(self, documents: Sequence[str], between: Callable[[], None] | None = None,
-                               ) -> tuple[ChunkResult, list[Packed]]:
+                               descending: bool = False) -> tuple[ChunkResult, list[Packed]]:
         """:meth:`process_chunk`, and the types it analysed (not those others passed on meanwhile), packed
         in pieces (:mod:`embedkit.text.cache_entries`)."""
         self._learned = learned = []
         try:
-            return self.process_chunk(documents, between), learned
+            return self.process_chunk(documents, between, descending), learned
         finally:
             self._learned = None
 

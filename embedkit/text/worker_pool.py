@@ -87,8 +87,11 @@ class _Child:
     a chunk, so it is processed exactly once.
     """
 
-    def __init__(self, ctx: Any, config: PreprocessConfig, inherited: list[Connection]) -> None:
-        """Make the pipes and start the process (children started later must not inherit these pipes)."""
+    def __init__(self, ctx: Any, config: PreprocessConfig, inherited: list[Connection], descending: bool) -> None:
+        """Make the pipes and start the process (children started later must not inherit these pipes).
+
+        ``descending``: the child analyses new types in that order (see ``Pipeline._learn_in_steps``).
+        """
         inbox_end, self.inbox = ctx.Pipe(duplex=False)
         self.outbox, outbox_end = ctx.Pipe(duplex=False)
         self.capacity = _widen(self.inbox)
@@ -97,7 +100,7 @@ class _Child:
         self.claims = ctx.RawArray("q", [-1, _NEVER])  # [last message started, first message to skip]
         self.process = ctx.Process(target=_child_main, daemon=True,
                                    args=(config, inbox_end, outbox_end, self.lock, self.claims,
-                                         [*inherited, self.inbox, self.outbox]))
+                                         [*inherited, self.inbox, self.outbox], descending))
         self.process.start()
         inbox_end.close()  # so a dead child reads as EOF here, not as silence
         outbox_end.close()
@@ -187,7 +190,8 @@ class WorkerPool:
             try:
                 for _ in range(self.n - 1):
                     inherited = [end for child in self.children for end in (child.inbox, child.outbox)]
-                    self.children.append(_Child(ctx, self.parent.config, inherited))
+                    descending = len(self.children) % 2 == 0  # this process ascends, the first child descends
+                    self.children.append(_Child(ctx, self.parent.config, inherited, descending))
             finally:
                 gc.unfreeze()
             self._source = enumerate(chunks)
@@ -291,7 +295,7 @@ class WorkerPool:
 
 
 def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection, lock: Any, claims: Any,
-                inherited: list[Connection]) -> None:
+                inherited: list[Connection], descending: bool) -> None:
     import signal
 
     from embedkit.text.pipeline import Pipeline
@@ -299,7 +303,7 @@ def _child_main(config: PreprocessConfig, inbox: Connection, outbox: Connection,
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for end in inherited:  # the caller's ends, copied by fork: holding them would hide the caller's exit
         end.close()
-    _ChildLoop(Pipeline(config), inbox, outbox, lock, claims).run()
+    _ChildLoop(Pipeline(config), inbox, outbox, lock, claims, descending).run()
 
 
 class _ChildLoop:
@@ -309,8 +313,10 @@ class _ChildLoop:
     known before its own analysis step, and it passes on the types it has just analysed before mapping.
     """
 
-    def __init__(self, pipeline: Pipeline, inbox: Connection, outbox: Connection, lock: Any, claims: Any) -> None:
+    def __init__(self, pipeline: Pipeline, inbox: Connection, outbox: Connection, lock: Any, claims: Any,
+                 descending: bool) -> None:
         self.pipeline, self.inbox, self.outbox, self.lock, self.claims = pipeline, inbox, outbox, lock, claims
+        self.descending = descending
         self.queued: deque[tuple[int, list[str]]] = deque()  # (message number, chunk) read, not started
         self.received = 0
         self.stopping = False
@@ -325,7 +331,8 @@ class _ChildLoop:
                 self.claims[0] = number
             self.passed_on = 0
             try:
-                (text, docs, toks), learned = self.pipeline.process_chunk_learning(chunk, between=self._between)
+                (text, docs, toks), learned = self.pipeline.process_chunk_learning(chunk, self._between,
+                                                                                      self.descending)
                 reply = _dumps((text, docs, toks, cache_entries.join(learned[self.passed_on:])))
             except Exception as exc:  # handed to the caller, which raises it
                 try:
