@@ -258,3 +258,14 @@ def test_analysis_skips_the_types_another_worker_passes_on_meanwhile(monkeypatch
     assert seen == analysed
     assert text.split() == [pipeline.map_token(token) for token in "fedcba"]
     assert set(passed_on) <= {token.lower() for token in text.split() if token.isupper()}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_binary_sink_gets_the_utf8_of_what_a_text_sink_gets(monkeypatch, workers) -> None:
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 40)
+    lines = ["Кошки бежали по крыше.", "The cats were running", "ёжик — в тумане"] * 100
+    text, raw = io.StringIO(), io.BytesIO()
+    Pipeline(lang="auto", lemmatize=True).run(lines, text, workers=workers)
+    Pipeline(lang="auto", lemmatize=True).run(lines, raw, workers=workers)
+    assert raw.getvalue() == text.getvalue().encode("utf-8")
+    assert text.getvalue().splitlines()[:2] == ["кошка бежать по крыша", "the cat be run"]

@@ -12,6 +12,7 @@ in input order, so the output is byte-identical to a one-worker run.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import sys
@@ -38,7 +39,7 @@ CHUNK_CHARS = 1 << 20
 LEARN_STEP = 500  # new types analysed between two calls of a pool's ``between``
 
 ProgressCallback = Callable[[int, int], None]
-ChunkResult = tuple[str, int, int]  # output text, documents, tokens
+ChunkResult = tuple[str | bytes, int, int]  # output text (UTF-8 bytes from a worker process), documents, tokens
 
 
 def sidecar_path(token_file: str | Path) -> Path:
@@ -241,9 +242,9 @@ class Pipeline:
         """How many distinct output tokens the types seen so far map to."""
         return len(set(self._cache.values()) - {""})
 
-    def run(self, documents: Iterable[str], sink: IO[str], workers: int | None = None,
+    def run(self, documents: Iterable[str], sink: IO[str] | IO[bytes], workers: int | None = None,
             progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:
-        """Stream documents through the pipeline into ``sink``, in input order.
+        """Stream documents through the pipeline into ``sink`` (text, or binary for UTF-8), in input order.
 
         The work runs here (``workers=1``), on ``workers`` local processes, or on a Dask cluster when a
         ``distributed.Client`` is given; the output bytes are the same in every case.
@@ -261,14 +262,26 @@ class Pipeline:
             results = map(self.process_chunk, _chunks(documents, SOLO_CHUNK_DOCS))
         else:
             results = WorkerPool(self, workers).map_ordered(_chunks(documents))
+        write = _chunk_writer(sink)
         for text, docs, toks in results:
-            sink.write(text)
+            write(text)
             n_docs += docs
             n_tokens += toks
             if progress is not None:
                 progress(docs, toks)
         n_types = len(remote_types) if dask_client is not None else self.output_types()
         return PreprocessSummary(n_docs, n_tokens, n_types, time.perf_counter() - start)
+
+
+def _chunk_writer(sink: IO[str] | IO[bytes]) -> Callable[[str | bytes], object]:
+    """Write chunk texts to a text sink, or UTF-8 to a binary one.
+
+    Worker processes send their text UTF-8 encoded; a binary sink takes those bytes as they are, where a text
+    sink would decode them and encode them again.
+    """
+    if isinstance(sink, io.TextIOBase):
+        return lambda text: sink.write(text.decode() if isinstance(text, bytes) else text)
+    return lambda text: sink.write(text if isinstance(text, bytes) else text.encode())
 
 
 def _chunks(documents: Iterable[str], max_docs: int | None = None) -> Iterator[list[str]]:
@@ -299,7 +312,7 @@ def preprocess_files(inputs: Sequence[str | Path], output: str | Path | None, co
         _require_tokens(summary, sources)
         return summary
     output = Path(output)
-    with atomic_write(output) as sink:
+    with atomic_write(output, "wb") as sink:
         summary = pipeline.run(documents, sink, progress=progress, dask_client=dask_client)
         _require_tokens(summary, sources)
     with atomic_write(sidecar_path(output)) as side:

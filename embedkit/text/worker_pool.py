@@ -8,9 +8,11 @@ chunk of its own it stops between the chunk's steps (tokenise, analyse the new t
 results and refill the children, so a child seldom waits on it; at the end of the input it takes back the
 chunks a child has not started instead of waiting for them.
 
-The types a worker analysed travel with its result and go on to the other workers with their next chunk:
-a word type is analysed about once in all, not once per worker. The types, not the tokens, are the work
-that is shared.
+The types a worker analysed travel with its result, or on their own while it works, and go on to the other
+workers: a word type is analysed about once in all, not once per worker. The types, not the tokens, are the
+work that is shared. Neighbouring workers go through a chunk's new types in opposite orders (this process
+ascending, the first child descending), so when both meet the same new words at once, as in their first
+chunks, each skips what the other has passed on instead of analysing it too.
 
 Messages go over plain pipes, pickled and written by the thread that made them. ``multiprocessing.Queue``
 would hand each one to a feeder thread that must win the GIL back from the busy main thread for every
@@ -333,7 +335,7 @@ class _ChildLoop:
             try:
                 (text, docs, toks), learned = self.pipeline.process_chunk_learning(chunk, self._between,
                                                                                       self.descending)
-                reply = _dumps((text, docs, toks, cache_entries.join(learned[self.passed_on:])))
+                reply = _dumps((text.encode(), docs, toks, cache_entries.join(learned[self.passed_on:])))
             except Exception as exc:  # handed to the caller, which raises it
                 try:
                     reply = _dumps(exc)
