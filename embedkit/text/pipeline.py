@@ -150,8 +150,7 @@ class Pipeline:
         cache = self._cache
         tokens = sorted(types.difference(cache), reverse=descending)
         for start in range(0, len(tokens), LEARN_STEP):
-            step = tokens[start:start + LEARN_STEP]
-            self._learn_sorted([token for token in step if token not in cache] if start else step)
+            self._learn_sorted([token for token in tokens[start:start + LEARN_STEP] if token not in cache])
             between()
 
     def _learn_sorted(self, tokens: list[str]) -> None:
@@ -279,9 +278,9 @@ def _chunk_writer(sink: IO[str] | IO[bytes]) -> Callable[[str | bytes], object]:
     Worker processes send their text UTF-8 encoded; a binary sink takes those bytes as they are, where a text
     sink would decode them and encode them again.
     """
-    if isinstance(sink, io.TextIOBase):
-        return lambda text: sink.write(text.decode() if isinstance(text, bytes) else text)
-    return lambda text: sink.write(text if isinstance(text, bytes) else text.encode())
+    if isinstance(sink, (io.RawIOBase, io.BufferedIOBase)):
+        return lambda text: sink.write(text if isinstance(text, bytes) else text.encode())
+    return lambda text: sink.write(text.decode() if isinstance(text, bytes) else text)
 
 
 def _chunks(documents: Iterable[str], max_docs: int | None = None) -> Iterator[list[str]]:
