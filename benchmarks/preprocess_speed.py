@@ -25,6 +25,7 @@ import multiprocessing as mp
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from embedkit.text import Pipeline
@@ -58,7 +59,7 @@ def _pipeline_half(lines: list[str], part: int, parts: int) -> None:
     pipeline_run(lines[part * size:(part + 1) * size], 1, lang="ru", lemmatize=True)
 
 
-def in_processes(target, items: list[str], parts: int) -> None:
+def in_processes(target: Callable[[list[str], int, int], None], items: list[str], parts: int) -> None:
     """``target(items, i, parts)`` for each ``i`` in ``parts`` forked processes at once, which share nothing."""
     ctx = mp.get_context("fork")
     procs = [ctx.Process(target=target, args=(items, i, parts)) for i in range(parts)]
