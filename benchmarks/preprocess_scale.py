@@ -14,8 +14,8 @@ import platform
 import time
 from pathlib import Path
 
-from embedkit.config import PreprocessConfig
 from embedkit.text import Pipeline
+from embedkit.text.config import PreprocessConfig
 from embedkit.text.dask_executor import dask_client
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

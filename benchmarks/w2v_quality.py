@@ -71,7 +71,7 @@ def russian(args: argparse.Namespace, tmp: Path) -> None:
     except ImportError:
         print("Russian: skipped (embedkit.text.Pipeline is not available)")
         return
-    from embedkit.config import PreprocessConfig
+    from embedkit.text.config import PreprocessConfig
 
     novels = [DATA / "ru_literature" / "anna_karenina.txt", DATA / "ru_literature" / "besy_dostoevsky.txt"]
     simlex = DATA / "ru_simlex999" / "simlex999_rus_without_dupl.csv"

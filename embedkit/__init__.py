@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Pipeline": "embedkit.text",
-    "PreprocessConfig": "embedkit.config",
+    "PreprocessConfig": "embedkit.text.config",
     "preprocess_files": "embedkit.text",
     "SubwordModel": "embedkit.text.subword",
     "Vocab": "embedkit.vocab",

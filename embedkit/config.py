@@ -1,8 +1,9 @@
 """Frozen configuration dataclasses and their TOML round-trip: the one home of defaults.
 
 Every stage's options live in one frozen dataclass; the CLI builds the same object from its flags, a
-pipeline file from a TOML table, Python code by calling the constructor. Rooms further down the road
-(embeddings, models, training) keep their own dataclasses next to their code and use these helpers.
+pipeline file from a TOML table, Python code by calling the constructor. Each room keeps its own
+dataclasses next to its code (``text.config``, ``vocab``, ``embeddings.config``, ``models.config``,
+``training.config``) and validates them with the public helpers here.
 """
 
 from __future__ import annotations
@@ -19,88 +20,18 @@ from embedkit.errors import ConfigError
 
 T = TypeVar("T")
 
-LANGS = ("auto", "en", "ru")
-TOKENIZERS = ("regex", "razdel", "nltk")
-UNITS = ("line", "file")
-OUTPUT_FORMATS = ("text", "jsonl")
-SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
-
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is one of ``allowed``."""
     if value not in allowed:
         raise ConfigError(f"unknown {name} '{value}' (choose from {', '.join(allowed)})")
 
 
-def _positive(name: str, value: float | None, allow_none: bool = False) -> None:
+def check_positive(name: str, value: float | None, allow_none: bool = False) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is > 0 (or ``None`` where ``allow_none``)."""
     if value is None and allow_none:
         return
     if value is None or value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}")
-
-
-@dataclasses.dataclass(frozen=True)
-class PreprocessConfig:
-    """Steps of :class:`embedkit.text.Pipeline`, in the order they run."""
-
-    lang: str = "auto"
-    nfkc: bool = True
-    lowercase: bool = True
-    yo_to_e: bool = False
-    mask_urls: bool = False
-    mask_emails: bool = False
-    mask_numbers: bool = False
-    tokenizer: str = "regex"
-    keep_punct: bool = False
-    stopwords: bool = False
-    remove_negation: bool = False
-    stopwords_file: str | None = None
-    lemmatize: bool = False
-    stem: bool = False
-    min_length: int = 1
-    sentences: bool = False
-    unit: str = "line"
-    output_format: str = "text"
-    encoding: str = "utf-8"
-    glob: str = "**/*"
-    workers: int = 1
-
-    def __post_init__(self) -> None:
-        _choice("language", self.lang, LANGS)
-        _choice("tokenizer", self.tokenizer, TOKENIZERS)
-        _choice("document unit", self.unit, UNITS)
-        _choice("output format", self.output_format, OUTPUT_FORMATS)
-        _positive("workers", self.workers)
-        _positive("min_length", self.min_length)
-        if self.lemmatize and self.stem:
-            raise ConfigError("choose either lemmatize or stem, not both")
-
-
-@dataclasses.dataclass(frozen=True)
-class VocabConfig:
-    """Options of :class:`embedkit.vocab.Vocab` building."""
-
-    min_count: int = 1
-    max_size: int | None = None
-    specials: tuple[str, ...] = SPECIALS
-
-    def __post_init__(self) -> None:
-        _positive("min_count", self.min_count)
-        _positive("max_size", self.max_size, allow_none=True)
-
-
-@dataclasses.dataclass(frozen=True)
-class SubwordConfig:
-    """Options of :class:`embedkit.text.subword.SubwordModel` training."""
-
-    model: str = "bpe"
-    vocab_size: int = 8000
-    min_frequency: int = 2
-    specials: tuple[str, ...] = SPECIALS
-
-    def __post_init__(self) -> None:
-        _choice("subword model", self.model, ("bpe", "unigram"))
-        _positive("vocab_size", self.vocab_size)
-        _positive("min_frequency", self.min_frequency)
 
 
 def _coerce(value: Any, hint: Any, name: str) -> Any:

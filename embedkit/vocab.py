@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from embedkit.config import SPECIALS, VocabConfig
+from embedkit.config import check_positive
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import read_json, write_json
+from embedkit.text.config import SPECIALS
 
 PAD, UNK, BOS, EOS = SPECIALS
+
+
+@dataclasses.dataclass(frozen=True)
+class VocabConfig:
+    """Options of :class:`embedkit.vocab.Vocab` building."""
+
+    min_count: int = 1
+    max_size: int | None = None
+    specials: tuple[str, ...] = SPECIALS
+
+    def __post_init__(self) -> None:
+        check_positive("min_count", self.min_count)
+        check_positive("max_size", self.max_size, allow_none=True)
+
+
 FORMAT = "embedkit.vocab/1"
 
 

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from embedkit.config import PreprocessConfig
 from embedkit.text import Pipeline, preprocess_files
+from embedkit.text.config import PreprocessConfig
 
 pytest.importorskip("distributed")
 

@@ -112,7 +112,7 @@ class _StubPipeline:
 
 
 def _ru() -> Embeddings:
-    from embedkit.config import PreprocessConfig
+    from embedkit.text.config import PreprocessConfig
 
     words = ["лошадь", "конь", "телега", "и", "дом"]
     vecs = np.array([[1, 0.1, 0], [0.9, 0.2, 0], [0.5, 0.5, 0.1], [0, 0, 1], [0, 1, 0]], dtype=np.float32)

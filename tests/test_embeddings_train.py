@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from embedkit.config import PreprocessConfig, config_to_dict, dump_toml
+from embedkit.config import config_to_dict, dump_toml
 from embedkit.embeddings import Embeddings, Word2VecConfig, continue_training, train_word2vec
 from embedkit.errors import ConfigError, InputError
+from embedkit.text.config import PreprocessConfig
 
 
 @pytest.fixture(scope="module")

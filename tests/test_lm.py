@@ -76,7 +76,7 @@ def test_char_level(corpus: Path, tmp_path: Path) -> None:
 
 def test_subword_level(corpus: Path, tmp_path: Path) -> None:
     subword = pytest.importorskip("embedkit.text.subword")
-    from embedkit.config import SubwordConfig
+    from embedkit.text.config import SubwordConfig
 
     model = subword.SubwordModel.train([line.split() for line in corpus.read_text().splitlines()],
                                        SubwordConfig(vocab_size=40, min_frequency=1))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from embedkit.config import SubwordConfig
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.run.context import RunContext
 from embedkit.run.stage_subword import stage
+from embedkit.text.config import SubwordConfig
 from embedkit.text.subword import HISTOGRAM_BINS, SubwordModel
 
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embedkit.config import PreprocessConfig
 from embedkit.text import Pipeline, cache_entries, preprocess_files, read_sidecar
+from embedkit.text.config import PreprocessConfig
 from embedkit.text.pipeline import _chunks
 
 

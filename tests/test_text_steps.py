@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from embedkit.config import PreprocessConfig
 from embedkit.errors import ConfigError
+from embedkit.text.config import PreprocessConfig
 from embedkit.text.morph import english_lemma, english_stem, russian_lemma, russian_stem, script_language
 from embedkit.text.normalize import STABLE_CHARS, nfkc, normalize
 from embedkit.text.stopwords import stopword_set

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from embedkit.config import SPECIALS, VocabConfig
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import iter_token_lists
 from embedkit.run.context import RunContext
 from embedkit.run.stage_vocab import stage
-from embedkit.vocab import Vocab, count_tokens, vocab_report
+from embedkit.text.config import SPECIALS
+from embedkit.vocab import Vocab, VocabConfig, count_tokens, vocab_report
 
 DOCS = [["b", "a", "c", "a"], ["a", "b", "d"], ["e"]]
 

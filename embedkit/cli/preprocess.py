@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from embedkit.cli.progress import err_console, rate_progress
-from embedkit.config import PreprocessConfig, config_from_dict, load_toml, replace_config
+from embedkit.config import config_from_dict, load_toml, replace_config
 from embedkit.errors import ConfigError
+from embedkit.text.config import PreprocessConfig
 
 
 def preprocess(

@@ -12,8 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from embedkit.config import SubwordConfig, config_from_dict, load_toml, replace_config
+from embedkit.config import config_from_dict, load_toml, replace_config
 from embedkit.errors import OutputError
+from embedkit.text.config import SubwordConfig
 
 app = typer.Typer(
     help="Subword models (BPE, unigram): train on token files, encode text.", no_args_is_help=True

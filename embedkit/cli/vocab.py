@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from embedkit.config import SPECIALS, VocabConfig, config_from_dict, load_toml, replace_config
+from embedkit.config import config_from_dict, load_toml, replace_config
+from embedkit.text.config import SPECIALS
+from embedkit.vocab import VocabConfig
 
 app = typer.Typer(
     help="Word vocabularies: counts, min_count / max_size, specials, JSON.", no_args_is_help=True

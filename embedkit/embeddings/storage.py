@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from embedkit.config import PreprocessConfig, config_from_dict, config_to_dict, dump_toml, load_toml
+from embedkit.config import config_from_dict, config_to_dict, dump_toml, load_toml
 from embedkit.embeddings.config import Word2VecConfig
 from embedkit.embeddings.formats import read_vectors, write_word2vec
 from embedkit.embeddings.vectors import Embeddings, keyed_vectors
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
 from embedkit.io import atomic_dir, atomic_write, read_json, write_json
+from embedkit.text.config import PreprocessConfig
 from embedkit.vocab import Vocab
 
 FORMAT = "embedkit.embeddings/1"

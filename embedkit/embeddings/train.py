@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from embedkit.config import PreprocessConfig, config_from_dict, config_to_dict, load_toml, replace_config
+from embedkit.config import config_from_dict, config_to_dict, load_toml, replace_config
 from embedkit.embeddings.config import Word2VecConfig
 from embedkit.embeddings.vectors import Embeddings
 from embedkit.errors import ConfigError, InputError
+from embedkit.text.config import PreprocessConfig
 
 logger = logging.getLogger(__name__)
 

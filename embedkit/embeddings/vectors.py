@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embedkit.config import PreprocessConfig
 from embedkit.errors import ConfigError, EmbedkitError, ModelFormatError
+from embedkit.text.config import PreprocessConfig
 
 if TYPE_CHECKING:
     from embedkit.embeddings.export import Coverage

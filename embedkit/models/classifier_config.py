@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from embedkit.config import LANGS, PreprocessConfig, _choice, _positive
+from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError
+from embedkit.text.config import LANGS, PreprocessConfig
 
 if TYPE_CHECKING:
     from embedkit.training.config import TrainerConfig
@@ -48,13 +49,13 @@ class ClassifierConfig:
     keep_punct: bool = False
 
     def __post_init__(self) -> None:
-        _choice("cell", self.cell, CELLS)
-        _choice("pooling", self.pooling, POOLINGS)
-        _choice("class weights", self.class_weights, CLASS_WEIGHTS)
-        _choice("language", self.lang, LANGS)
+        check_choice("cell", self.cell, CELLS)
+        check_choice("pooling", self.pooling, POOLINGS)
+        check_choice("class weights", self.class_weights, CLASS_WEIGHTS)
+        check_choice("language", self.lang, LANGS)
         for name in ("embedding_dim", "hidden_size", "num_layers", "min_count", "max_len", "batch_size"):
-            _positive(name, getattr(self, name))
-        _positive("max_vocab", self.max_vocab, allow_none=True)
+            check_positive(name, getattr(self, name))
+        check_positive("max_vocab", self.max_vocab, allow_none=True)
         for name in ("dropout", "embedding_dropout"):
             if not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"{name} must lie in [0, 1), got {getattr(self, name)}")

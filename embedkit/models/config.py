@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from embedkit.config import _choice, _positive
+from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError
 
 LEVELS = ("word", "subword", "char")
@@ -41,11 +41,11 @@ class LMConfig:
     max_vocab: int | None = None
 
     def __post_init__(self) -> None:
-        _choice("level", self.level, LEVELS)
-        _choice("cell", self.cell, CELL_TYPES)
+        check_choice("level", self.level, LEVELS)
+        check_choice("cell", self.cell, CELL_TYPES)
         for name in ("layers", "hidden", "emb_dim", "bptt", "batch_size", "eval_batch_size", "min_count"):
-            _positive(name, getattr(self, name))
-        _positive("max_vocab", self.max_vocab, allow_none=True)
+            check_positive(name, getattr(self, name))
+        check_positive("max_vocab", self.max_vocab, allow_none=True)
         for name in ("dropout", "emb_dropout"):
             value = getattr(self, name)
             if value is not None and not 0 <= value < 1:

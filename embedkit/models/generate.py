@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from embedkit.config import _positive
+from embedkit.config import check_positive
 from embedkit.errors import ConfigError, InputError
 from embedkit.vocab import BOS, PAD
 
@@ -36,8 +36,8 @@ class GenerateConfig:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        _positive("max_tokens", self.max_tokens)
-        _positive("top_k", self.top_k, allow_none=True)
+        check_positive("max_tokens", self.max_tokens)
+        check_positive("top_k", self.top_k, allow_none=True)
         if self.min_tokens < 0:
             raise ConfigError(f"min_tokens must not be negative, got {self.min_tokens}")
         if self.temperature < 0:
@@ -133,7 +133,7 @@ def generate(bundle: Any, prompt: str, config: GenerateConfig | None = None) -> 
 
 def complete(bundle: Any, prompt: str, k: int = 5) -> list[tuple[str, float]]:
     """The ``k`` most likely next units after ``prompt``, with their probabilities."""
-    _positive("k", k)
+    check_positive("k", k)
     ids, _ = prompt_ids(bundle, prompt)
     logits, _ = _last_logits(bundle, ids)
     logits[_banned(bundle)] = float("-inf")

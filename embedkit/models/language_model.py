@@ -20,11 +20,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from embedkit.config import PreprocessConfig, config_from_dict, config_to_dict, load_toml
+from embedkit.config import config_from_dict, config_to_dict, load_toml
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import atomic_write, read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.init import init_recurrent
+from embedkit.text.config import PreprocessConfig
 from embedkit.vocab import Vocab
 
 FORMAT = "embedkit.lm/1"

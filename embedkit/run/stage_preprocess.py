@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from embedkit.config import PreprocessConfig, config_from_dict
+from embedkit.config import config_from_dict
 from embedkit.errors import ConfigError
 from embedkit.run.context import RunContext
+from embedkit.text.config import PreprocessConfig
 from embedkit.text.pipeline import preprocess_files
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from embedkit.config import SubwordConfig, config_from_dict
+from embedkit.config import config_from_dict
 from embedkit.io import iter_token_lists
 from embedkit.run.context import RunContext
 from embedkit.run.stage_vocab import STAGE_KEYS
+from embedkit.text.config import SubwordConfig
 from embedkit.text.subword import SubwordModel
 
 

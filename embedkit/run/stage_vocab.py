@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from embedkit.config import VocabConfig, config_from_dict
+from embedkit.config import config_from_dict
 from embedkit.io import iter_token_lists
 from embedkit.run.context import RunContext
-from embedkit.vocab import count_tokens, vocab_report
+from embedkit.vocab import VocabConfig, count_tokens, vocab_report
 
 STAGE_KEYS = ("input", "encoding")
 

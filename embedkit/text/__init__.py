@@ -1,5 +1,24 @@
 """Text processing: normalisation, tokenisation, stop words, lemmas and stems, subwords, the pipeline."""
 
-from embedkit.text.pipeline import Pipeline, PreprocessSummary, preprocess_files, read_sidecar, sidecar_path
+from __future__ import annotations
 
-__all__ = ["Pipeline", "PreprocessSummary", "preprocess_files", "read_sidecar", "sidecar_path"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Pipeline": "embedkit.text.pipeline",
+    "PreprocessSummary": "embedkit.text.pipeline",
+    "preprocess_files": "embedkit.text.pipeline",
+    "read_sidecar": "embedkit.text.pipeline",
+    "sidecar_path": "embedkit.text.pipeline",
+    "PreprocessConfig": "embedkit.text.config",
+    "SubwordConfig": "embedkit.text.config",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'embedkit.text' has no attribute {name!r}")

@@ -14,9 +14,9 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from embedkit.config import PreprocessConfig
 from embedkit.errors import ConfigError
 from embedkit.text.cache_entries import join, unpack
+from embedkit.text.config import PreprocessConfig
 
 
 @functools.lru_cache(maxsize=4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from embedkit.config import PreprocessConfig
+from embedkit.text.config import PreprocessConfig
 
 URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN = "<url>", "<email>", "<num>"
 MASK_TOKENS = (URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN)

@@ -1,6 +1,6 @@
 """The preprocessing pipeline: normalise -> tokenise -> (sentences) -> stop words -> lemma | stem.
 
-A :class:`Pipeline` is built from a frozen :class:`~embedkit.config.PreprocessConfig`. It maps each token
+A :class:`Pipeline` is built from a frozen :class:`~embedkit.text.config.PreprocessConfig`. It maps each token
 type once (a per-type cache) and streams inputs in bounded chunks, so memory stays flat whatever the input
 size. With ``workers > 1`` chunks go to worker processes (:mod:`embedkit.text.worker_pool`) and come back
 in input order, so the output is byte-identical to a one-worker run.
@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from embedkit.config import PreprocessConfig, config_from_dict, config_to_dict, dump_toml, load_toml
+from embedkit.config import config_from_dict, config_to_dict, dump_toml, load_toml
 from embedkit.errors import InputError
 from embedkit.io import STDIN, atomic_write, iter_documents, resolve_inputs
 from embedkit.text import cache_entries
 from embedkit.text.cache_entries import Packed
+from embedkit.text.config import PreprocessConfig
 from embedkit.text.morph import load_russian_analyzer, word_normalizer
 from embedkit.text.normalize import MASK_TOKENS, normalize
 from embedkit.text.stopwords import stopword_set

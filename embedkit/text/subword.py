@@ -22,9 +22,10 @@ from typing import Any
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
-from embedkit.config import SubwordConfig, config_from_dict, config_to_dict
+from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
 from embedkit.io import atomic_write, read_json
+from embedkit.text.config import SubwordConfig
 
 FORMAT = "embedkit.subword/1"
 UNK = "<unk>"

@@ -39,7 +39,7 @@ from embedkit.text.cache_entries import Packed
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from embedkit.config import PreprocessConfig
+    from embedkit.text.config import PreprocessConfig
     from embedkit.text.pipeline import ChunkResult, Pipeline
 
 CHILD_BACKLOG = 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from embedkit.config import _choice, _positive
+from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -44,14 +44,14 @@ class TrainerConfig:
     progress: bool | None = None
 
     def __post_init__(self) -> None:
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("clip mode", self.clip_mode, CLIP_MODES)
-        _choice("device", self.device, DEVICES)
-        _positive("lr", self.lr)
-        _positive("epochs", self.epochs)
-        _positive("clip", self.clip, allow_none=True)
-        _positive("checkpoint_every", self.checkpoint_every, allow_none=True)
-        _positive("log_every", self.log_every)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("clip mode", self.clip_mode, CLIP_MODES)
+        check_choice("device", self.device, DEVICES)
+        check_positive("lr", self.lr)
+        check_positive("epochs", self.epochs)
+        check_positive("clip", self.clip, allow_none=True)
+        check_positive("checkpoint_every", self.checkpoint_every, allow_none=True)
+        check_positive("log_every", self.log_every)
         if self.weight_decay < 0 or self.momentum < 0 or self.min_lr < 0:
             raise ConfigError("weight_decay, momentum and min_lr must not be negative")
         if not 0 < self.lr_factor < 1:
