@@ -242,6 +242,18 @@ def read_json(path: str | Path) -> Any:
         raise ModelFormatError(f"{path}: not valid JSON ({exc})") from None
 
 
+def check_format(data: Any, expected: str, what: str, where: str | Path | None = None) -> dict:
+    """Return ``data`` when it is a JSON object tagged ``"format": expected``; else raise ModelFormatError.
+
+    The one check of a saved file's format header, so every model file says the same thing when it is
+    of another kind. ``what`` names the kind ("vocabulary"), ``where`` the file or folder it came from.
+    """
+    if not isinstance(data, dict) or data.get("format") != expected:
+        prefix = f"{where}: " if where is not None else ""
+        raise ModelFormatError(f"{prefix}not an embedkit {what} (format {expected})")
+    return data
+
+
 def _is_jsonl(source: Path | str) -> bool:
     name = str(source).lower()
     return name.endswith(".jsonl") or name.endswith(".jsonl.gz")

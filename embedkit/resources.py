@@ -13,12 +13,4 @@ def resource_path(*parts: str) -> Path:
         candidate = base.joinpath(*parts)
         if candidate.exists():
             return candidate
-    try:
-        from importlib.resources import files
-
-        candidate = Path(str(files("embedkit._resources").joinpath(*parts)))
-        if candidate.exists():
-            return candidate
-    except ModuleNotFoundError:
-        pass
     raise FileNotFoundError(f"bundled resource not found: {'/'.join(parts)}")

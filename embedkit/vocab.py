@@ -10,7 +10,7 @@ from typing import Any
 
 from embedkit.config import check_positive
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import read_json, write_json
+from embedkit.io import check_format, read_json, write_json
 from embedkit.text.config import SPECIALS
 
 PAD, UNK, BOS, EOS = SPECIALS
@@ -145,8 +145,9 @@ class Vocab:
 
     @classmethod
     def from_dict(cls, data: dict) -> Vocab:
-        if not isinstance(data, dict) or data.get("format") != FORMAT or "itos" not in data:
-            raise ModelFormatError("not an embedkit vocabulary (JSON with format embedkit.vocab/1)")
+        check_format(data, FORMAT, "vocabulary")
+        if "itos" not in data:
+            raise ModelFormatError("vocabulary has no 'itos' list")
         itos, raw_counts, specials = data["itos"], data.get("counts", []), data.get("specials", [])
         if not isinstance(itos, list) or not all(isinstance(tok, str) for tok in itos):
             raise ModelFormatError("vocabulary 'itos' is not a list of strings")

@@ -28,12 +28,8 @@ def _set_threads(threads: int | None) -> None:
 
 
 def _load_embeddings(path: Path) -> Any:
-    try:
-        from embedkit.embeddings import Embeddings
-    except ImportError:
-        from embedkit.errors import ConfigError
+    from embedkit.embeddings import Embeddings
 
-        raise ConfigError("--embeddings needs embedkit.embeddings, which this installation lacks") from None
     return Embeddings.load(path)
 
 

@@ -26,7 +26,7 @@ from embedkit.embeddings.config import Word2VecConfig
 from embedkit.embeddings.formats import read_vectors, write_word2vec
 from embedkit.embeddings.vectors import Embeddings, keyed_vectors
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
-from embedkit.io import atomic_dir, atomic_write, read_json, write_json
+from embedkit.io import atomic_dir, atomic_write, check_format, read_json, write_json
 from embedkit.text.config import PreprocessConfig
 from embedkit.vocab import Vocab
 
@@ -121,9 +121,7 @@ def _load_folder(folder: Path) -> Embeddings:
     meta_path = folder / "meta.json"
     if not meta_path.is_file():
         raise ModelFormatError(f"{folder}: not an embedkit model folder (no meta.json)")
-    meta = read_json(meta_path)
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFormatError(f"{meta_path}: not an embedkit embeddings model (format {FORMAT})")
+    meta = check_format(read_json(meta_path), FORMAT, "embeddings model", meta_path)
     vocab = Vocab.load(folder / "vocab.json")
     vectors_path = folder / str(meta.get("vectors", "vectors.bin"))
     if not vectors_path.is_file():

@@ -21,7 +21,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import atomic_write, read_json, write_json
+from embedkit.io import atomic_write, check_format, read_json, write_json
 from embedkit.models.classifier_config import ClassifierConfig
 from embedkit.models.init import init_recurrent
 from embedkit.models.metrics import classification_report
@@ -197,9 +197,9 @@ class TextClassifier:
         folder = Path(path)
         if not folder.is_dir():
             raise InputError(f"{folder}: no such model folder")
-        meta = read_json(folder / "config.json")
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("architecture") != ARCHITECTURE:
-            raise ModelFormatError(f"{folder}: not an embedkit classifier (config.json format {FORMAT})")
+        meta = check_format(read_json(folder / "config.json"), FORMAT, "classifier", folder)
+        if meta.get("architecture") != ARCHITECTURE:
+            raise ModelFormatError(f"{folder}: not an embedkit classifier (architecture {ARCHITECTURE})")
         try:
             config = config_from_dict(ClassifierConfig, meta["model"], where="model")
             vocab = Vocab.load(folder / "vocab.json")

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from embedkit.config import config_from_dict, config_to_dict, load_toml
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import atomic_write, read_json, write_json
+from embedkit.io import atomic_write, check_format, read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.init import init_recurrent
 from embedkit.text.config import PreprocessConfig
@@ -176,11 +176,9 @@ class Units:
 
 
 def load_subword(path: str | Path) -> Any:
-    """A :class:`embedkit.text.subword.SubwordModel`, or a clean error when that module is missing."""
-    try:
-        from embedkit.text.subword import SubwordModel
-    except ImportError as exc:
-        raise ConfigError(f"subword level needs embedkit.text.subword, which does not import ({exc})") from None
+    """A :class:`embedkit.text.subword.SubwordModel` read from ``path`` (imported late: it loads tokenizers)."""
+    from embedkit.text.subword import SubwordModel
+
     if not Path(path).exists():
         raise InputError(f"{path}: no such subword model")
     return SubwordModel.load(path)
@@ -220,9 +218,7 @@ class LMBundle:
         folder = Path(folder)
         if not (folder / "config.json").exists():
             raise ModelFormatError(f"{folder}: not a language model folder (no config.json)")
-        meta = read_json(folder / "config.json")
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ModelFormatError(f"{folder}: config.json is not an embedkit language model ({FORMAT})")
+        meta = check_format(read_json(folder / "config.json"), FORMAT, "language model", folder / "config.json")
         try:
             config = config_from_dict(LMConfig, meta["model"], where="model")
         except (ConfigError, KeyError) as exc:

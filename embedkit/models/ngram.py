@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import atomic_dir, read_json, write_json
+from embedkit.io import atomic_dir, check_format, read_json, write_json
 
 PAD = "<PAD>"
 UNK = "<unk>"
@@ -299,9 +299,7 @@ class NgramModel:
         path = Path(path)
         if not path.is_dir():
             raise InputError(f"{path}: no such model folder")
-        header = read_json(path / HEADER_FILE)
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ModelFormatError(f"{path}: not an embedkit n-gram model (format {FORMAT})")
+        header = check_format(read_json(path / HEADER_FILE), FORMAT, "n-gram model", path)
         try:
             model = cls(order=header["order"], smoothing=header["smoothing"], k=header["k"],
                         min_count=header["min_count"], modified=header["modified"],

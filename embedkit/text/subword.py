@@ -24,7 +24,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
-from embedkit.io import atomic_write, read_json
+from embedkit.io import atomic_write, check_format, read_json
 from embedkit.text.config import SubwordConfig
 
 FORMAT = "embedkit.subword/1"
@@ -268,12 +268,9 @@ class SubwordModel:
     @classmethod
     def from_dict(cls, data: Any, source: str = "subword model") -> SubwordModel:
         """Rebuild from :meth:`to_dict`'s form; anything else raises :class:`ModelFormatError`."""
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != FORMAT
-            or not isinstance(data.get("tokenizer"), dict)
-        ):
-            raise ModelFormatError(f"{source}: not an embedkit subword model (JSON with format {FORMAT})")
+        check_format(data, FORMAT, "subword model", source)
+        if not isinstance(data.get("tokenizer"), dict):
+            raise ModelFormatError(f"{source}: the subword model holds no tokenizer")
         try:
             config = config_from_dict(SubwordConfig, data.get("config") or {})
         except ConfigError as exc:

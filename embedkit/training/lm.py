@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from embedkit.config import config_from_dict, config_to_dict
-from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
+from embedkit.errors import EmbedkitError, InputError, ModelFormatError
 from embedkit.io import read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle, Units, as_matrix, load_subword
@@ -38,10 +38,8 @@ LM_TRAINER = TrainerConfig(lr=3e-3, patience=2)
 
 def embeddings_from(path: str | Path) -> Callable[[Vocab], Any]:
     """A vocab -> matrix function from a saved word-vector folder (``embedkit.embeddings.Embeddings``)."""
-    try:
-        from embedkit.embeddings import Embeddings  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise ConfigError(f"--embeddings needs embedkit.embeddings.Embeddings, which does not import ({exc})") from None
+    from embedkit.embeddings import Embeddings
+
     vectors = Embeddings.load(path)
     return lambda vocab: vectors.to_matrix(vocab)
 

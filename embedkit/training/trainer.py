@@ -67,7 +67,7 @@ import torch
 
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import EmbedkitError, ModelFormatError
-from embedkit.io import atomic_dir, atomic_write, read_json
+from embedkit.io import atomic_dir, atomic_write, check_format, read_json
 from embedkit.models.language_model import load_weights
 from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
@@ -484,9 +484,7 @@ class Trainer:
         """Restore everything :meth:`save_checkpoint` wrote, so training continues as if never stopped."""
         folder = self.checkpoint_dir
         assert folder is not None
-        meta = read_json(folder / "trainer.json")
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ModelFormatError(f"{folder}: not an embedkit trainer checkpoint")
+        meta = check_format(read_json(folder / "trainer.json"), FORMAT, "trainer checkpoint", folder)
         saved = config_from_dict(TrainerConfig, meta["config"])
         if saved.optimizer != self.config.optimizer:
             raise ModelFormatError(f"{folder}: checkpoint used optimizer {saved.optimizer}, "
