@@ -153,28 +153,22 @@ def test_read_texts_plain_lines_and_tables(tmp_path) -> None:
     assert read_texts(table) == ["good"]
 
 
-def test_run_stages_write_their_artifacts(tmp_path) -> None:
+def test_run_stage_writes_its_artifacts(tmp_path) -> None:
     from rich.console import Console
 
-    from embedkit.run import stage_clf, stage_ngram
+    from embedkit.run import stage_clf
     from embedkit.run.context import RunContext
 
     texts, labels = _toy(60)
     rows = "".join(f"{t}\t{y}\n" for t, y in zip(texts, labels, strict=True))
     (tmp_path / "train.tsv").write_text("text\tlabel\n" + rows)
-    (tmp_path / "tokens.txt").write_text("\n".join(texts) + "\n")
     ctx = RunContext(out_dir=tmp_path / "out", base_dir=tmp_path, console=Console(file=io.StringIO()))
-    ctx.artifacts["tokens"] = tmp_path / "tokens.txt"
-    summary = stage_ngram.stage({"order": 2, "valid": "tokens.txt"}, ctx)
-    assert summary["order"] == 2 and summary["valid_perplexity"] > 1 and ctx.artifacts["ngram"].is_dir()
     summary = stage_clf.stage({"input": "train.tsv", "test": "train.tsv", "epochs": 1, "embedding_dim": 8,
                                "hidden_size": 8, "min_count": 1}, ctx)
     assert summary["classes"] == 2 and 0 <= summary["test_accuracy"] <= 1
     assert (ctx.artifacts["clf"] / "model.safetensors").exists()
     with pytest.raises(ConfigError):
         stage_clf.stage({"input": "train.tsv", "colour": "red"}, ctx)
-    with pytest.raises(ConfigError):
-        stage_ngram.stage({"order": 2, "colour": "red"}, ctx)
 
 
 def test_label_files_and_holdout_split(tmp_path) -> None:

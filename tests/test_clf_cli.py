@@ -1,4 +1,4 @@
-"""`embedkit clf` and `embedkit ngram` from the command line: happy paths and every error path (exit 2)."""
+"""`embedkit clf` from the command line: happy paths and every error path (exit 2)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import assert_user_error, run_cli
 
 from embedkit.cli import main
 
@@ -28,14 +28,6 @@ def call(args: list[str]) -> None:
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     return run_cli(capsys, *args)
-
-
-def assert_user_error(result: tuple[int, str, str], needle: str = "") -> None:
-    code, _, err = result
-    assert code == 2, result
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert needle.lower() in lines[0].lower(), err
 
 
 @pytest.fixture(scope="module")
@@ -119,57 +111,6 @@ def test_clf_eval_and_predict_errors(trained: Path, tmp_path, capsys) -> None:
     call(["ngram", "train", str(tmp_path / "ng.txt"), "-o", str(tmp_path / "ng")])
     assert_user_error(run(["clf", "predict", str(tmp_path / "ng"), str(tmp_path / "ng.txt")], capsys))
     assert_user_error(run(["ngram", "perplexity", model, str(tmp_path / "ng.txt")], capsys))
-
-
-def test_ngram_train_perplexity_generate(tmp_path, capsys) -> None:
-    data = tmp_path / "tokens.txt"
-    data.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 5)
-    code, _, _ = run(["ngram", "train", str(data), "-o", str(tmp_path / "ng"), "--order", "3"], capsys)
-    assert code == 0
-    code, out, _ = run(["ngram", "perplexity", str(tmp_path / "ng"), str(data)], capsys)
-    line = [x for x in out.splitlines() if "perplexity" in x][0]
-    assert code == 0 and 1.0 < float(line.split()[-1]) < 3.0
-    code, out, _ = run(["ngram", "perplexity", str(tmp_path / "ng"), str(data), "--json"], capsys)
-    assert json.loads(out)["tokens"] == 70
-    code, out, _ = run(["ngram", "generate", str(tmp_path / "ng"), "--seed", "3", "-n", "2", "--prompt", "the"],
-                       capsys)
-    again = run(["ngram", "generate", str(tmp_path / "ng"), "--seed", "3", "-n", "2", "--prompt", "the"], capsys)
-    assert code == 0 and out == again[1] and len(out.splitlines()) == 2 and out.startswith("the")
-
-
-@pytest.mark.parametrize("args, needle", [
-    (["--order", "0"], "order"),
-    (["--smoothing", "magic"], "smoothing"),
-    (["--k", "-1"], "k must"),
-    (["--discount", "2"], "discount"),
-    (["--min-count", "0"], "min_count"),
-])
-def test_ngram_train_errors_leave_nothing(tmp_path, capsys, args: list[str], needle: str) -> None:
-    data = tmp_path / "t.txt"
-    data.write_text("a b c\n")
-    assert_user_error(run(["ngram", "train", str(data), "-o", str(tmp_path / "ng"), *args], capsys), needle)
-    assert not (tmp_path / "ng").exists()
-
-
-def test_ngram_input_errors(tmp_path, capsys) -> None:
-    (tmp_path / "empty.txt").write_text("\n\n")
-    assert_user_error(run(["ngram", "train", str(tmp_path / "empty.txt"), "-o", str(tmp_path / "ng")], capsys),
-                      "no tokens")
-    assert_user_error(run(["ngram", "train", str(tmp_path / "nope.txt"), "-o", str(tmp_path / "ng")], capsys),
-                      "no such file")
-    assert not (tmp_path / "ng").exists()
-    (tmp_path / "t.txt").write_text("a b c\n")
-    call(["ngram", "train", str(tmp_path / "t.txt"), "-o", str(tmp_path / "ng")])
-    assert_user_error(run(["ngram", "perplexity", str(tmp_path / "ng"), str(tmp_path / "empty.txt")], capsys),
-                      "no sentences")
-    assert_user_error(run(["ngram", "perplexity", str(tmp_path / "missing"), str(tmp_path / "t.txt")], capsys),
-                      "no such model")
-    assert_user_error(run(["ngram", "generate", str(tmp_path / "ng"), "--temperature", "-1"], capsys),
-                      "temperature")
-    assert_user_error(run(["ngram", "generate", str(tmp_path / "ng"), "--max-tokens", "0"], capsys), "positive")
-    (tmp_path / "ng" / "counts.npz").write_bytes(b"garbage")
-    assert_user_error(run(["ngram", "perplexity", str(tmp_path / "ng"), str(tmp_path / "t.txt")], capsys),
-                      "damaged")
 
 
 def test_clf_train_resumes_from_its_checkpoint(tmp_path, capsys) -> None:

@@ -1,11 +1,15 @@
-"""The n-gram baseline: normalisation, a hand-computed Kneser-Ney case, save/load, seeded sampling."""
+"""The n-gram baseline: normalisation, a hand-computed Kneser-Ney case, save/load, seeded sampling, its CLI
+and its ``[ngram]`` stage."""
 
 from __future__ import annotations
 
+import io
+import json
 import math
 
 import numpy as np
 import pytest
+from cli_helpers import assert_user_error, run_cli
 
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.models.ngram import EOS, PAD, UNK, NgramConfig, NgramModel
@@ -123,3 +127,99 @@ def test_ptb_order_three_is_fast_and_sane(shared_data) -> None:
     addk = NgramModel(order=3, smoothing="add-k", k=0.01).fit(line.split() for line in lines)
     assert kn.perplexity(valid) < addk.perplexity(valid)
     assert math.isclose(kn.distribution(["the", "company"]).sum(), 1.0)
+
+
+@pytest.mark.parametrize("cut", ["half", "tail", "head", "flipped"])
+def test_damaged_counts_file_is_a_format_error(tmp_path, cut: str) -> None:
+    NgramModel(order=3).fit(CORPUS * 20).save(tmp_path / "ng")
+    counts = tmp_path / "ng" / "counts.npz"
+    data = bytearray(counts.read_bytes())
+    if cut == "flipped":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        data = data[: {"half": len(data) // 2, "tail": len(data) - 10, "head": 30}[cut]]
+    counts.write_bytes(bytes(data))
+    with pytest.raises(ModelFormatError, match="damaged"):
+        NgramModel.load(tmp_path / "ng")
+
+
+# ---- the command line ----------------------------------------------------------------------------------------
+
+
+def test_ngram_train_perplexity_generate(tmp_path, capsys) -> None:
+    data = tmp_path / "tokens.txt"
+    data.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 5)
+    code, _, _ = run_cli(capsys, "ngram", "train", data, "-o", tmp_path / "ng", "--order", "3")
+    assert code == 0
+    code, out, _ = run_cli(capsys, "ngram", "perplexity", tmp_path / "ng", data)
+    line = [x for x in out.splitlines() if "perplexity" in x][0]
+    assert code == 0 and 1.0 < float(line.split()[-1]) < 3.0
+    code, out, _ = run_cli(capsys, "ngram", "perplexity", tmp_path / "ng", data, "--json")
+    assert json.loads(out)["tokens"] == 70
+    generate = ["ngram", "generate", tmp_path / "ng", "--seed", "3", "-n", "2", "--prompt", "the"]
+    code, out, _ = run_cli(capsys, *generate)
+    assert code == 0 and out == run_cli(capsys, *generate)[1] and len(out.splitlines()) == 2
+    assert out.startswith("the")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--order", "0"], "order"),
+    (["--smoothing", "magic"], "smoothing"),
+    (["--k", "-1"], "k must"),
+    (["--discount", "2"], "discount"),
+    (["--min-count", "0"], "min_count"),
+])
+def test_ngram_train_errors_leave_nothing(tmp_path, capsys, args: list[str], needle: str) -> None:
+    data = tmp_path / "t.txt"
+    data.write_text("a b c\n")
+    assert_user_error(run_cli(capsys, "ngram", "train", data, "-o", tmp_path / "ng", *args), needle)
+    assert not (tmp_path / "ng").exists()
+
+
+def test_ngram_input_errors(tmp_path, capsys) -> None:
+    (tmp_path / "empty.txt").write_text("\n\n")
+    ng = tmp_path / "ng"
+    assert_user_error(run_cli(capsys, "ngram", "train", tmp_path / "empty.txt", "-o", ng), "no tokens")
+    assert_user_error(run_cli(capsys, "ngram", "train", tmp_path / "nope.txt", "-o", ng), "no such file")
+    assert not ng.exists()
+    (tmp_path / "t.txt").write_text("a b c\n")
+    assert run_cli(capsys, "ngram", "train", tmp_path / "t.txt", "-o", ng)[0] == 0
+    assert_user_error(run_cli(capsys, "ngram", "perplexity", ng, tmp_path / "empty.txt"), "no sentences")
+    assert_user_error(run_cli(capsys, "ngram", "perplexity", tmp_path / "missing", tmp_path / "t.txt"), "no such model")
+    assert_user_error(run_cli(capsys, "ngram", "generate", ng, "--temperature", "-1"), "temperature")
+    assert_user_error(run_cli(capsys, "ngram", "generate", ng, "--max-tokens", "0"), "positive")
+    (ng / "counts.npz").write_bytes(b"garbage")
+    assert_user_error(run_cli(capsys, "ngram", "perplexity", ng, tmp_path / "t.txt"), "damaged")
+
+
+def test_truncated_counts_file_is_one_line_exit_2(tmp_path, capsys) -> None:
+    (tmp_path / "t.txt").write_text("the cat sat on the mat\n" * 50)
+    ng = tmp_path / "ng"
+    assert run_cli(capsys, "ngram", "train", tmp_path / "t.txt", "-o", ng)[0] == 0
+    counts = ng / "counts.npz"
+    counts.write_bytes(counts.read_bytes()[:-10])
+    assert_user_error(run_cli(capsys, "ngram", "perplexity", ng, tmp_path / "t.txt"), "damaged")
+    assert_user_error(run_cli(capsys, "ngram", "generate", ng), "damaged")
+
+
+# ---- the [ngram] stage ---------------------------------------------------------------------------------------
+
+
+def test_stage_writes_the_model_and_its_perplexity(tmp_path) -> None:
+    from rich.console import Console
+
+    from embedkit.run import stage_ngram
+    from embedkit.run.context import RunContext
+
+    (tmp_path / "tokens.txt").write_text("".join(" ".join(s) + "\n" for s in CORPUS))
+    printed = io.StringIO()
+    ctx = RunContext(out_dir=tmp_path / "out", base_dir=tmp_path, console=Console(file=printed))
+    ctx.artifacts["tokens"] = tmp_path / "tokens.txt"
+    summary = stage_ngram.stage({"order": 2, "valid": "tokens.txt", "prompt": "the"}, ctx)
+    assert summary["order"] == 2 and summary["vocab"] == len(NgramModel(order=2).fit(CORPUS).vocabulary)
+    assert 1 < summary["valid_perplexity"] < NgramModel(order=2).fit(CORPUS).perplexity([["zebra"] * 5])
+    assert NgramModel.load(ctx.artifacts["ngram"]).perplexity(CORPUS) == pytest.approx(summary["valid_perplexity"],
+                                                                                         rel=1e-3)
+    assert "[ngram] sample: the" in printed.getvalue()
+    with pytest.raises(ConfigError):
+        stage_ngram.stage({"order": 2, "colour": "red"}, ctx)

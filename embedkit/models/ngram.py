@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -307,7 +309,7 @@ class NgramModel:
             with np.load(path / COUNTS_FILE, allow_pickle=False) as data:
                 grams, counts = data["ngrams"], data["counts"]
             vocab = list(header["vocab"])
-        except (KeyError, OSError, ValueError, TypeError) as exc:
+        except (KeyError, OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise ModelFormatError(f"{path}: damaged n-gram model ({exc})") from None
         if (grams.ndim != 2 or grams.shape[1] != model.order or len(grams) != len(counts)
                 or vocab[:3] != [PAD, UNK, EOS] or (grams.size and grams.max() >= len(vocab))):
