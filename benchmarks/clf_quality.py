@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
-from embedkit.models.clf_train import prepare, train_classifier
+from embedkit.config import replace_config
+from embedkit.models.config import ClassifierConfig
+from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_mr_polarity"
 
@@ -105,7 +106,7 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
     test_y = [y for i, y in enumerate(labels) if i in test_idx]
     config = ClassifierConfig(cell=args.cell, bidirectional=True, embedding_dim=args.dim, hidden_size=args.hidden,
                               pooling=args.pooling, min_count=1)
-    trainer = default_trainer_config(epochs=args.epochs, progress=False, seed=args.seed)
+    trainer = replace_config(CLF_TRAINER, epochs=args.epochs, progress=False, seed=args.seed)
     out: dict[str, float] = {}
     start = time.perf_counter()
     rand = prepare(train_t, train_y, config, seed=args.seed)

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import torch
 
+from embedkit.config import replace_config
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.models.classifier import RNNClassifier, TextClassifier, pad_batch
-from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
-from embedkit.models.clf_train import prepare, train_classifier
-from embedkit.models.labelled import parse_labelled, read_texts
+from embedkit.models.config import ClassifierConfig
 from embedkit.models.metrics import accuracy, classification_report, confusion_matrix, macro_f1
+from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
+from embedkit.training.labelled import parse_labelled, read_texts
 
 
 def _toy(n: int = 120) -> tuple[list[str], list[str]]:
@@ -83,7 +84,7 @@ def test_learns_a_separable_task_and_round_trips(tmp_path) -> None:
                               embedding_dropout=0.0, valid_fraction=0.2, class_weights="balanced", max_len=4)
     prepared = prepare(texts, labels, config)
     assert prepared.classifier.truncated > 0
-    result = train_classifier(prepared, default_trainer_config(epochs=12, lr=0.02, progress=False, patience=None),
+    result = train_classifier(prepared, replace_config(CLF_TRAINER, epochs=12, lr=0.02, progress=False, patience=None),
                               out_dir=tmp_path / "run")
     clf = prepared.classifier
     report = clf.evaluate(["the great film", "awful plot", "was dull", "lovely"], ["pos", "neg", "neg", "pos"])
@@ -172,7 +173,7 @@ def test_run_stage_writes_its_artifacts(tmp_path) -> None:
 
 
 def test_label_files_and_holdout_split(tmp_path) -> None:
-    from embedkit.models.labelled import read_label_files, split_holdout
+    from embedkit.training.labelled import read_label_files, split_holdout
 
     (tmp_path / "pos.txt").write_bytes("great film\nlovely\n\nfine caf\u00e9\n".encode("cp1252"))
     (tmp_path / "neg.txt").write_bytes(b"dull\nawful plot\n")

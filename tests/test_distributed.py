@@ -16,12 +16,13 @@ import torch.distributed as dist
 
 from embedkit.cli import main
 from embedkit.models.classifier import TextClassifier
-from embedkit.models.clf_train import ClassifierTask
 from embedkit.models.config import LMConfig
-from embedkit.models.language_model import LanguageModel, LMBundle, load_weights
+from embedkit.models.language_model import LanguageModel, LMBundle
 from embedkit.training import distributed
+from embedkit.training.clf import ClassifierTask
 from embedkit.training.data import batchify, shard_stream
 from embedkit.training.lm import file_perplexity, stream_nll, stream_nll_sum
+from embedkit.weights import load_weights
 
 needs_gloo = pytest.mark.skipif(not (dist.is_available() and dist.is_gloo_available()),
                                 reason="torch.distributed with gloo is not available")

@@ -13,13 +13,22 @@ from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle
 from embedkit.training.config import TrainerConfig
 from embedkit.training.data import BPTTBatches, batchify
-from embedkit.training.lm import file_perplexity, train_language_model
+from embedkit.training.lm import file_perplexity, prepare, read_token_files, train_language_model
 
 FAST = TrainerConfig(epochs=1, progress=False, device="cpu")
 SMALL = LMConfig(layers=1, hidden=8, emb_dim=8, bptt=5, batch_size=2)
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def _train(train: Path, valid: Path | None, out: Path, config: LMConfig, valid_fraction: float | None = None,
+           **prepare_args) -> LMBundle:
+    """Read, prepare, train and save, as the CLI does; returns the trained bundle."""
+    prepared = prepare(read_token_files(train, valid, config, valid_fraction), config, **prepare_args)
+    train_language_model(prepared, FAST, out)
+    prepared.bundle.save(out)
+    return prepared.bundle
 
 
 @pytest.fixture()
@@ -62,15 +71,14 @@ def test_bptt_windows_cover_the_stream() -> None:
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_train_save_load_same_perplexity(corpus: Path, tmp_path: Path, cell: str) -> None:
     config = LMConfig(cell=cell, layers=2, hidden=8, emb_dim=8, bptt=5, batch_size=2, tie_weights=True)
-    bundle = train_language_model(corpus, corpus, tmp_path / "lm", config, FAST)
+    bundle = _train(corpus, corpus, tmp_path / "lm", config)
     loaded = LMBundle.load(tmp_path / "lm")
     assert file_perplexity(loaded, corpus)["perplexity"] == pytest.approx(bundle.results["valid_perplexity"])
     assert loaded.model.decoder.weight is loaded.model.encoder.weight
 
 
 def test_char_level(corpus: Path, tmp_path: Path) -> None:
-    bundle = train_language_model(corpus, None, tmp_path / "c", LMConfig(**{**SMALL.__dict__, "level": "char"}),
-                                  FAST, valid_fraction=0.2)
+    bundle = _train(corpus, None, tmp_path / "c", LMConfig(**{**SMALL.__dict__, "level": "char"}), 0.2)
     assert "c" in bundle.vocab and " " in bundle.vocab and "valid_perplexity" in bundle.results
 
 
@@ -82,13 +90,13 @@ def test_subword_level(corpus: Path, tmp_path: Path) -> None:
                                        SubwordConfig(vocab_size=40, min_frequency=1))
     model.save(tmp_path / "bpe.json")
     config = LMConfig(**{**SMALL.__dict__, "level": "subword", "subword_model": str(tmp_path / "bpe.json")})
-    train_language_model(corpus, corpus, tmp_path / "s", config, FAST)
+    _train(corpus, corpus, tmp_path / "s", config)
     loaded = LMBundle.load(tmp_path / "s")
     assert loaded.units.level == "subword" and file_perplexity(loaded, corpus)["perplexity"] > 1
 
 
 def test_vocab_of_another_size_is_refused(corpus: Path, tmp_path: Path) -> None:
-    train_language_model(corpus, None, tmp_path / "lm", SMALL, FAST)
+    _train(corpus, None, tmp_path / "lm", SMALL)
     (tmp_path / "lm" / "vocab.json").write_text((tmp_path / "lm" / "vocab.json").read_text().replace('"mat",', ""))
     with pytest.raises(ModelFormatError):
         LMBundle.load(tmp_path / "lm")

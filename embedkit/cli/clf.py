@@ -69,17 +69,18 @@ def train(
 ) -> None:
     """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel)."""
     from embedkit.config import replace_config
-    from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
-    from embedkit.models.clf_train import prepare, train_classifier
-    from embedkit.models.labelled import read_labelled
+    from embedkit.models.config import ClassifierConfig
     from embedkit.training import distributed
+    from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
+    from embedkit.training.labelled import read_labelled
+    from embedkit.training.trainer import output_folder
 
     config = replace_config(ClassifierConfig(), cell=cell, bidirectional=bidirectional, num_layers=layers,
                             hidden_size=hidden, embedding_dim=dim, pooling=pooling, dropout=dropout,
                             embedding_dropout=embedding_dropout, freeze_embeddings=freeze, min_count=min_count,
                             max_vocab=max_vocab, max_len=max_len, class_weights=class_weights,
                             batch_size=batch_size, valid_fraction=valid_fraction, lang=lang)
-    tconfig = default_trainer_config(epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
+    tconfig = replace_config(CLF_TRAINER, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
                                      device=device)
     _set_threads(threads)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
@@ -93,12 +94,12 @@ def train(
         _note(f"note: {clf.truncated} texts longer than {config.max_len} tokens were truncated")
     if prepared.coverage is not None and main:
         _note(f"embeddings: {prepared.coverage}")
-    output.mkdir(parents=True, exist_ok=True)
     try:
-        result = train_classifier(prepared, tconfig, out_dir=output / "training", resume=resume)
-        if main:
-            clf.save(output)
-        distributed.barrier()
+        with output_folder(output) as out:
+            result = train_classifier(prepared, tconfig, out_dir=out / "training", resume=resume)
+            if main:
+                clf.save(out)
+            distributed.barrier()
     finally:
         distributed.cleanup()
     last = result["valid"]
@@ -131,7 +132,7 @@ def evaluate(
 ) -> None:
     """Accuracy, macro-F1 and the confusion matrix on labelled texts."""
     from embedkit.models.classifier import TextClassifier
-    from embedkit.models.labelled import read_labelled
+    from embedkit.training.labelled import read_labelled
 
     _set_threads(threads)
     clf = TextClassifier.load(model)
@@ -153,7 +154,7 @@ def predict(
 ) -> None:
     """Predicted label and its probability for each text (tab-separated, or JSON lines)."""
     from embedkit.models.classifier import TextClassifier
-    from embedkit.models.labelled import read_texts
+    from embedkit.training.labelled import read_texts
 
     _set_threads(threads)
     clf = TextClassifier.load(model)

@@ -65,7 +65,8 @@ def train(
     from embedkit.models.config import LMConfig
     from embedkit.training import distributed
     from embedkit.training.config import TrainerConfig
-    from embedkit.training.lm import LM_TRAINER, embeddings_from, train_language_model
+    from embedkit.training.lm import LM_TRAINER, embeddings_from, prepare, read_token_files, train_language_model
+    from embedkit.training.trainer import output_folder
 
     tables = load_toml(config_file) if config_file else {}
     base = config_from_dict(LMConfig, tables.get("lm", {}), "lm")
@@ -79,15 +80,24 @@ def train(
                              clip=clip, clip_mode=clip_mode, patience=patience, seed=seed, device=device,
                              checkpoint_every=checkpoint_every)
     source = embeddings_from(embeddings) if embeddings is not None else None
+    data = read_token_files(train_file, valid, config)
+    prepared = prepare(data, config, source, seed=trainer.seed,
+                       adopt_dim=emb_dim is None and "emb_dim" not in tables.get("lm", {}))
+    bundle = prepared.bundle
     try:
-        bundle = train_language_model(train_file, valid, output, config, trainer, source, resume=resume,
-                                      fit_emb_dim=emb_dim is None and "emb_dim" not in tables.get("lm", {}))
-        main = distributed.is_main()
+        distributed.setup(trainer.device)
+        with output_folder(output) as out:
+            train_language_model(prepared, trainer, out, resume=resume)
+            main = distributed.is_main()
+            if main:
+                bundle.save(out)
+            distributed.barrier()
     finally:
         distributed.cleanup()
     if not main:
         return
     results = bundle.results
+    config = bundle.config
     _echo(f"trained {config.cell} x{config.layers} ({config.hidden} units) on {results['train_tokens']:,} tokens, "
           f"vocabulary {results['vocab_size']:,}, {results['epochs']} epochs, {results['seconds']:.1f}s")
     if "valid_perplexity" in results:

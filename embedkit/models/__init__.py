@@ -21,7 +21,7 @@ _EXPORTS = {
     "RNNClassifier": "embedkit.models.classifier",
     "TextClassifier": "embedkit.models.classifier",
     "Prediction": "embedkit.models.classifier",
-    "ClassifierConfig": "embedkit.models.classifier_config",
+    "ClassifierConfig": "embedkit.models.config",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -17,8 +17,9 @@ import math
 import torch
 from torch import Tensor, nn
 
+from embedkit.models.config import CELL_TYPES
+
 State = Tensor | tuple[Tensor, Tensor]
-CELL_TYPES = ("rnn", "lstm", "gru")
 
 
 class _Cell(nn.Module):

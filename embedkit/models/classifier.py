@@ -21,11 +21,12 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import atomic_write, check_format, read_json, write_json
-from embedkit.models.classifier_config import ClassifierConfig
+from embedkit.io import check_format, read_json, write_json
+from embedkit.models.config import ClassifierConfig
 from embedkit.models.init import init_recurrent
 from embedkit.models.metrics import classification_report
 from embedkit.vocab import Vocab
+from embedkit.weights import load_weights, save_weights
 
 FORMAT = "embedkit.classifier/1"
 ARCHITECTURE = "rnn-classifier"
@@ -175,12 +176,8 @@ class TextClassifier:
 
     def save(self, path: str | Path) -> Path:
         """Write the model folder (weights, config, vocabulary, labels); each file lands atomically."""
-        from safetensors.torch import save
-
         folder = Path(path)
-        state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
-        with atomic_write(folder / "model.safetensors", "wb") as handle:
-            handle.write(save(state))
+        save_weights(self.model, folder / "model.safetensors")
         self.vocab.save(folder / "vocab.json")
         write_json(folder / "labels.json", self.labels)
         write_json(folder / "config.json", {"format": FORMAT, "architecture": ARCHITECTURE,
@@ -191,9 +188,6 @@ class TextClassifier:
     @classmethod
     def load(cls, path: str | Path) -> TextClassifier:
         """Read a folder written by :meth:`save`; another model kind or architecture is a one-line error."""
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
         folder = Path(path)
         if not folder.is_dir():
             raise InputError(f"{folder}: no such model folder")
@@ -204,16 +198,11 @@ class TextClassifier:
             config = config_from_dict(ClassifierConfig, meta["model"], where="model")
             vocab = Vocab.load(folder / "vocab.json")
             labels = read_json(folder / "labels.json")
-            weights = load_file(str(folder / "model.safetensors"))
             model = RNNClassifier(meta["vocab_size"], meta["num_classes"], config, pad_id=meta["pad_id"])
-        except (KeyError, TypeError, OSError, SafetensorError, ConfigError) as exc:
+        except (KeyError, TypeError, ConfigError) as exc:
             raise ModelFormatError(f"{folder}: damaged classifier folder ({exc})") from None
         if len(vocab) != meta["vocab_size"] or not isinstance(labels, list):
             raise ModelFormatError(f"{folder}: vocabulary or labels do not match config.json")
-        try:
-            model.load_state_dict(weights)
-        except RuntimeError as exc:
-            detail = " ".join(str(exc).split())[:200]
-            raise ModelFormatError(f"{folder}: weights belong to another architecture ({detail})") from None
+        load_weights(model, folder / "model.safetensors")
         model.eval()
         return cls(model, vocab, labels)

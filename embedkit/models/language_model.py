@@ -27,6 +27,7 @@ from embedkit.models.config import LMConfig
 from embedkit.models.init import init_recurrent
 from embedkit.text.config import PreprocessConfig
 from embedkit.vocab import Vocab
+from embedkit.weights import load_weights, save_weights
 
 FORMAT = "embedkit.lm/1"
 RNN_CLASSES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -109,31 +110,6 @@ class LanguageModel(nn.Module):
         x = self.emb_drop(self.encoder(ids))
         out, hidden = self.rnn(x, hidden)
         return self.decoder(self.out_drop(out)), hidden
-
-
-def save_weights(model: nn.Module, path: Path) -> None:
-    """Write a model's weights as safetensors, atomically; tied weights are stored as separate copies."""
-    from safetensors.torch import save
-
-    weights = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in model.state_dict().items()}
-    with atomic_write(path, "wb") as handle:
-        handle.write(save(weights))
-
-
-def load_weights(model: nn.Module, path: Path) -> None:
-    """Load a safetensors file into ``model``; another architecture's weights raise :class:`ModelFormatError`."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        weights = load_file(str(path))
-    except (OSError, SafetensorError) as exc:
-        raise ModelFormatError(f"{path}: not readable safetensors weights ({exc})") from None
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as exc:
-        detail = " ".join(line.strip() for line in str(exc).strip().splitlines()[:2])
-        raise ModelFormatError(f"{path}: weights belong to another architecture ({detail[:200]})") from None
 
 
 class Units:

@@ -4,7 +4,7 @@ Keys of the table: ``input`` (a labelled TSV/CSV/JSONL or fastText file) or ``la
 plain file per label, one text a line, as MR ships); ``valid`` and ``test`` (labelled files; ``test`` is
 scored after training) or ``test_fraction`` (a seeded held-out share of the input); ``text_col``,
 ``label_col``, ``encoding``; ``embeddings`` (start from the run's word vectors when there are some,
-default true); and any option of :class:`~embedkit.models.classifier_config.ClassifierConfig` or
+default true); and any option of :class:`~embedkit.models.config.ClassifierConfig` or
 :class:`~embedkit.training.TrainerConfig`.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from embedkit.config import config_from_dict, config_to_dict
+from embedkit.config import config_from_dict, config_to_dict, replace_config
 from embedkit.errors import ConfigError
 from embedkit.run.context import RunContext
 
@@ -22,10 +22,11 @@ STAGE_KEYS = ("input", "labels", "valid", "test", "test_fraction", "text_col", "
 
 def stage(table: dict, ctx: RunContext) -> dict:
     """Train the classifier into ``<run>/clf``; returns validation and test figures."""
-    from embedkit.models.classifier_config import ClassifierConfig, default_trainer_config
-    from embedkit.models.clf_train import prepare, train_classifier
-    from embedkit.models.labelled import read_label_files, read_labelled, split_holdout
+    from embedkit.models.config import ClassifierConfig
+    from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
     from embedkit.training.config import TrainerConfig
+    from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
+    from embedkit.training.trainer import output_folder
 
     model_keys = set(ClassifierConfig.__dataclass_fields__)
     trainer_keys = set(TrainerConfig.__dataclass_fields__)
@@ -35,7 +36,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
     if not table.get("input") and not table.get("labels"):
         raise ConfigError("[clf] needs an 'input' (a labelled TSV/CSV/JSONL or fastText file) or 'labels'")
     config = config_from_dict(ClassifierConfig, {k: v for k, v in table.items() if k in model_keys}, "clf")
-    trainer = config_from_dict(TrainerConfig, {**config_to_dict(default_trainer_config(progress=False)),
+    trainer = config_from_dict(TrainerConfig, {**config_to_dict(replace_config(CLF_TRAINER, progress=False)),
                                                **{k: v for k, v in table.items() if k in trainer_keys}}, "clf")
     columns: dict[str, Any] = {"text_col": table.get("text_col"), "label_col": table.get("label_col"),
                                "encoding": table.get("encoding", "utf-8")}
@@ -56,9 +57,10 @@ def stage(table: dict, ctx: RunContext) -> dict:
     prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
                        adopt_dim="embedding_dim" not in table)
     out = ctx.output("clf")
-    result = train_classifier(prepared, trainer, out_dir=out / "training")
     clf = prepared.classifier
-    clf.save(out)
+    with output_folder(out):
+        result = train_classifier(prepared, trainer, out_dir=out / "training")
+        clf.save(out)
     ctx.artifacts["clf"] = out
     last = result["valid"]
     summary: dict[str, Any] = {"texts": len(prepared.train[0]), "classes": len(clf.labels),

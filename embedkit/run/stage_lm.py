@@ -30,7 +30,8 @@ STAGE_DEFAULTS: dict[str, Any] = {"layers": 1, "hidden": 128, "emb_dim": 100, "b
 def stage(table: dict, ctx: RunContext) -> dict:
     """Train (or reuse) the LM in ``<run>/lm``; print its perplexity and a sample; return its figures."""
     from embedkit.models.generate import GenerateConfig, generate
-    from embedkit.training.lm import LM_TRAINER, embeddings_from, train_language_model
+    from embedkit.training.lm import LM_TRAINER, embeddings_from, prepare, read_token_files, train_language_model
+    from embedkit.training.trainer import output_folder
 
     merged = {**STAGE_DEFAULTS, **table}
     lm_keys = set(LMConfig.__dataclass_fields__)
@@ -51,9 +52,13 @@ def stage(table: dict, ctx: RunContext) -> dict:
         except ConfigError as exc:
             ctx.console.print(f"[lm] word vectors not used: {exc}", markup=False)
     out = ctx.output("lm")
-    bundle = train_language_model(source, valid, out, config, trainer, embeddings,
-                                  fit_emb_dim="emb_dim" not in table,
-                                  valid_fraction=None if valid else merged["valid_fraction"])
+    data = read_token_files(source, valid, config, valid_fraction=None if valid else merged["valid_fraction"])
+    prepared = prepare(data, config, embeddings, seed=trainer.seed, adopt_dim="emb_dim" not in table)
+    bundle = prepared.bundle
+    with output_folder(out):
+        train_language_model(prepared, trainer, out)
+        bundle.save(out)
+    config = bundle.config
     sample_words = generate(bundle, merged["prompt"], GenerateConfig(seed=trainer.seed, max_tokens=20))
     sample = bundle.units.join(bundle.units.from_text(merged["prompt"]) + sample_words)
     results = bundle.results

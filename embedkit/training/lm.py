@@ -1,16 +1,16 @@
-"""Training and scoring a language model: the :class:`LMTask` the Trainer drives, and the whole recipe.
+"""Training and scoring a language model: the :class:`LMTask` the Trainer drives; read, prepare, then train.
 
 >>> from embedkit.models.config import LMConfig
->>> from embedkit.training.config import TrainerConfig
->>> bundle = train_language_model("tokens.txt", None, "lm/", LMConfig(), TrainerConfig())  # doctest: +SKIP
->>> file_perplexity(bundle, "valid.txt")["perplexity"]  # doctest: +SKIP
+>>> config = LMConfig()
+>>> prepared = prepare(read_token_files("tokens.txt", "valid.txt", config), config)  # doctest: +SKIP
+>>> train_language_model(prepared, LM_TRAINER, "lm/")["valid_perplexity"]  # doctest: +SKIP
+>>> prepared.bundle.save("lm/")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from embedkit.config import config_from_dict, config_to_dict
-from embedkit.errors import EmbedkitError, InputError, ModelFormatError
+from embedkit.errors import InputError, ModelFormatError
 from embedkit.io import read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle, Units, as_matrix, load_subword
@@ -132,21 +132,21 @@ def _check_resume(folder: Path, config: LMConfig, vocab: Vocab) -> None:
         raise ModelFormatError(f"{folder}: the checkpoint's vocabulary differs from this training data's")
 
 
-def train_language_model(train_path: str | Path, valid_path: str | Path | None, out_dir: str | Path,
-                         config: LMConfig, trainer_config: TrainerConfig, embeddings: EmbeddingSource = None,
-                         resume: bool = False,
-                         on_trainer: Callable[[Trainer], None] | None = None,
-                         fit_emb_dim: bool = False, valid_fraction: float | None = None) -> LMBundle:
-    """Read, build, train (resumably) and save a language model into ``out_dir``; returns the trained bundle.
+@dataclasses.dataclass
+class TokenData:
+    """The units of a training file (and of its validation text), and how text becomes those units."""
 
-    Everything that can be wrong with the inputs is checked before ``out_dir`` is created; a failure after
-    that removes an ``out_dir`` this call created (Ctrl-C keeps it, so ``resume=True`` can continue).
+    units: Units
+    train: list[list[str]]
+    valid: list[list[str]] | None
+
+
+def read_token_files(train_path: str | Path, valid_path: str | Path | None, config: LMConfig,
+                     valid_fraction: float | None = None) -> TokenData:
+    """Read a token file (and its preprocessing sidecar, and the subword model) into units of ``config.level``.
+
     Without ``valid_path``, ``valid_fraction`` holds out the last lines of the training file for validation
     (the last ones, so the model never trains on text that comes after its validation text).
-    ``fit_emb_dim`` takes the embedding size from the given matrix instead of ``config.emb_dim``.
-
-    Under ``torchrun`` each rank trains on its own contiguous slice of the token stream (all of equal
-    length), validation is shared out and summed, and rank 0 alone writes ``out_dir``.
     """
     from embedkit.text import read_sidecar
 
@@ -160,55 +160,78 @@ def train_language_model(train_path: str | Path, valid_path: str | Path | None, 
         if cut < 1:
             raise InputError(f"{train_path}: too few lines to hold out {valid_fraction:.0%} for validation")
         train_lines, valid_lines = train_lines[:cut], train_lines[cut:]
-    vocab = Vocab.build(train_lines, min_count=config.min_count, max_size=config.max_vocab)
-    distributed.setup(trainer_config.device)
-    world = distributed.world_size()
-    train_data = batchify(shard_stream(encode_stream(train_lines, vocab), distributed.rank(), world),
-                          config.batch_size)
-    valid_data = None
-    if valid_lines is not None:
-        valid_data = _eval_batches(encode_stream(valid_lines, vocab), config.eval_batch_size)
+    return TokenData(units, train_lines, valid_lines)
+
+
+@dataclasses.dataclass
+class Prepared:
+    """Everything checked and built before training writes anything: the untrained bundle and its id streams."""
+
+    bundle: LMBundle
+    train: torch.Tensor
+    valid: torch.Tensor | None
+
+
+def prepare(data: TokenData, config: LMConfig, embeddings: EmbeddingSource = None, seed: int = 0,
+            adopt_dim: bool = False) -> Prepared:
+    """Build the vocabulary, encode the units and build the model (seeded by ``seed``).
+
+    ``embeddings`` is a matrix (array, tensor, ``(matrix, coverage)``) or a function vocab -> matrix;
+    ``adopt_dim`` takes the embedding size from the matrix instead of ``config.emb_dim``.
+    """
+    vocab = Vocab.build(data.train, min_count=config.min_count, max_size=config.max_vocab)
+    train_ids = encode_stream(data.train, vocab)
+    valid = None
+    if data.valid is not None:
+        valid = _eval_batches(encode_stream(data.valid, vocab), config.eval_batch_size)
     matrix = embeddings(vocab) if callable(embeddings) else embeddings
     if matrix is not None:
         matrix = as_matrix(matrix)
-        if fit_emb_dim and matrix.shape[1] != config.emb_dim:
+        if adopt_dim and matrix.shape[1] != config.emb_dim:
             config = dataclasses.replace(config, emb_dim=int(matrix.shape[1]))
-    seed_everything(trainer_config.seed)
+    seed_everything(seed)
     model = LanguageModel(config, len(vocab), matrix)
-    out = Path(out_dir)
-    if resume:
-        _check_resume(out, config, vocab)
-    created = not out.exists()
-    distributed.barrier()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        trainer = Trainer(model, LMTask(train_data, valid_data, config.bptt), trainer_config, out)
+    return Prepared(LMBundle(model, vocab, config, data.units), train_ids, valid)
 
-        def save_meta(_: Trainer, folder: Path) -> None:
-            write_json(folder / "lm.json", {"model": config_to_dict(config)})
-            vocab.save(folder / "vocab.json")
 
-        trainer.add_callback("on_checkpoint", save_meta)
-        if on_trainer is not None:
-            on_trainer(trainer)
-        start = time.perf_counter()
-        summary = trainer.fit(resume=resume)
-        seconds = time.perf_counter() - start
-        results: dict[str, Any] = {"epochs": summary["epochs"], "steps": summary["steps"],
-                                   "train_tokens": int(train_data.numel()) * world, "vocab_size": len(vocab),
-                                   "seconds": round(seconds, 2), "stopped_early": summary["stopped_early"]}
-        if summary["history"]:
-            results["train_loss"] = summary["history"][-1]["train_loss"]
-        if valid_data is not None:
-            nll = sharded_nll(trainer.model, valid_data, config.bptt)
-            results.update(valid_nll=nll, valid_perplexity=math.exp(min(nll, 700)))
-        bundle = LMBundle(trainer.model.eval(), vocab, config, units, config_to_dict(trainer_config), results)
-        if distributed.is_main():
-            bundle.save(out)
-        distributed.barrier()
-        return bundle
-    except EmbedkitError:
-        if created and distributed.is_main():
-            shutil.rmtree(out, ignore_errors=True)
-        raise
+def train_language_model(prepared: Prepared, trainer_config: TrainerConfig | None = None,
+                         out_dir: str | Path | None = None, resume: bool = False,
+                         on_trainer: Callable[[Trainer], None] | None = None) -> dict[str, Any]:
+    """Train the prepared model in place; ``out_dir`` receives the Trainer's checkpoint and metrics.
 
+    Returns the figures also stored in ``prepared.bundle.results`` (epochs, steps, tokens, time, validation
+    perplexity); saving the bundle is the caller's. Under ``torchrun`` each rank trains on its own contiguous
+    slice of the token stream (all of equal length), validation is shared out and summed, and rank 0 alone
+    writes ``out_dir``.
+    """
+    trainer_config = trainer_config or TrainerConfig()
+    bundle, config = prepared.bundle, prepared.bundle.config
+    distributed.setup(trainer_config.device)
+    world = distributed.world_size()
+    train_data = batchify(shard_stream(prepared.train, distributed.rank(), world), config.batch_size)
+    out = Path(out_dir) if out_dir is not None else None
+    if resume and out is not None:
+        _check_resume(out, config, bundle.vocab)
+    trainer = Trainer(bundle.model, LMTask(train_data, prepared.valid, config.bptt), trainer_config, out)
+
+    def save_meta(_: Trainer, folder: Path) -> None:
+        write_json(folder / "lm.json", {"model": config_to_dict(config)})
+        bundle.vocab.save(folder / "vocab.json")
+
+    trainer.add_callback("on_checkpoint", save_meta)
+    if on_trainer is not None:
+        on_trainer(trainer)
+    start = time.perf_counter()
+    summary = trainer.fit(resume=resume)
+    seconds = time.perf_counter() - start
+    results: dict[str, Any] = {"epochs": summary["epochs"], "steps": summary["steps"],
+                               "train_tokens": int(train_data.numel()) * world, "vocab_size": len(bundle.vocab),
+                               "seconds": round(seconds, 2), "stopped_early": summary["stopped_early"]}
+    if summary["history"]:
+        results["train_loss"] = summary["history"][-1]["train_loss"]
+    if prepared.valid is not None:
+        nll = sharded_nll(trainer.model, prepared.valid, config.bptt)
+        results.update(valid_nll=nll, valid_perplexity=math.exp(min(nll, 700)))
+    bundle.model = trainer.model.eval()
+    bundle.trainer, bundle.results = config_to_dict(trainer_config), results
+    return results

@@ -53,6 +53,7 @@ import itertools
 import json
 import math
 import random
+import shutil
 import signal
 import sys
 import threading
@@ -68,9 +69,9 @@ import torch
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import EmbedkitError, ModelFormatError
 from embedkit.io import atomic_dir, atomic_write, check_format, read_json
-from embedkit.models.language_model import load_weights
 from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
+from embedkit.weights import cpu_state, load_state, load_weights, read_tensors, save_state, save_tensors
 
 EVENTS = ("on_batch_end", "on_epoch_end", "on_checkpoint")
 CHECKPOINT = "checkpoint"
@@ -147,9 +148,24 @@ def _unflatten(layout: Any, tensors: dict[str, torch.Tensor], device: torch.devi
     return tuple(_unflatten(value, tensors, device) for value in layout)
 
 
-def _cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """A detached CPU copy of the weights; tied weights become separate copies, so safetensors accepts them."""
-    return {key: value.detach().to("cpu", copy=True).contiguous() for key, value in model.state_dict().items()}
+@contextlib.contextmanager
+def output_folder(path: str | Path) -> Iterator[Path]:
+    """The folder a training run writes into, created on entry.
+
+    When training fails with an :class:`EmbedkitError`, a folder this call created is removed again (nothing
+    half-made is left behind); Ctrl-C keeps it, so ``--resume`` can continue. Under ``torchrun`` rank 0 alone
+    removes it.
+    """
+    out = Path(path)
+    created = not out.exists()
+    distributed.barrier()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        yield out
+    except EmbedkitError:
+        if created and distributed.is_main():
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 class Trainer:
@@ -328,7 +344,7 @@ class Trainer:
         if self.best is None or current < self.best:
             self.best, self.bad_epochs = current, 0
             if metrics and self.config.restore_best:
-                self.best_weights = _cpu_state(self.model)
+                self.best_weights = cpu_state(self.model)
         else:
             self.bad_epochs += 1
         if metrics and self.config.patience is not None and self.bad_epochs > self.config.patience:
@@ -450,16 +466,14 @@ class Trainer:
         return self.checkpoint_dir
 
     def _write_checkpoint(self, folder: Path) -> None:
-        from safetensors.torch import save_file
-
         with atomic_dir(folder) as tmp:
-            save_file(_cpu_state(self.model), str(tmp / "model.safetensors"))
+            save_tensors(cpu_state(self.model), tmp / "model.safetensors")
             if self.best_weights is not None:
-                save_file(self.best_weights, str(tmp / "best.safetensors"))
+                save_tensors(self.best_weights, tmp / "best.safetensors")
             tensors: list[torch.Tensor] = []
             layout = _flatten(self.state, tensors)
             if tensors:
-                save_file({f"s{i}": t for i, t in enumerate(tensors)}, str(tmp / "state.safetensors"))
+                save_tensors({f"s{i}": t for i, t in enumerate(tensors)}, tmp / "state.safetensors")
             np_state = np.random.get_state()
             py_state = random.getstate()
             meta = {
@@ -473,7 +487,7 @@ class Trainer:
             }
             with atomic_write(tmp / "trainer.json") as handle:
                 json.dump(meta, handle)
-            torch.save({
+            save_state({
                 "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
                 "scaler": self.scaler.state_dict(), "torch_rng": torch.get_rng_state(),
                 "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
@@ -491,11 +505,9 @@ class Trainer:
                                    f"not {self.config.optimizer}")
         load_weights(self.model, folder / "model.safetensors")
         if (folder / "best.safetensors").exists():
-            from safetensors.torch import load_file
-
-            self.best_weights = load_file(str(folder / "best.safetensors"))
+            self.best_weights = read_tensors(folder / "best.safetensors")
+        extra = load_state(folder / "trainer_state.pt", map_location=self.device)
         try:
-            extra = torch.load(folder / "trainer_state.pt", weights_only=True, map_location=self.device)
             self.optimizer.load_state_dict(extra["optimizer"])
         except (OSError, RuntimeError, KeyError, ValueError) as exc:
             raise ModelFormatError(f"{folder}: optimizer state does not fit this model ({exc})") from None
@@ -509,9 +521,7 @@ class Trainer:
             setattr(self, key, meta[key])
         state_tensors: dict[str, torch.Tensor] = {}
         if (folder / "state.safetensors").exists():
-            from safetensors.torch import load_file
-
-            state_tensors = load_file(str(folder / "state.safetensors"))
+            state_tensors = read_tensors(folder / "state.safetensors")
         self.state = _unflatten(meta["state_layout"], state_tensors, self.device)
         py = meta["python_rng"]
         random.setstate((py[0], tuple(py[1]), py[2]))
