@@ -116,3 +116,15 @@ def test_errors_are_one_line_exit_2_and_leave_nothing(case: str, workdir: Path, 
         assert "lower min_count" in lines[0]
     if case == "unknown word":
         assert "government" in lines[0]
+
+
+def test_train_help_shows_the_config_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    from embedkit.embeddings import Word2VecConfig
+
+    defaults = Word2VecConfig()
+    code, out, _ = run(["w2v", "train", "--help"], capsys)
+    flat = " ".join(out.replace("│", " ").split())
+    assert code == 0
+    for text in (f"Vector size. (default: {defaults.dim})", f"Passes over the corpus. (default: {defaults.epochs})",
+                 f"(default: {defaults.arch})", f"(default: {defaults.min_count})"):
+        assert text in flat

@@ -8,14 +8,34 @@ from pathlib import Path
 
 import typer
 
+from embedkit.embeddings.config import (
+    ARCHS,
+    DEFAULT_METHOD,
+    DEFAULT_VECTORS_FORMAT,
+    MAX_DEFAULT_WORKERS,
+    METHODS,
+    RESTRICT_VOCAB,
+    VECTOR_FORMATS,
+    Word2VecConfig,
+)
 from embedkit.errors import ConfigError
 
 app = typer.Typer(help="Train word2vec / FastText vectors, query, evaluate and export them.", no_args_is_help=True)
 logger = logging.getLogger(__name__)
+_DEFAULTS = Word2VecConfig()
 
 
 def _echo_json(data: object) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def _d(text: str, name: str) -> str:
+    """Help text ending in the Word2VecConfig default of ``name`` (the one home of the default)."""
+    return f"{text} (default: {getattr(_DEFAULTS, name)})"
+
+
+def _flag(text: str, name: str, on: str, off: str) -> str:
+    return f"{text} (default: {on if getattr(_DEFAULTS, name) else off})"
 
 
 @app.command(no_args_is_help=True)
@@ -23,31 +43,37 @@ def train(
     tokens: Path = typer.Argument(..., help="Token file: space-separated tokens, one sentence a line."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
     config: Path | None = typer.Option(None, "--config", help="TOML file with a \\[w2v] table of defaults."),
-    arch: str | None = typer.Option(None, "--arch", help="cbow or skipgram."),
-    dim: int | None = typer.Option(None, "--dim", help="Vector size."),
-    window: int | None = typer.Option(None, "--window", help="Context window (words each side)."),
-    negative: int | None = typer.Option(None, "--negative", help="Negative samples per word (0: off)."),
-    hs: bool | None = typer.Option(None, "--hs/--no-hs", help="Hierarchical softmax (off by default)."),
-    ns_exponent: float | None = typer.Option(None, "--ns-exponent", help="Exponent of the negative-sampling table."),
-    sample: float | None = typer.Option(None, "--sample", help="Downsampling threshold for frequent words."),
-    min_count: int | None = typer.Option(None, "--min-count", help="Drop words seen fewer times."),
-    max_vocab: int | None = typer.Option(None, "--max-vocab", help="Keep at most this many words."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Passes over the corpus."),
-    alpha: float | None = typer.Option(None, "--alpha", help="Initial learning rate."),
-    min_alpha: float | None = typer.Option(None, "--min-alpha", help="Final learning rate."),
-    workers: int | None = typer.Option(None, "--workers", help="Worker threads (default: all cores, at most 8)."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed."),
-    loss: bool | None = typer.Option(None, "--loss/--no-loss", help="Compute the training loss per epoch."),
-    fasttext: bool | None = typer.Option(None, "--fasttext/--word2vec", help="FastText (subword) vectors."),
-    min_n: int | None = typer.Option(None, "--min-n", help="FastText: shortest character ngram."),
-    max_n: int | None = typer.Option(None, "--max-n", help="FastText: longest character ngram."),
-    bucket: int | None = typer.Option(None, "--bucket", help="FastText: ngram hash buckets."),
-    vectors_format: str = typer.Option("bin", "--vectors-format", help="bin (word2vec binary) or safetensors."),
+    arch: str | None = typer.Option(None, "--arch", help=_d(" or ".join(ARCHS) + ".", "arch")),
+    dim: int | None = typer.Option(None, "--dim", help=_d("Vector size.", "dim")),
+    window: int | None = typer.Option(None, "--window", help=_d("Context window (words each side).", "window")),
+    negative: int | None = typer.Option(None, "--negative", help=_d("Negative samples per word (0: off).",
+                                                                     "negative")),
+    hs: bool | None = typer.Option(None, "--hs/--no-hs", help=_flag("Hierarchical softmax.", "hs", "--hs",
+                                                                    "--no-hs")),
+    ns_exponent: float | None = typer.Option(None, "--ns-exponent",
+                                             help=_d("Exponent of the negative-sampling table.", "ns_exponent")),
+    sample: float | None = typer.Option(None, "--sample", help=_d("Downsampling threshold for frequent words.",
+                                                                  "sample")),
+    min_count: int | None = typer.Option(None, "--min-count", help=_d("Drop words seen fewer times.", "min_count")),
+    max_vocab: int | None = typer.Option(None, "--max-vocab", help=_d("Keep at most this many words.", "max_vocab")),
+    epochs: int | None = typer.Option(None, "--epochs", help=_d("Passes over the corpus.", "epochs")),
+    alpha: float | None = typer.Option(None, "--alpha", help=_d("Initial learning rate.", "alpha")),
+    min_alpha: float | None = typer.Option(None, "--min-alpha", help=_d("Final learning rate.", "min_alpha")),
+    workers: int | None = typer.Option(None, "--workers", help=(
+        f"Worker threads (default: all cores, at most {MAX_DEFAULT_WORKERS}).")),
+    seed: int | None = typer.Option(None, "--seed", help=_d("Random seed.", "seed")),
+    loss: bool | None = typer.Option(None, "--loss/--no-loss", help=_flag("Compute the training loss per epoch.",
+                                                                          "compute_loss", "--loss", "--no-loss")),
+    fasttext: bool | None = typer.Option(None, "--fasttext/--word2vec", help=_flag(
+        "FastText (subword) vectors.", "fasttext", "--fasttext", "--word2vec")),
+    min_n: int | None = typer.Option(None, "--min-n", help=_d("FastText: shortest character ngram.", "min_n")),
+    max_n: int | None = typer.Option(None, "--max-n", help=_d("FastText: longest character ngram.", "max_n")),
+    bucket: int | None = typer.Option(None, "--bucket", help=_d("FastText: ngram hash buckets.", "bucket")),
+    vectors_format: str = typer.Option(DEFAULT_VECTORS_FORMAT, "--vectors-format",
+                                       help=" or ".join(VECTOR_FORMATS) + " (word2vec binary or safetensors)."),
 ) -> None:
     """Train vectors on a token file (its .pipeline.toml sidecar is kept with the model)."""
     from embedkit.config import config_from_dict, load_toml, replace_config
-    from embedkit.embeddings.config import Word2VecConfig
-    from embedkit.embeddings.storage import VECTOR_FORMATS
     from embedkit.embeddings.train import train_word2vec
 
     if vectors_format not in VECTOR_FORMATS:
@@ -103,7 +129,7 @@ def analogy(
     a: str = typer.Argument(..., help="a, in 'a is to b as c is to ?'"),
     b: str = typer.Argument(..., help="b"),
     c: str = typer.Argument(..., help="c"),
-    method: str = typer.Option("3cosadd", "--method", help="3cosadd or 3cosmul."),
+    method: str = typer.Option(DEFAULT_METHOD, "--method", help=" or ".join(METHODS) + "."),
     topn: int = typer.Option(5, "--topn", help="Candidates to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -124,8 +150,9 @@ def evaluate(
     model: Path = typer.Argument(..., help="Model folder or vector file."),
     analogies: list[Path] = typer.Option([], "--analogies", help="questions-words.txt-style file (repeatable)."),
     pairs: list[Path] = typer.Option([], "--pairs", help="Word-pair similarity file (repeatable)."),
-    method: str = typer.Option("3cosadd", "--method", help="3cosadd or 3cosmul."),
-    restrict_vocab: int = typer.Option(300_000, "--restrict-vocab", help="Only this many frequent words answer."),
+    method: str = typer.Option(DEFAULT_METHOD, "--method", help=" or ".join(METHODS) + "."),
+    restrict_vocab: int = typer.Option(RESTRICT_VOCAB, "--restrict-vocab",
+                                       help="Only this many frequent words answer."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Analogy accuracy (per section and overall) and Spearman correlation on word-pair files."""

@@ -3,16 +3,39 @@
 >>> from embedkit.embeddings import Embeddings, train_word2vec       # doctest: +SKIP
 >>> emb = train_word2vec("tokens.txt", arch="skipgram", dim=100)     # doctest: +SKIP
 >>> emb.save("vectors/"); Embeddings.load("vectors/").most_similar("king", topn=5)  # doctest: +SKIP
+
+Inside the room imports run one way: ``config``, ``formats`` -> ``storage``, ``export`` -> ``vectors``
+(the ``Embeddings`` class) -> ``evaluate``, ``train``. Names here are imported on first use, so the CLI
+can read :class:`Word2VecConfig` without loading numpy or gensim.
 """
 
-from embedkit.embeddings.config import Word2VecConfig
-from embedkit.embeddings.evaluate import AnalogyResult, PairResult, evaluate_analogies, evaluate_pairs
-from embedkit.embeddings.export import Coverage, export_vectors, load_torch, to_matrix, to_torch
-from embedkit.embeddings.train import continue_training, train_fasttext, train_word2vec
-from embedkit.embeddings.vectors import Embeddings, UnknownWordError
+from __future__ import annotations
 
-__all__ = [
-    "AnalogyResult", "Coverage", "Embeddings", "PairResult", "UnknownWordError", "Word2VecConfig",
-    "continue_training", "evaluate_analogies", "evaluate_pairs", "export_vectors", "load_torch", "to_matrix",
-    "to_torch", "train_fasttext", "train_word2vec",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Word2VecConfig": "embedkit.embeddings.config",
+    "AnalogyResult": "embedkit.embeddings.evaluate",
+    "PairResult": "embedkit.embeddings.evaluate",
+    "evaluate_analogies": "embedkit.embeddings.evaluate",
+    "evaluate_pairs": "embedkit.embeddings.evaluate",
+    "Coverage": "embedkit.embeddings.export",
+    "export_vectors": "embedkit.embeddings.export",
+    "load_torch": "embedkit.embeddings.export",
+    "to_matrix": "embedkit.embeddings.export",
+    "to_torch": "embedkit.embeddings.export",
+    "continue_training": "embedkit.embeddings.train",
+    "train_fasttext": "embedkit.embeddings.train",
+    "train_word2vec": "embedkit.embeddings.train",
+    "Embeddings": "embedkit.embeddings.vectors",
+    "UnknownWordError": "embedkit.embeddings.vectors",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'embedkit.embeddings' has no attribute {name!r}")

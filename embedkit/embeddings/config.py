@@ -8,11 +8,17 @@ import os
 from embedkit.errors import ConfigError
 
 ARCHS = ("cbow", "skipgram")
+MAX_DEFAULT_WORKERS = 8
+VECTOR_FORMATS = ("bin", "safetensors")
+DEFAULT_VECTORS_FORMAT = "bin"
+METHODS = ("3cosadd", "3cosmul")
+DEFAULT_METHOD = "3cosadd"
+RESTRICT_VOCAB = 300_000  # analogy candidates: the most frequent words only (gensim's default)
 
 
 def default_workers() -> int:
-    """Worker threads when the config leaves ``workers`` unset: every core, at most 8."""
-    return max(1, min(os.cpu_count() or 1, 8))
+    """Worker threads when the config leaves ``workers`` unset: every core, at most ``MAX_DEFAULT_WORKERS``."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
 
 
 @dataclasses.dataclass(frozen=True)

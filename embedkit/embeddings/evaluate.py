@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embedkit.embeddings.vectors import METHODS, Embeddings, UnknownWordError
+from embedkit.embeddings.config import DEFAULT_METHOD, METHODS, RESTRICT_VOCAB
+from embedkit.embeddings.vectors import Embeddings, UnknownWordError
 from embedkit.errors import ConfigError, InputError
 from embedkit.io import iter_lines
 
@@ -132,8 +133,8 @@ def read_pairs(path: str | Path) -> list[tuple[str, str, float]]:
     return pairs
 
 
-def evaluate_analogies(emb: Embeddings, path: str | Path, restrict_vocab: int | None = 300_000,
-                       method: str = "3cosadd") -> AnalogyResult:
+def evaluate_analogies(emb: Embeddings, path: str | Path, restrict_vocab: int | None = RESTRICT_VOCAB,
+                       method: str = DEFAULT_METHOD) -> AnalogyResult:
     """Accuracy on ``a b c d`` questions: the best word for "a is to b as c is to ?" (a, b, c excluded) must be d.
 
     Only the ``restrict_vocab`` most frequent words are candidates and count as known (gensim's default).

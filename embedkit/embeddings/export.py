@@ -9,18 +9,38 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from embedkit.embeddings.formats import write_word2vec
-from embedkit.embeddings.vectors import Embeddings
 from embedkit.errors import ConfigError
 from embedkit.io import atomic_write
 from embedkit.vocab import PAD, Vocab
 
 EXPORT_FORMATS = ("npy", "word2vec", "word2vec-bin", "safetensors", "torch")
 OOV_EXAMPLES = 20
+
+
+class VectorTable(Protocol):
+    """What export needs of :class:`~embedkit.embeddings.Embeddings` (which sits above this module)."""
+
+    kv: Any
+    counts: np.ndarray | None
+
+    @property
+    def words(self) -> list[str]: ...
+
+    @property
+    def vectors(self) -> np.ndarray: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def is_fasttext(self) -> bool: ...
+
+    def index(self, word: str) -> int | None: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +65,7 @@ class Coverage:
                 f"{self.random} random{tail}")
 
 
-def to_matrix(emb: Embeddings, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray, Coverage]:
+def to_matrix(emb: VectorTable, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray, Coverage]:
     """Rows in ``vocab`` order and a :class:`Coverage` report; deterministic for a given ``seed``."""
     matrix = np.zeros((len(vocab), emb.dim), dtype=np.float32)
     pad = vocab.stoi.get(PAD)
@@ -77,7 +97,7 @@ def to_matrix(emb: Embeddings, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray,
     return matrix, Coverage(len(vocab), found, subword, len(missing), examples)
 
 
-def to_torch(emb: Embeddings, vocab: Vocab, freeze: bool = True, seed: int = 0) -> Any:
+def to_torch(emb: VectorTable, vocab: Vocab, freeze: bool = True, seed: int = 0) -> Any:
     """A ``torch.nn.Embedding`` from :func:`to_matrix`, with ``padding_idx`` at the vocabulary's ``<pad>``."""
     import torch
 
@@ -86,7 +106,7 @@ def to_torch(emb: Embeddings, vocab: Vocab, freeze: bool = True, seed: int = 0) 
                                               padding_idx=vocab.stoi.get(PAD))
 
 
-def export_vectors(emb: Embeddings, output: str | Path, fmt: str, vocab: Vocab | None = None,
+def export_vectors(emb: VectorTable, output: str | Path, fmt: str, vocab: Vocab | None = None,
                    seed: int = 0) -> Coverage | None:
     """Write vectors as ``npy``, ``word2vec`` (text), ``word2vec-bin``, ``safetensors`` or ``torch``.
 

@@ -2,6 +2,7 @@
 
 Reading goes through gensim's own parser (no pickle involved); damage becomes :class:`ModelFormatError`.
 Writing produces files that ``gensim.models.KeyedVectors.load_word2vec_format`` reads back.
+:func:`keyed_vectors` builds gensim's in-memory table from ready arrays (the form every loader returns).
 """
 
 from __future__ import annotations
@@ -79,3 +80,31 @@ def write_word2vec(path: str | Path, words: Sequence[str], matrix: np.ndarray, b
             template = " ".join(["%.9g"] * dim)
             for word, row in zip(words, matrix.tolist(), strict=True):
                 handle.write(f"{word} {template % tuple(row)}\n".encode())
+
+
+def keyed_vectors(words: Sequence[str], vectors: np.ndarray, ngrams: np.ndarray | None = None,
+                  fasttext: dict[str, int] | None = None) -> Any:
+    """A gensim KeyedVectors over ready arrays (FastTextKeyedVectors when ``fasttext`` gives min_n/max_n/bucket,
+    so unknown words are built by gensim's own ngram hashing)."""
+    from gensim.models import KeyedVectors
+    from gensim.models.fasttext import FastTextKeyedVectors
+
+    dim = vectors.shape[1]
+    if fasttext is not None:
+        kv: Any = FastTextKeyedVectors(dim, fasttext["min_n"], fasttext["max_n"], fasttext["bucket"])
+        kv.vectors_ngrams = ngrams
+        kv.vectors_vocab = None
+    else:
+        kv = KeyedVectors(dim)
+    kv.index_to_key = list(words)
+    kv.key_to_index = {w: i for i, w in enumerate(kv.index_to_key)}
+    if len(kv.key_to_index) != len(kv.index_to_key):
+        raise ModelFormatError("the vocabulary lists a word twice")
+    kv.next_index = len(words)
+    kv.vectors = vectors
+    return kv
+
+
+def is_fasttext(kv: Any) -> bool:
+    """True when a KeyedVectors builds unknown words from character ngrams (a FastText table)."""
+    return getattr(kv, "vectors_ngrams", None) is not None and getattr(kv, "bucket", 0) > 0

@@ -14,6 +14,7 @@ Nothing here unpickles; a folder is written under a temporary name and renamed w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import platform
 from pathlib import Path
@@ -21,18 +22,28 @@ from typing import Any
 
 import numpy as np
 
-from embedkit.config import config_from_dict, config_to_dict, dump_toml, load_toml
-from embedkit.embeddings.config import Word2VecConfig
-from embedkit.embeddings.formats import read_vectors, write_word2vec
-from embedkit.embeddings.vectors import Embeddings, keyed_vectors
-from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
-from embedkit.io import atomic_dir, atomic_write, check_format, read_json, write_json
+from embedkit.config import config_to_dict
+from embedkit.embeddings.config import DEFAULT_VECTORS_FORMAT, VECTOR_FORMATS
+from embedkit.embeddings.formats import is_fasttext, keyed_vectors, read_vectors, write_word2vec
+from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.io import atomic_dir, check_format, read_json, write_json
 from embedkit.text.config import PreprocessConfig
+from embedkit.text.provenance import read_model_preprocess, write_model_preprocess
 from embedkit.vocab import Vocab
 
 FORMAT = "embedkit.embeddings/1"
-VECTOR_FORMATS = ("bin", "safetensors")
 STATE_FILE = "training_state.safetensors"
+
+
+@dataclasses.dataclass
+class StoredVectors:
+    """What a model folder or a vector file holds: gensim's table plus counts, preprocessing and meta.json."""
+
+    kv: Any
+    counts: np.ndarray | None
+    preprocess: PreprocessConfig | None
+    meta: dict[str, Any]
+    source: Path
 
 
 def _versions() -> dict[str, str]:
@@ -44,28 +55,29 @@ def _versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def _meta(emb: Embeddings, vectors_file: str) -> dict[str, Any]:
+def _meta(kv: Any, meta: dict[str, Any], preprocess: PreprocessConfig | None, vectors_file: str) -> dict[str, Any]:
     """meta.json: what the vectors are, how they were trained, on how much text, with which libraries."""
-    history = emb.meta.get("history", [])
+    history = meta.get("history", [])
     last = history[-1] if history else {}
-    kv = emb.kv
-    meta: dict[str, Any] = {
-        "format": FORMAT, "kind": "fasttext" if emb.is_fasttext else "word2vec", "vectors": vectors_file,
-        "vocab_size": len(emb), "dim": emb.dim,
+    fasttext = is_fasttext(kv)
+    out: dict[str, Any] = {
+        "format": FORMAT, "kind": "fasttext" if fasttext else "word2vec", "vectors": vectors_file,
+        "vocab_size": len(kv.index_to_key), "dim": int(kv.vector_size),
         "corpus": {"path": last.get("corpus"), "sentences": last.get("sentences"), "words": last.get("words")},
         "loss_per_epoch": last.get("loss_per_epoch"),
         "seconds": round(sum(s.get("seconds", 0.0) for s in history), 3),
-        "config": emb.meta.get("config"), "history": history,
-        "preprocess": config_to_dict(emb.preprocess) if emb.preprocess else None,
+        "config": meta.get("config"), "history": history,
+        "preprocess": config_to_dict(preprocess) if preprocess else None,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }
-    if emb.is_fasttext:
-        meta["fasttext"] = {"min_n": int(kv.min_n), "max_n": int(kv.max_n), "bucket": int(kv.bucket)}
-    return meta
+    if fasttext:
+        out["fasttext"] = {"min_n": int(kv.min_n), "max_n": int(kv.max_n), "bucket": int(kv.bucket)}
+    return out
 
 
-def _training_state(model: Any) -> dict[str, np.ndarray]:
+def training_arrays(model: Any) -> dict[str, np.ndarray]:
+    """The arrays of a gensim model that training needs beyond the vectors (output weights, FastText's own rows)."""
     state = {}
     for name in ("syn1neg", "syn1"):
         array = getattr(model, name, None)
@@ -76,35 +88,37 @@ def _training_state(model: Any) -> dict[str, np.ndarray]:
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
 
 
-def save_embeddings(emb: Embeddings, path: str | Path, vectors_format: str = "bin",
-                    training_state: bool = True) -> Path:
-    """Write ``emb`` as a model folder (see the module docstring); returns the folder."""
+def save_folder(path: str | Path, kv: Any, *, counts: np.ndarray | None = None,
+                preprocess: PreprocessConfig | None = None, meta: dict[str, Any] | None = None,
+                vectors_format: str = DEFAULT_VECTORS_FORMAT,
+                training_state: dict[str, np.ndarray] | None = None) -> Path:
+    """Write a model folder (see the module docstring) from gensim's table ``kv``; returns the folder."""
     from safetensors.numpy import save_file
 
     if vectors_format not in VECTOR_FORMATS:
         raise ConfigError(f"unknown vectors format '{vectors_format}' (choose from {', '.join(VECTOR_FORMATS)})")
-    if emb.is_fasttext:
+    fasttext = is_fasttext(kv)
+    if fasttext:
         vectors_format = "safetensors"
+    words = kv.index_to_key
     target = Path(path)
     with atomic_dir(target) as tmp:
-        vectors = np.ascontiguousarray(emb.vectors, dtype=np.float32)
+        vectors = np.ascontiguousarray(kv.vectors, dtype=np.float32)
         if vectors_format == "bin":
             vectors_file = "vectors.bin"
-            write_word2vec(tmp / vectors_file, emb.words, vectors, binary=True)
+            write_word2vec(tmp / vectors_file, words, vectors, binary=True)
         else:
             vectors_file = "vectors.safetensors"
             tensors = {"vectors": vectors}
-            if emb.is_fasttext:
-                tensors["vectors_ngrams"] = np.ascontiguousarray(emb.kv.vectors_ngrams, dtype=np.float32)
+            if fasttext:
+                tensors["vectors_ngrams"] = np.ascontiguousarray(kv.vectors_ngrams, dtype=np.float32)
             save_file(tensors, str(tmp / vectors_file))
-        counts = emb.counts if emb.counts is not None else np.zeros(len(emb), dtype=np.int64)
-        Vocab(emb.words, dict(zip(emb.words, counts.tolist(), strict=True)), specials=()).save(tmp / "vocab.json")
-        if emb.preprocess is not None:
-            with atomic_write(tmp / "preprocess.toml") as handle:
-                handle.write(dump_toml({"preprocess": config_to_dict(emb.preprocess)}))
-        write_json(tmp / "meta.json", _meta(emb, vectors_file))
-        if training_state and emb.model is not None:
-            save_file(_training_state(emb.model), str(tmp / STATE_FILE))
+        counts = counts if counts is not None else np.zeros(len(words), dtype=np.int64)
+        Vocab(words, dict(zip(words, counts.tolist(), strict=True)), specials=()).save(tmp / "vocab.json")
+        write_model_preprocess(tmp, preprocess)
+        write_json(tmp / "meta.json", _meta(kv, meta or {}, preprocess, vectors_file))
+        if training_state:
+            save_file(training_state, str(tmp / STATE_FILE))
     return target
 
 
@@ -117,7 +131,9 @@ def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
         raise ModelFormatError(f"{path}: corrupt or truncated safetensors file ({exc})") from None
 
 
-def _load_folder(folder: Path) -> Embeddings:
+def load_folder(folder: str | Path) -> StoredVectors:
+    """Read a model folder written by :func:`save_folder`; anything damaged is a :class:`ModelFormatError`."""
+    folder = Path(folder)
     meta_path = folder / "meta.json"
     if not meta_path.is_file():
         raise ModelFormatError(f"{folder}: not an embedkit model folder (no meta.json)")
@@ -132,11 +148,10 @@ def _load_folder(folder: Path) -> Embeddings:
         if "vectors" not in tensors:
             raise ModelFormatError(f"{vectors_path}: holds no 'vectors' tensor")
         vectors, ngrams = tensors["vectors"], tensors.get("vectors_ngrams")
-        words = vocab.itos
     else:
         loaded = read_vectors(vectors_path, "word2vec-bin")
-        vectors, words = loaded.vectors, loaded.index_to_key
-        if words != vocab.itos:
+        vectors = loaded.vectors
+        if loaded.index_to_key != vocab.itos:
             raise ModelFormatError(f"{folder}: vocab.json and {vectors_path.name} list different words")
     if vectors.ndim != 2 or vectors.shape[0] != len(vocab.itos):
         raise ModelFormatError(f"{folder}: vocab.json has {len(vocab.itos)} words but the vectors "
@@ -147,55 +162,23 @@ def _load_folder(folder: Path) -> Embeddings:
     if fasttext is not None:
         if ngrams is None or ngrams.shape != (fasttext["bucket"], vectors.shape[1]):
             raise ModelFormatError(f"{folder}: FastText ngram table is missing or does not match meta.json")
-    preprocess = None
-    if (folder / "preprocess.toml").is_file():
-        table = load_toml(folder / "preprocess.toml").get("preprocess", {})
-        preprocess = config_from_dict(PreprocessConfig, table, where="preprocess")
     counts = np.array([vocab.counts.get(w, 0) for w in vocab.itos], dtype=np.int64)
     kv = keyed_vectors(vocab.itos, vectors.astype(np.float32, copy=False), ngrams, fasttext)
-    return Embeddings(kv, counts=counts, preprocess=preprocess, meta=meta, source=folder)
+    return StoredVectors(kv, counts, read_model_preprocess(folder), meta, folder)
 
 
-def load_embeddings(path: str | Path, fmt: str = "auto") -> Embeddings:
-    """A model folder (``meta.json`` inside) or a plain vector file; see :meth:`Embeddings.load`."""
+def load_vectors(path: str | Path, fmt: str = "auto") -> StoredVectors:
+    """A model folder (``meta.json`` inside) or a plain vector file (``fmt``: auto, word2vec, word2vec-bin, glove)."""
     path = Path(path).expanduser()
     if path.is_dir():
-        return _load_folder(path)
+        return load_folder(path)
     if not path.exists():
         raise InputError(f"{path}: no such model folder or vector file")
-    kv = read_vectors(path, fmt)
-    return Embeddings(kv, meta={"source": str(path)}, source=path)
+    return StoredVectors(read_vectors(path, fmt), None, None, {"source": str(path)}, path)
 
 
-def load_training_model(emb: Embeddings) -> Any:
-    """Rebuild a trainable gensim model from a saved folder's vectors, counts and training state."""
-    from embedkit.embeddings.train import _gensim_model
-
-    folder = emb.source
-    if folder is None or not (folder / STATE_FILE).is_file() or not emb.meta.get("config"):
+def read_training_state(folder: Path | None) -> dict[str, np.ndarray]:
+    """The output weights a model folder keeps so training can continue; a clear error when there are none."""
+    if folder is None or not (folder / STATE_FILE).is_file():
         raise ModelFormatError(f"{folder}: model has no training state (saved without it, or not trained here)")
-    state = _read_safetensors(folder / STATE_FILE)
-    config = config_from_dict(Word2VecConfig, emb.meta["config"], where="config")
-    model = _gensim_model(config)
-    corpus = emb.meta.get("corpus") or {}
-    model.raw_vocab = {w: int(c) for w, c in zip(emb.words, emb.counts.tolist(), strict=True)}
-    model.corpus_count = int(corpus.get("sentences") or 0)
-    model.corpus_total_words = int(corpus.get("words") or 0)
-    model.min_count, model.max_final_vocab = 1, None
-    try:
-        model.prepare_vocab()
-        model.prepare_weights()
-    except (ValueError, RuntimeError) as exc:
-        raise EmbedkitError(f"{folder}: cannot rebuild the model for training ({exc})") from None
-    model.min_count, model.max_final_vocab = config.min_count, config.max_vocab
-    rows = np.array([model.wv.key_to_index[w] for w in emb.words])
-    model.wv.vectors[rows] = emb.vectors
-    for name, array in state.items():
-        target = model.wv.vectors_vocab if name == "vectors_vocab" else getattr(model, name)
-        if target.shape != array.shape:
-            raise ModelFormatError(f"{folder}: training state '{name}' has shape {array.shape}, "
-                                   f"expected {target.shape}")
-        target[rows] = array
-    if emb.is_fasttext:
-        model.wv.vectors_ngrams[:] = emb.kv.vectors_ngrams
-    return model
+    return _read_safetensors(folder / STATE_FILE)

@@ -17,25 +17,20 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from embedkit.config import config_from_dict, config_to_dict, load_toml, replace_config
+import numpy as np
+
+from embedkit.config import config_from_dict, config_to_dict, replace_config
 from embedkit.embeddings.config import Word2VecConfig
+from embedkit.embeddings.storage import read_training_state
 from embedkit.embeddings.vectors import Embeddings
-from embedkit.errors import ConfigError, InputError
+from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
 from embedkit.text.config import PreprocessConfig
+from embedkit.text.provenance import read_sidecar
 
 logger = logging.getLogger(__name__)
 
 Corpus = str | Path | Iterable[Iterable[str]]
 Advance = Callable[[int], None]
-SIDECAR_SUFFIX = ".pipeline.toml"
-
-
-def read_sidecar(token_file: str | Path) -> PreprocessConfig | None:
-    """The ``[preprocess]`` config ``embedkit preprocess`` left beside a token file, or ``None``."""
-    path = Path(str(token_file) + SIDECAR_SUFFIX)
-    if not path.exists():
-        return None
-    return config_from_dict(PreprocessConfig, load_toml(path).get("preprocess", {}), where="preprocess")
 
 
 class _JsonlTokens:
@@ -218,6 +213,39 @@ def train_fasttext(corpus: Corpus, config: Word2VecConfig | None = None, *, prep
     return train_word2vec(corpus, config, preprocess=preprocess, progress=progress, **options)
 
 
+def _trainable_model(emb: Embeddings) -> Any:
+    """Rebuild a trainable gensim model from a saved folder's vectors, counts and training state."""
+    folder = emb.source
+    if not emb.meta.get("config"):
+        raise ModelFormatError(f"{folder}: model has no training state (saved without it, or not trained here)")
+    state = read_training_state(folder)
+    config = config_from_dict(Word2VecConfig, emb.meta["config"], where="config")
+    model = _gensim_model(config)
+    corpus = emb.meta.get("corpus") or {}
+    counts = emb.counts if emb.counts is not None else np.zeros(len(emb), dtype=np.int64)
+    model.raw_vocab = {w: int(c) for w, c in zip(emb.words, counts.tolist(), strict=True)}
+    model.corpus_count = int(corpus.get("sentences") or 0)
+    model.corpus_total_words = int(corpus.get("words") or 0)
+    model.min_count, model.max_final_vocab = 1, None
+    try:
+        model.prepare_vocab()
+        model.prepare_weights()
+    except (ValueError, RuntimeError) as exc:
+        raise EmbedkitError(f"{folder}: cannot rebuild the model for training ({exc})") from None
+    model.min_count, model.max_final_vocab = config.min_count, config.max_vocab
+    rows = np.array([model.wv.key_to_index[w] for w in emb.words])
+    model.wv.vectors[rows] = emb.vectors
+    for name, array in state.items():
+        target = model.wv.vectors_vocab if name == "vectors_vocab" else getattr(model, name)
+        if target.shape != array.shape:
+            raise ModelFormatError(f"{folder}: training state '{name}' has shape {array.shape}, "
+                                   f"expected {target.shape}")
+        target[rows] = array
+    if emb.is_fasttext:
+        model.wv.vectors_ngrams[:] = emb.kv.vectors_ngrams
+    return model
+
+
 def continue_training(embeddings: Embeddings | str | Path, corpus: Corpus, epochs: int | None = None, *,
                       progress: bool | None = None) -> Embeddings:
     """Train a model further on new text; words of the new text that pass ``min_count`` join the vocabulary.
@@ -225,10 +253,8 @@ def continue_training(embeddings: Embeddings | str | Path, corpus: Corpus, epoch
     ``embeddings``: a freshly trained model or the folder of a saved one (which keeps its training state).
     The new corpus should be preprocessed like the first one. Returns new :class:`Embeddings`.
     """
-    from embedkit.embeddings.storage import load_training_model
-
     emb = embeddings if isinstance(embeddings, Embeddings) else Embeddings.load(embeddings)
-    model = emb.model if emb.model is not None else load_training_model(emb)
+    model = emb.model if emb.model is not None else _trainable_model(emb)
     config = config_from_dict(Word2VecConfig, emb.meta.get("config", {}), where="config")
     epochs = epochs or config.epochs
     if epochs <= 0:

@@ -15,19 +15,19 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from embedkit.embeddings.config import DEFAULT_METHOD, DEFAULT_VECTORS_FORMAT, METHODS
+from embedkit.embeddings.export import Coverage, to_matrix, to_torch
+from embedkit.embeddings.formats import is_fasttext, keyed_vectors
+from embedkit.embeddings.storage import load_vectors, save_folder, training_arrays
 from embedkit.errors import ConfigError, EmbedkitError, ModelFormatError
 from embedkit.text.config import PreprocessConfig
-
-if TYPE_CHECKING:
-    from embedkit.embeddings.export import Coverage
-    from embedkit.vocab import Vocab
+from embedkit.vocab import Vocab
 
 Scored = list[tuple[str, float]]
-METHODS = ("3cosadd", "3cosmul")
 ANN_MIN_WORDS = 200_000
 _BATCH_ROWS = 256
 _CHUNK = 64
@@ -89,29 +89,6 @@ def _top(scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[int
     return part[np.argsort(-scores[part], kind="stable")].tolist()
 
 
-def keyed_vectors(words: Sequence[str], vectors: np.ndarray, ngrams: np.ndarray | None = None,
-                  fasttext: dict[str, int] | None = None) -> Any:
-    """A gensim KeyedVectors over ready arrays (FastTextKeyedVectors when ``fasttext`` gives min_n/max_n/bucket,
-    so unknown words are built by gensim's own ngram hashing)."""
-    from gensim.models import KeyedVectors
-    from gensim.models.fasttext import FastTextKeyedVectors
-
-    dim = vectors.shape[1]
-    if fasttext is not None:
-        kv: Any = FastTextKeyedVectors(dim, fasttext["min_n"], fasttext["max_n"], fasttext["bucket"])
-        kv.vectors_ngrams = ngrams
-        kv.vectors_vocab = None
-    else:
-        kv = KeyedVectors(dim)
-    kv.index_to_key = list(words)
-    kv.key_to_index = {w: i for i, w in enumerate(kv.index_to_key)}
-    if len(kv.key_to_index) != len(kv.index_to_key):
-        raise ModelFormatError("the vocabulary lists a word twice")
-    kv.next_index = len(words)
-    kv.vectors = vectors
-    return kv
-
-
 class Embeddings:
     """Word vectors plus what is needed to query them: the vocabulary order, counts and preprocessing.
 
@@ -157,20 +134,20 @@ class Embeddings:
 
         ``fmt``: ``auto`` (sniffed), ``word2vec``, ``word2vec-bin`` or ``glove``. Never unpickles.
         """
-        from embedkit.embeddings.storage import load_embeddings
+        stored = load_vectors(path, fmt)
+        return cls(stored.kv, counts=stored.counts, preprocess=stored.preprocess, meta=stored.meta,
+                   source=stored.source)
 
-        return load_embeddings(path, fmt)
-
-    def save(self, path: str | Path, vectors_format: str = "bin", training_state: bool = True) -> Path:
+    def save(self, path: str | Path, vectors_format: str = DEFAULT_VECTORS_FORMAT, training_state: bool = True) -> Path:
         """Write a model folder atomically: vectors, ``vocab.json``, ``preprocess.toml``, ``meta.json``.
 
         ``vectors_format``: ``bin`` (word2vec binary) or ``safetensors``; FastText models always use
         safetensors (they also store their ngram buckets). ``training_state`` keeps the output weights
         so :func:`~embedkit.embeddings.continue_training` can resume from the folder.
         """
-        from embedkit.embeddings.storage import save_embeddings
-
-        return save_embeddings(self, path, vectors_format, training_state)
+        state = training_arrays(self.model) if training_state and self.model is not None else None
+        return save_folder(path, self.kv, counts=self.counts, preprocess=self.preprocess, meta=self.meta,
+                           vectors_format=vectors_format, training_state=state)
 
     # -- basic properties ------------------------------------------------------------------------
     @property
@@ -190,7 +167,7 @@ class Embeddings:
     @property
     def is_fasttext(self) -> bool:
         """True when unknown words get vectors from character ngrams."""
-        return getattr(self.kv, "vectors_ngrams", None) is not None and getattr(self.kv, "bucket", 0) > 0
+        return is_fasttext(self.kv)
 
     @property
     def unit_vectors(self) -> np.ndarray:
@@ -335,7 +312,7 @@ class Embeddings:
                            for r_idx, r_sc in zip(ids.tolist(), values.tolist(), strict=True))
         return results
 
-    def analogy_scores(self, a: str, b: str, c: str, method: str = "3cosadd", topn: int = 10) -> Scored:
+    def analogy_scores(self, a: str, b: str, c: str, method: str = DEFAULT_METHOD, topn: int = 10) -> Scored:
         """Candidates for "a is to b as c is to ?", best first (a, b, c excluded).
 
         ``3cosadd`` ranks by cos(d, b - a + c) on unit vectors; ``3cosmul`` (Levy & Goldberg 2014) by
@@ -350,7 +327,7 @@ class Embeddings:
         scores = ((1 + unit @ ub) / 2) * ((1 + unit @ uc) / 2) / ((1 + unit @ ua) / 2 + 1e-6)
         return self._scored(scores, topn, [i for i in (ia, ib, ic) if i is not None])
 
-    def analogy(self, a: str, b: str, c: str, method: str = "3cosadd") -> str:
+    def analogy(self, a: str, b: str, c: str, method: str = DEFAULT_METHOD) -> str:
         """The word d such that a is to b as c is to d: ``analogy("man", "king", "woman")`` -> ``"queen"``."""
         best = self.analogy_scores(a, b, c, method, topn=1)
         if not best:
@@ -379,12 +356,8 @@ class Embeddings:
     # -- export ----------------------------------------------------------------------------------
     def to_matrix(self, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray, Coverage]:
         """A matrix in ``vocab``'s row order and a report of how each row was made (see ``export.to_matrix``)."""
-        from embedkit.embeddings.export import to_matrix
-
         return to_matrix(self, vocab, seed)
 
     def to_torch(self, vocab: Vocab, freeze: bool = True, seed: int = 0) -> Any:
         """A ``torch.nn.Embedding`` with rows in ``vocab`` order, ``padding_idx`` at ``<pad>``."""
-        from embedkit.embeddings.export import to_torch
-
         return to_torch(self, vocab, freeze=freeze, seed=seed)

@@ -20,12 +20,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from embedkit.config import config_from_dict, config_to_dict, load_toml
+from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import atomic_write, check_format, read_json, write_json
+from embedkit.io import check_format, read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.init import init_recurrent
 from embedkit.text.config import PreprocessConfig
+from embedkit.text.provenance import read_model_preprocess, write_model_preprocess
 from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights
 
@@ -177,11 +178,7 @@ class LMBundle:
         folder.mkdir(parents=True, exist_ok=True)
         save_weights(self.model, folder / "model.safetensors")
         self.vocab.save(folder / "vocab.json")
-        if self.units.preprocess is not None:
-            from embedkit.config import dump_toml
-
-            with atomic_write(folder / "preprocess.toml") as handle:
-                handle.write(dump_toml({"preprocess": config_to_dict(self.units.preprocess)}))
+        write_model_preprocess(folder, self.units.preprocess)
         if self.units.subword is not None:
             self.units.subword.save(folder / "subword.json")
         write_json(folder / "config.json", {"format": FORMAT, "model": config_to_dict(self.config),
@@ -202,10 +199,7 @@ class LMBundle:
         vocab = Vocab.load(folder / "vocab.json")
         if len(vocab) != meta.get("vocab_size"):
             raise ModelFormatError(f"{folder}: vocab.json has {len(vocab)} entries, the model {meta.get('vocab_size')}")
-        preprocess = None
-        if (folder / "preprocess.toml").exists():
-            table = load_toml(folder / "preprocess.toml").get("preprocess", {})
-            preprocess = config_from_dict(PreprocessConfig, table, where="preprocess")
+        preprocess = read_model_preprocess(folder)
         subword = load_subword(folder / "subword.json") if config.level == "subword" else None
         model = LanguageModel(dataclasses.replace(config, init=False), len(vocab))
         load_weights(model, folder / "model.safetensors")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from embedkit.embeddings.config import DEFAULT_METHOD, RESTRICT_VOCAB
 from embedkit.errors import ConfigError
 from embedkit.run.context import RunContext
 
@@ -31,9 +32,9 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         raise ConfigError("[eval] needs 'vectors' or an earlier w2v stage")
     emb = Embeddings.load(source)
     summary: dict[str, Any] = {}
-    method = table.get("method", "3cosadd")
+    method = table.get("method", DEFAULT_METHOD)
     for spec in table.get("analogies", DEFAULT_ANALOGIES):
-        result = evaluate_analogies(emb, ctx.resolve(spec), table.get("restrict_vocab", 300_000), method)
+        result = evaluate_analogies(emb, ctx.resolve(spec), table.get("restrict_vocab", RESTRICT_VOCAB), method)
         name = Path(str(spec).removeprefix("gensim:")).stem
         summary[f"{name} accuracy"] = round(result.accuracy, 4)
         summary[f"{name} questions"] = result.total

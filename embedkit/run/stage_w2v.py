@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from embedkit.config import config_from_dict
-from embedkit.embeddings.config import Word2VecConfig
+from embedkit.embeddings.config import DEFAULT_VECTORS_FORMAT, Word2VecConfig
 from embedkit.errors import EmbedkitError
 from embedkit.run.context import RunContext
 
@@ -25,7 +25,7 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     config = config_from_dict(Word2VecConfig, options, where="w2v")
     tokens = ctx.token_file(table, "w2v")
     emb = train_word2vec(tokens, config)
-    out = emb.save(ctx.output("vectors"), vectors_format=table.get("vectors_format", "bin"))
+    out = emb.save(ctx.output("vectors"), vectors_format=table.get("vectors_format", DEFAULT_VECTORS_FORMAT))
     ctx.artifacts["vectors"] = out
     topn = int(table.get("topn", 5))
     neighbours: dict[str, list[str]] = {}

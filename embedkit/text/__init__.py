@@ -9,8 +9,8 @@ _EXPORTS = {
     "Pipeline": "embedkit.text.pipeline",
     "PreprocessSummary": "embedkit.text.pipeline",
     "preprocess_files": "embedkit.text.pipeline",
-    "read_sidecar": "embedkit.text.pipeline",
-    "sidecar_path": "embedkit.text.pipeline",
+    "read_sidecar": "embedkit.text.provenance",
+    "sidecar_path": "embedkit.text.provenance",
     "PreprocessConfig": "embedkit.text.config",
     "SubwordConfig": "embedkit.text.config",
 }

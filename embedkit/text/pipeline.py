@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from embedkit.config import config_from_dict, config_to_dict, dump_toml, load_toml
+from embedkit.config import config_from_dict, load_toml
 from embedkit.errors import InputError
 from embedkit.io import STDIN, atomic_write, iter_documents, resolve_inputs
 from embedkit.text import cache_entries
@@ -29,11 +29,11 @@ from embedkit.text.cache_entries import Packed
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.morph import load_russian_analyzer, word_normalizer
 from embedkit.text.normalize import MASK_TOKENS, normalize
+from embedkit.text.provenance import preprocess_toml, sidecar_path, write_preprocess
 from embedkit.text.stopwords import stopword_set
 from embedkit.text.tokenize import TOKENIZERS, split_sentences
 from embedkit.text.worker_pool import WorkerPool
 
-SIDECAR_SUFFIX = ".pipeline.toml"
 CHUNK_DOCS = 1000
 SOLO_CHUNK_DOCS = 4000  # one worker balances against nobody: larger chunks sort more new types together
 CHUNK_CHARS = 1 << 20
@@ -41,19 +41,6 @@ LEARN_STEP = 500  # new types analysed between two calls of a pool's ``between``
 
 ProgressCallback = Callable[[int, int], None]
 ChunkResult = tuple[str | bytes, int, int]  # output text (UTF-8 bytes from a worker process), documents, tokens
-
-
-def sidecar_path(token_file: str | Path) -> Path:
-    """Where ``embedkit preprocess`` records the config that made ``token_file``."""
-    return Path(str(token_file) + SIDECAR_SUFFIX)
-
-
-def read_sidecar(token_file: str | Path) -> PreprocessConfig | None:
-    """The pipeline config recorded beside a token file, or ``None`` when there is none."""
-    path = sidecar_path(token_file)
-    if not path.exists():
-        return None
-    return config_from_dict(PreprocessConfig, load_toml(path).get("preprocess", {}), where="preprocess")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +89,7 @@ class Pipeline:
 
     def to_toml(self) -> str:
         """The config as a TOML document with one ``[preprocess]`` table."""
-        return dump_toml({"preprocess": config_to_dict(self.config)})
+        return preprocess_toml(self.config)
 
     def map_token(self, token: str) -> str | None:
         """A token's output form, or ``None`` when a filter drops it (cached per type)."""
@@ -315,9 +302,7 @@ def preprocess_files(inputs: Sequence[str | Path], output: str | Path | None, co
     with atomic_write(output, "wb") as sink:
         summary = pipeline.run(documents, sink, progress=progress, dask_client=dask_client)
         _require_tokens(summary, sources)
-    with atomic_write(sidecar_path(output)) as side:
-        side.write(f"# written by embedkit preprocess for {output.name}\n")
-        side.write(pipeline.to_toml())
+    write_preprocess(sidecar_path(output), pipeline.config, f"written by embedkit preprocess for {output.name}")
     return summary
 
 
