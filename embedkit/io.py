@@ -11,8 +11,11 @@ import contextlib
 import gzip
 import io
 import json
+import logging
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +29,11 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 _BINARY_PROBE = 8192
 _READ_BLOCK = 1 << 20
-_TEXT_SUFFIXES = {".txt", ".text", ".cor", ".tok", ".tokens", ".gz", ".md", ".csv", ".tsv", ".jsonl", ""}
+_SAMPLE = 1 << 16  # bytes from the first undecodable one that suggest an encoding
+DEFAULT_GLOB = "**/*"
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".cor", ".tok", ".tokens", ".gz", ".md", ".csv", ".tsv", ".jsonl", ""})
+MAX_OPTION_FILE = 16 << 20  # bytes: a file named in an option (a stop-word list) is small
+logger = logging.getLogger(__name__)
 
 
 def resolve_data_path(spec: str | Path) -> Path | str:
@@ -44,8 +51,13 @@ def resolve_data_path(spec: str | Path) -> Path | str:
     return Path(spec).expanduser()
 
 
-def resolve_inputs(specs: Sequence[str | Path], glob: str = "**/*") -> list[Path | str]:
-    """Expand files, folders (recursively, by ``glob``) and ``-`` into an ordered list of inputs."""
+def resolve_inputs(specs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> list[Path | str]:
+    """Expand files, folders (recursively, by ``glob``) and ``-`` into an ordered list of inputs.
+
+    Under the default glob a folder gives its files with a text suffix (:data:`TEXT_SUFFIXES`) and a
+    warning names the others it skipped; any other glob decides alone which files are read.
+    Hidden files and folders are never read.
+    """
     if not specs:
         raise InputError("no input given")
     found: list[Path | str] = []
@@ -56,20 +68,34 @@ def resolve_inputs(specs: Sequence[str | Path], glob: str = "**/*") -> list[Path
             continue
         assert isinstance(path, Path)
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.glob(glob)
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and p.suffix.lower() in _TEXT_SUFFIXES
-            )
-            if not files:
-                raise InputError(f"{path}: folder holds no text files matching '{glob}'")
-            found.extend(files)
+            found.extend(_folder_files(path, glob))
         elif path.exists():
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or folder")
     return found
+
+
+def _folder_files(folder: Path, glob: str) -> list[Path]:
+    files = sorted(
+        p for p in folder.glob(glob)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    skipped: list[Path] = []
+    if glob == DEFAULT_GLOB:
+        skipped = [p for p in files if p.suffix.lower() not in TEXT_SUFFIXES]
+        files = [p for p in files if p.suffix.lower() in TEXT_SUFFIXES]
+    if skipped:
+        examples = ", ".join(str(p.relative_to(folder)) for p in skipped[:3])
+        more = ", ..." if len(skipped) > 3 else ""
+        note = (f"skipped {len(skipped)} file{'s' if len(skipped) > 1 else ''} without a text suffix "
+                f"({examples}{more}); choose files with --glob, e.g. --glob '**/*{skipped[0].suffix or '*'}'")
+        if not files:
+            raise InputError(f"{folder}: folder holds no text files; {note}")
+        logger.warning("%s: %s", folder, note)
+    if not files:
+        raise InputError(f"{folder}: folder holds no text files matching '{glob}'")
+    return files
 
 
 def _check_encoding(encoding: str) -> str:
@@ -99,51 +125,151 @@ def _looks_binary(head: bytes) -> bool:
     return bool(head) and control / len(head) > 0.1
 
 
-def iter_lines(sources: Iterable[Path | str], encoding: str = "utf-8") -> Iterator[str]:
-    """Yield decoded lines (without the newline) from every source in order.
+_WORD_RE = re.compile(r"\w+")
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
+_LATIN_RE = re.compile("[a-zA-Z]")
 
-    Binary files and bytes that do not decode raise :class:`InputError` naming the file and line.
+
+def suggest_encoding(sample: bytes) -> str:
+    """The 8-bit encoding a sample of non-UTF-8 text most likely uses, by the script of its words.
+
+    Read as cp1251, Russian text gives words of Cyrillic letters alone, while the accented letters of a
+    Western text (cp1252 / latin-1: ``cliché``, ``naïve``) turn into Cyrillic letters inside Latin words.
     """
-    encoding = _check_encoding(encoding)
-    for source in sources:
-        name = "<stdin>" if source == STDIN else str(source)
-        with contextlib.ExitStack() as stack:
-            raw = open_binary(source)
-            if source != STDIN:
-                stack.enter_context(raw)
-            buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
-            try:
-                head = buffered.peek(_BINARY_PROBE)[:_BINARY_PROBE]
-            except (OSError, EOFError) as exc:
-                raise InputError(f"{name}: cannot read ({exc})") from None
-            if _looks_binary(head) and "16" not in encoding and "32" not in encoding:
-                raise InputError(f"{name}: looks like a binary file, not text")
-            yield from _decoded_lines(buffered, encoding, name)
+    text = sample.decode("cp1251", errors="replace")
+    cyrillic = latin = 0
+    for word in _WORD_RE.findall(text):
+        if _CYRILLIC_RE.search(word):
+            if _LATIN_RE.search(word):
+                latin += 1
+            else:
+                cyrillic += 1
+    return "cp1251" if cyrillic > latin else "cp1252"
 
 
-def _decoded_lines(raw: IO[bytes], encoding: str, name: str) -> Iterator[str]:
-    """Lines of a byte stream, decoded a block at a time (a line may span blocks); ``\r`` ends are dropped."""
+_TRY_ENCODING = "try --encoding {0}"
+
+
+@contextlib.contextmanager
+def _open_checked(source: Path | str, encoding: str) -> Iterator[tuple[IO[bytes], str]]:
+    """A buffered byte stream of a source and its name for messages, refused at once if its head is binary."""
+    name = "<stdin>" if source == STDIN else str(source)
+    with contextlib.ExitStack() as stack:
+        raw = open_binary(source)
+        if source != STDIN:
+            stack.enter_context(raw)
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        try:
+            head = buffered.peek(_BINARY_PROBE)[:_BINARY_PROBE]
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{name}: cannot read ({exc})") from None
+        if _looks_binary(head) and "16" not in encoding and "32" not in encoding:
+            raise InputError(f"{name}: looks like a binary file, not text")
+        yield buffered, name
+
+
+def _decoded_blocks(raw: IO[bytes], encoding: str, name: str, advice: str) -> Iterator[str]:
+    """Decoded text of a byte stream, a block at a time (a block may end inside a line).
+
+    Bytes that do not decode, and a NUL character anywhere (text has none; a binary file whose head
+    looked like text does), raise :class:`InputError` naming the file and line.
+    """
     decoder = codecs.getincrementaldecoder(encoding)()
-    carry, done_lines = "", 0
+    done_lines = 0
     while True:
         block = raw.read(_READ_BLOCK)
-        pending = len(decoder.getstate()[0])  # bytes of a character cut by the last block
         try:
-            text = carry + decoder.decode(block, final=not block)
+            text = decoder.decode(block, final=not block)
         except UnicodeDecodeError as exc:
-            hint = " (try --encoding cp1251)" if encoding.startswith("utf") else ""
-            lineno = done_lines + 1 + block[: max(0, exc.start - pending)].count(b"\n")
+            data = exc.object
+            lineno = done_lines + 1 + data[: exc.start].count(b"\n")
+            hint = ""
+            if encoding.startswith("utf"):
+                hint = " (" + advice.format(suggest_encoding(data[exc.start: exc.start + _SAMPLE])) + ")"
             raise InputError(f"{name}, line {lineno}: bytes are not valid {encoding}{hint}") from None
+        if "\x00" in text:
+            lineno = done_lines + 1 + text.count("\n", 0, text.index("\x00"))
+            raise InputError(f"{name}, line {lineno}: a NUL byte: looks like a binary file, not text")
+        done_lines += text.count("\n")
+        yield text
+        if not block:
+            break
+
+
+def _checked_blocks(source: Path | str, encoding: str, advice: str = _TRY_ENCODING) -> Iterator[str]:
+    with _open_checked(source, encoding) as (raw, name):
+        yield from _decoded_blocks(raw, encoding, name, advice)
+
+
+def _split_lines(blocks: Iterable[str]) -> Iterator[str]:
+    """Lines (a line may span blocks); ``\r`` ends are dropped."""
+    carry = ""
+    for block in blocks:
+        text = carry + block
         lines = text.split("\n")
         carry = lines.pop()
-        done_lines += len(lines)
         if "\r" in text:
             lines = [line.rstrip("\r") for line in lines]
         yield from lines
-        if not block:
-            break
     if carry:
         yield carry.rstrip("\r")
+
+
+def iter_lines(sources: Iterable[Path | str], encoding: str = "utf-8") -> Iterator[str]:
+    """Yield decoded lines (without the newline) from every source in order.
+
+    This is the one checked way to read a user's text: binary files, NUL bytes anywhere and bytes that do
+    not decode raise :class:`InputError` naming the file and line.
+    """
+    encoding = _check_encoding(encoding)
+    for source in sources:
+        yield from _split_lines(_checked_blocks(source, encoding))
+
+
+def check_text(sources: Iterable[Path | str], encoding: str = "utf-8",
+               advice: str = "it looks like {0}: run embedkit preprocess --encoding {0} first") -> None:
+    """Read sources through the checked decoder of :func:`iter_lines` without keeping anything.
+
+    For readers that take a path and read it themselves (gensim's ``corpus_file``): the file is refused
+    here, with a line number, instead of half-way through their work with a traceback. ``advice`` (with
+    ``{0}`` for the suggested encoding) follows a decoding error.
+    """
+    encoding = _check_encoding(encoding)
+    for source in sources:
+        for _ in _checked_blocks(source, encoding, advice):
+            pass
+
+
+def read_option_file(path: str | Path, what: str, max_bytes: int = MAX_OPTION_FILE, encoding: str = "utf-8") -> str:
+    """The whole text of a small file named in an option (``what`` it is, e.g. "stop-word file").
+
+    Only a regular file of at most ``max_bytes`` is read (``/dev/zero`` or a FIFO would never end), through
+    the checked decoder of :func:`iter_lines`.
+    """
+    path = Path(path).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: {what} is not a regular file")
+    too_big = f"{path}: {what} is larger than {max_bytes:,} bytes"
+    if info.st_size > max_bytes:
+        raise InputError(too_big)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)  # it may have grown since
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise InputError(too_big)
+    encoding = _check_encoding(encoding)
+    text = "".join(_decoded_blocks(io.BytesIO(data), encoding, str(path), _TRY_ENCODING))
+    if _looks_binary(data[:_BINARY_PROBE]):
+        raise InputError(f"{path}: {what} looks like a binary file, not text")
+    return text
 
 
 def iter_documents(

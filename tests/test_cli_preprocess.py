@@ -235,3 +235,77 @@ def test_ctrl_c_with_workers_exits_promptly_and_leaves_nothing(tmp_path, lee_cor
         pytest.skip("the run finished before the interrupt arrived")
     assert proc.returncode == 130 and "Traceback" not in err
     assert not out.exists() and not list(tmp_path.glob(".o.txt*"))
+
+
+def _folder_of_mixed_suffixes(tmp_path: Path) -> Path:
+    folder = tmp_path / "book"
+    folder.mkdir()
+    (folder / "intro.txt").write_text("intro words\n", encoding="utf-8")
+    (folder / "ch.01").write_text("chapter one\n", encoding="utf-8")
+    (folder / "page.html").write_text("html page\n", encoding="utf-8")
+    (folder / "data.xml").write_text("xml data\n", encoding="utf-8")
+    return folder
+
+
+def test_folder_says_which_files_it_skipped(tmp_path) -> None:
+    folder = _folder_of_mixed_suffixes(tmp_path)
+    out = tmp_path / "o.txt"
+    proc = subprocess.run([sys.executable, "-m", "embedkit", "preprocess", str(folder), "-o", str(out)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text(encoding="utf-8") == "intro words\n"
+    assert "skipped 3 files" in proc.stderr and "ch.01" in proc.stderr and "--glob" in proc.stderr
+
+
+def test_explicit_glob_decides_which_files_are_read(tmp_path, capsys) -> None:
+    folder = _folder_of_mixed_suffixes(tmp_path)
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(folder), "-o", str(out), "--glob", "*.xml")
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8") == "xml data\n"
+    code, _, err = run_cli(capsys, "preprocess", str(folder), "-o", str(out), "--glob", "ch.*")
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8") == "chapter one\n"
+
+
+def test_folder_of_only_other_suffixes_names_them_in_the_error(tmp_path, capsys) -> None:
+    folder = tmp_path / "web"
+    folder.mkdir()
+    (folder / "a.html").write_text("one\n", encoding="utf-8")
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(folder), "-o", str(out))
+    assert_user_error(code, err, out)
+    assert "a.html" in err and "--glob" in err
+
+
+@pytest.mark.parametrize("make", ["dev_zero", "huge", "folder"])
+def test_stopword_file_is_read_with_a_size_cap(tmp_path, capsys, make: str) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("the cat\n", encoding="utf-8")
+    if make == "dev_zero":
+        if not os.path.exists("/dev/zero"):
+            pytest.skip("no /dev/zero here")
+        stop = Path("/dev/zero")
+    elif make == "huge":
+        stop = tmp_path / "stop.txt"
+        with open(stop, "wb") as handle:
+            handle.truncate(200 << 20)  # sparse: 200 MB of apparent size, no disk
+    else:
+        stop = tmp_path
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--stopwords",
+                           "--stopwords-file", str(stop))
+    assert_user_error(code, err, out)
+    assert str(stop) in err and "stop-word file" in err
+
+
+def test_stopword_file_with_a_nul_byte_is_binary(tmp_path, capsys) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("the cat\n", encoding="utf-8")
+    stop = tmp_path / "stop.txt"
+    stop.write_bytes(b"cat\ndog\x00\n")
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--stopwords", "--stopwords-file", str(stop))
+    assert_user_error(code, err, out)
+    assert "stop.txt, line 2" in err and "binary" in err
+

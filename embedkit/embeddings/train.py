@@ -24,6 +24,7 @@ from embedkit.embeddings.config import Word2VecConfig
 from embedkit.embeddings.storage import read_training_state
 from embedkit.embeddings.vectors import Embeddings
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
+from embedkit.io import check_text
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_sidecar
 
@@ -58,6 +59,7 @@ def _corpus_args(corpus: Corpus, preprocess: PreprocessConfig | None) -> tuple[d
             raise InputError(f"{path}: no such token file")
         if path.stat().st_size == 0:
             raise InputError(f"{path}: corpus is empty")
+        check_text([path])  # gensim reads the file itself, and would meet bad bytes with a traceback
         if preprocess is not None and preprocess.output_format == "jsonl":
             return {"corpus_iterable": _JsonlTokens(path)}, str(path)
         if path.suffix == ".gz":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from embedkit.errors import InputError
+from embedkit.io import read_option_file
 from embedkit.resources import resource_path
 
 
@@ -33,12 +33,7 @@ def bundled_stopwords(lang: str, remove_negation: bool = False) -> frozenset[str
 
 def load_stopwords(path: str | Path) -> frozenset[str]:
     """A user's stop-word file (same format as the bundled ones; negation marks are honoured)."""
-    try:
-        return _parse(Path(path).read_text(encoding="utf-8"), remove_negation=True)
-    except FileNotFoundError:
-        raise InputError(f"{path}: stop-word file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: stop-word file is not UTF-8") from None
+    return _parse(read_option_file(path, "stop-word file"), remove_negation=True)
 
 
 def stopword_set(lang: str, remove_negation: bool = False, user_file: str | Path | None = None) -> frozenset[str]:

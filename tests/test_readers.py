@@ -1,0 +1,122 @@
+"""Every command that reads a user's text goes through one checked decoder (embedkit.io): a binary file, bytes in
+another encoding, or a NUL byte anywhere is one error line naming the file and line, exit 2, no output."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+from cli_helpers import run_cli
+
+from embedkit.errors import InputError
+from embedkit.io import check_text, iter_lines, suggest_encoding
+
+GOOD_LINE = b"the cat sat on the mat and the dog sat on the log\n"
+GOOD = GOOD_LINE * 400  # 20 KB: more than the head a quick binary probe looks at
+LABELLED = b"pos\tthe cat sat on the mat\nneg\tthe dog sat on the log\n" * 300
+
+COMMANDS = {
+    "preprocess": ("preprocess", "{src}", "-o", "{out}"),
+    "vocab build": ("vocab", "build", "{src}", "-o", "{out}"),
+    "subword train": ("subword", "train", "{src}", "-o", "{out}", "--vocab-size", "40"),
+    "w2v train": ("w2v", "train", "{src}", "-o", "{out}", "--min-count", "1", "--epochs", "1", "--workers", "1"),
+    "ngram train": ("ngram", "train", "{src}", "-o", "{out}"),
+    "lm train": ("lm", "train", "{src}", "-o", "{out}", "--epochs", "1"),
+    "clf train": ("clf", "train", "{src}", "-o", "{out}", "--epochs", "1"),
+}
+
+
+def _bad_inputs(command: str) -> dict[str, tuple[bytes, str]]:
+    """Bad files for a command, each with what its error names (the file's line, or the word binary)."""
+    good = LABELLED if command == "clf train" else GOOD
+    row = b"pos\t" if command == "clf train" else b""
+    lines = good.count(b"\n")
+    return {
+        "late NUL": (good + row + b"the cat\x00sat\n" + good, f"line {lines + 1}"),
+        "cp1251": (good + row + "кошка сидит на ковре\n".encode("cp1251"), f"line {lines + 1}"),
+        "random bytes": (random.Random(1).randbytes(30000), "binary"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["late NUL", "cp1251", "random bytes"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_reader_rejects_bad_text_with_one_line(tmp_path, capsys, command: str, kind: str) -> None:
+    data, needle = _bad_inputs(command)[kind]
+    src = tmp_path / ("data.tsv" if command == "clf train" else "data.txt")
+    src.write_bytes(data)
+    out = tmp_path / "out"
+    args = [a.format(src=src, out=out) for a in COMMANDS[command]]
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert str(src) in err and needle in err
+    if kind == "late NUL":
+        assert "binary" in err
+    assert not out.exists()
+
+
+def test_nul_anywhere_is_a_binary_file_naming_its_line(tmp_path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_bytes(GOOD + b"x\x00y\n")
+    with pytest.raises(InputError, match=r"a\.txt, line 401: .*binary file"):
+        list(iter_lines([src]))
+    with pytest.raises(InputError, match=r"a\.txt, line 401: .*binary file"):
+        check_text([src])
+
+
+def test_check_text_passes_good_text_and_names_the_bad_line(tmp_path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_bytes(GOOD + "ёлка\n".encode())
+    check_text([good])
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(GOOD * 60 + "ёлка\n".encode("cp1251"))  # past the first 1 MB block
+    with pytest.raises(InputError, match=r"bad\.txt, line 24001: bytes are not valid utf-8.*cp1251"):
+        check_text([bad])
+
+
+def test_utf16_text_with_its_declared_encoding_is_not_binary(tmp_path) -> None:
+    src = tmp_path / "u16.txt"
+    src.write_bytes("one two\nthree\n".encode("utf-16"))
+    assert list(iter_lines([src], "utf-16")) == ["one two", "three"]
+
+
+MR_LIKE = "it's a clich\xe9d, na\xefve m\xe9lange \u2013 hmmm\u2026 the caf\xe9 was fine.\n".encode("cp1252")
+RU_LIKE = "Все счастливые семьи похожи друг на друга, и он сказал: «Да».\n".encode("cp1251")
+
+
+def test_encoding_hint_goes_by_script() -> None:
+    assert suggest_encoding(MR_LIKE * 3) == "cp1252"
+    assert suggest_encoding(RU_LIKE * 3) == "cp1251"
+    assert suggest_encoding("В\n".encode("cp1251")) == "cp1251"
+    assert suggest_encoding(b"\x93quoted\x94 \x97 dash") == "cp1252"
+
+
+def test_a_cp1252_review_file_gets_the_cp1252_hint(tmp_path, capsys) -> None:
+    src = tmp_path / "rt-polarity.neg"
+    src.write_bytes(b"simple first line\n" + MR_LIKE)
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out))
+    assert code == 2 and "line 2" in err and "--encoding cp1252" in err and "cp1251" not in err
+
+
+def test_real_mr_file_gets_the_cp1252_hint(shared_data, tmp_path) -> None:
+    src = shared_data / "en_mr_polarity" / "rt-polarity.neg"
+    with pytest.raises(InputError, match="cp1252") as info:
+        list(iter_lines([src]))
+    assert "cp1251" not in str(info.value)
+
+
+def test_real_russian_novel_in_cp1251_gets_the_cp1251_hint(shared_data, tmp_path) -> None:
+    text = (shared_data / "ru_literature" / "anna_karenina.txt").read_text(encoding="utf-8")[:200000]
+    src = tmp_path / "anna.txt"
+    src.write_bytes(text.encode("cp1251", errors="replace"))
+    with pytest.raises(InputError, match=r"anna\.txt, line \d+: .*cp1251"):
+        list(iter_lines([src]))
+
+
+def test_dev_zero_is_binary_at_once() -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system")
+    with pytest.raises(InputError, match="binary"):
+        check_text(["/dev/zero"])
