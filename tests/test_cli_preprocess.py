@@ -309,3 +309,16 @@ def test_stopword_file_with_a_nul_byte_is_binary(tmp_path, capsys) -> None:
     assert_user_error(code, err, out)
     assert "stop.txt, line 2" in err and "binary" in err
 
+
+def test_ptb_placeholders_stay_whole(tmp_path, capsys) -> None:
+    src = tmp_path / "ptb.txt"
+    src.write_text(" the <unk> rose N % to $ N billion \n", encoding="utf-8")
+    out = tmp_path / "o.txt"
+    for tokenizer in ("regex", "nltk", "razdel"):
+        code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--tokenizer", tokenizer)
+        assert code == 0, err
+        assert out.read_text(encoding="utf-8") == "the <unk> rose n to n billion\n", tokenizer
+        code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--tokenizer", tokenizer,
+                               "--keep-case")
+        assert code == 0, err
+        assert out.read_text(encoding="utf-8") == "the <unk> rose N to N billion\n", tokenizer

@@ -155,3 +155,49 @@ def test_config_rejects_bad_values() -> None:
         PreprocessConfig(lemmatize=True, stem=True)
     with pytest.raises(ConfigError, match="workers"):
         PreprocessConfig(workers=0)
+
+
+def test_nltk_negation_contraction_is_a_negation() -> None:
+    from embedkit.text.pipeline import Pipeline
+
+    assert nltk_tokenize("I don't like it") == ["I", "do", "n't", "like", "it"]
+    kept = Pipeline(lang="en", tokenizer="nltk", stopwords=True).process("I don't like it and didn't")
+    assert kept == ["n't", "like", "n't"]
+    dropped = Pipeline(lang="en", tokenizer="nltk", stopwords=True, remove_negation=True).process("I don't like it")
+    assert dropped == ["like"]
+
+
+@pytest.mark.parametrize("text", [
+    "We met at 9 a.m. in the office. It rained.",
+    "She woke at 7 p.m. on Jan. 5 with Prof. Smith and Mrs. Jones. It rained.",
+    "Apples, pears, etc. are fruit, e.g. apples. It rained.",
+    "Acme Inc. and Foo Ltd. signed with the U.S. government vs. the U.K. team. It rained.",
+    "Dr. Who lives at No. 10 on Oct. 3 and Sept. 4, approx. at noon. It rained.",
+])
+def test_sentence_splitter_knows_english_abbreviations(text: str) -> None:
+    sentences = split_sentences(text, "en")
+    assert sentences[-1] == "It rained." and len(sentences) == 2 - ("It rained." == text), sentences
+
+
+def test_english_abbreviation_list_is_real() -> None:
+    from embedkit.resources import resource_path
+
+    lines = resource_path("abbreviations_en.txt").read_text(encoding="utf-8").splitlines()
+    words = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    assert len(words) >= 60
+    assert {"a.m", "p.m", "e.g", "i.e", "etc", "mr", "mrs", "dr", "prof", "inc", "ltd", "u.s", "vs", "no"} <= words
+    assert {"jan", "feb", "aug", "sept", "oct", "nov", "dec"} <= words
+    assert all(word == word.lower() and not word.endswith(".") for word in words)
+
+
+@pytest.mark.parametrize("tokenize", [regex_tokenize, nltk_tokenize, razdel_tokenize])
+def test_placeholders_stay_whole_in_every_tokenizer(tokenize) -> None:
+    assert tokenize("a <unk> b <num> c (<eos>) <my_tag>", False) == ["a", "<unk>", "b", "<num>", "c", "<eos>",
+                                                                     "<my_tag>"]
+    assert "<unk>" in tokenize("a <unk> b.", True)
+
+
+@pytest.mark.parametrize("tokenize", [regex_tokenize, nltk_tokenize, razdel_tokenize])
+def test_markup_glued_to_words_is_not_a_placeholder(tokenize) -> None:
+    tokens = tokenize("fine.<br><br>Next and <b>bold</b> a<i>b", True)
+    assert "br" in tokens and "bold" in tokens and not [t for t in tokens if len(t) > 1 and t.startswith("<")]

@@ -1,4 +1,9 @@
-"""Unicode normalisation and masking: the first step of every pipeline."""
+"""Unicode normalisation and masking: the first step of every pipeline.
+
+Lower-casing applies to every token: placeholders such as ``<unk>`` stay whole (the tokenisers keep them), but
+Penn Treebank's number placeholder ``N`` becomes ``n`` like any capital. PTB is lower-case already, so
+preprocess it with ``lowercase = false`` (``--keep-case``) to keep ``N`` apart from the letter.
+"""
 
 from __future__ import annotations
 

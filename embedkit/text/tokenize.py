@@ -2,7 +2,9 @@
 
 The default regex tokeniser keeps hyphenated words (``кто-то``, ``e-mail``), apostrophes (``don't``),
 decimal numbers (``3.5``) and masks (``<url>``) whole; punctuation and emoji become tokens only when
-punctuation is kept.
+punctuation is kept. Every tokeniser keeps placeholders whole: the masks wherever they stand, and any other
+``<word>`` (PTB's ``<unk>``, ``<eos>``) that is not glued to a word or to other markup (``a<b>``, ``<br><br>``
+stay markup).
 """
 
 from __future__ import annotations
@@ -11,24 +13,50 @@ import functools
 import re
 from collections.abc import Callable
 
-WORD = r"<(?:url|email|num)>|\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*"
+PLACEHOLDER = r"<(?:url|email|num)>|<(?<![\w<>]<)\w+>(?![\w<>])"
+PLACEHOLDER_RE = re.compile(f"({PLACEHOLDER})")
+WORD = r"\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*"
 WORD_RE = re.compile(WORD)
-WORD_OR_PUNCT_RE = re.compile(WORD + r"|[^\w\s]")
+PUNCT = r"[^\w\s]"
+WORD_OR_PUNCT_RE = re.compile(f"{WORD}|{PUNCT}")
+# Text with a "<" (rare) takes the slower patterns that also find placeholders.
+_PLACEHOLDER_OR_WORD_RE = re.compile(f"{PLACEHOLDER}|{WORD}")
+_PLACEHOLDER_WORD_OR_PUNCT_RE = re.compile(f"{PLACEHOLDER}|{WORD}|{PUNCT}")
 CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
 _IS_WORD_RE = re.compile(r"\w")
 
 
 def regex_tokenize(text: str, keep_punct: bool = False) -> list[str]:
     """Fast Unicode word tokeniser (the default)."""
+    if "<" in text:
+        return (_PLACEHOLDER_WORD_OR_PUNCT_RE if keep_punct else _PLACEHOLDER_OR_WORD_RE).findall(text)
     return (WORD_OR_PUNCT_RE if keep_punct else WORD_RE).findall(text)
 
 
-def razdel_tokenize(text: str, keep_punct: bool = False) -> list[str]:
-    """razdel's rule-based tokeniser, tuned for Russian."""
+def _around_placeholders(tokenize: Callable[[str, bool], list[str]], text: str, keep_punct: bool) -> list[str]:
+    """``tokenize`` applied to the text between placeholders, which stay whole tokens."""
+    if "<" not in text:
+        return tokenize(text, keep_punct)
+    pieces = PLACEHOLDER_RE.split(text)
+    tokens: list[str] = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            tokens.append(piece)
+        elif piece:
+            tokens.extend(tokenize(piece, keep_punct))
+    return tokens
+
+
+def _razdel_tokens(text: str, keep_punct: bool) -> list[str]:
     from razdel import tokenize
 
     tokens = [tok.text for tok in tokenize(text)]
     return tokens if keep_punct else [t for t in tokens if _IS_WORD_RE.search(t)]
+
+
+def razdel_tokenize(text: str, keep_punct: bool = False) -> list[str]:
+    """razdel's rule-based tokeniser, tuned for Russian."""
+    return _around_placeholders(_razdel_tokens, text, keep_punct)
 
 
 @functools.lru_cache(maxsize=1)
@@ -38,10 +66,14 @@ def _nltk_word_tokenizer():
     return NLTKWordTokenizer()
 
 
-def nltk_tokenize(text: str, keep_punct: bool = False) -> list[str]:
-    """NLTK's Treebank-style word tokeniser (needs no downloaded data)."""
+def _nltk_tokens(text: str, keep_punct: bool) -> list[str]:
     tokens = _nltk_word_tokenizer().tokenize(text)
     return tokens if keep_punct else [t for t in tokens if _IS_WORD_RE.search(t)]
+
+
+def nltk_tokenize(text: str, keep_punct: bool = False) -> list[str]:
+    """NLTK's Treebank-style word tokeniser (needs no downloaded data)."""
+    return _around_placeholders(_nltk_tokens, text, keep_punct)
 
 
 TOKENIZERS: dict[str, Callable[[str, bool], list[str]]] = {
