@@ -36,7 +36,8 @@ def preprocess(
     unit: str | None = typer.Option(None, "--unit", help="Input documents: line (one a line) or file."),
     output_format: str | None = typer.Option(None, "--format", help="text (space-separated) or jsonl."),
     encoding: str | None = typer.Option(None, "--encoding", help="Input encoding, e.g. cp1251."),
-    glob: str | None = typer.Option(None, "--glob", help="Pattern for files inside folders."),
+    glob: str | None = typer.Option(
+        None, "--glob", help="Pattern for files inside folders (default: every file with a text suffix)."),
     workers: int | None = typer.Option(None, "--workers", "-j", help="Worker processes (order is kept)."),
     executor: str = typer.Option("local", "--executor", help="local (processes here) or dask."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a LocalCluster)."),
