@@ -50,7 +50,7 @@ def english(args: argparse.Namespace, tmp: Path) -> None:
     for arch in ("cbow", "skipgram"):
         start = time.perf_counter()
         emb = train_word2vec(corpus, arch=arch, dim=args.dim, window=5, negative=5, min_count=5,
-                             epochs=args.epochs, workers=args.workers, seed=1, progress=False)
+                             epochs=args.epochs, workers=args.workers, progress=False)
         rows[arch] = {**_scores(emb, evals), "seconds": time.perf_counter() - start}
     rows["random"] = {**_scores(_random_like(emb), evals), "seconds": 0.0}
     words = emb.meta["history"][0]["words"]
@@ -81,7 +81,7 @@ def russian(args: argparse.Namespace, tmp: Path) -> None:
         tokens = tmp / f"ru_{name}.txt"
         preprocess_files(novels, tokens, PreprocessConfig(lang="ru", lemmatize=lemmatize, workers=args.workers))
         emb = train_word2vec(tokens, arch=args.ru_arch, dim=args.dim, min_count=3, epochs=args.epochs,
-                             workers=args.workers, seed=1, progress=False)
+                             workers=args.workers, progress=False)
         res, base = evaluate_pairs(emb, simlex), evaluate_pairs(_random_like(emb), simlex)
         results[name] = res
         print(f"  {name:<7} vocab {len(emb):>6,}  rho {res.spearman:.3f} on {res.used}/{res.pairs} pairs "

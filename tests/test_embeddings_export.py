@@ -85,3 +85,25 @@ def test_whole_model_export_keeps_model_order(emb: Embeddings, tmp_path: Path) -
     assert export_vectors(emb, out, "npy") is None
     np.testing.assert_array_equal(np.load(out), emb.vectors)
     assert Vocab.load(Path(str(out) + ".vocab.json")).itos == WORDS
+
+
+def test_to_matrix_looks_vocabulary_tokens_up_as_they_are() -> None:
+    """A vocabulary built from the model's own (stemmed/lemmatised) tokens must not be preprocessed again:
+    "running" is not in this model, and must not receive the vector of its stem "run"."""
+    from embedkit.text.config import PreprocessConfig
+
+    model = Embeddings.from_vectors(["run", "cat"], np.eye(2, 4), preprocess=PreprocessConfig(lang="en", stem=True))
+    assert model.index("running") == model.index("run"), "queries still pass through the preprocessing"
+    vocab = Vocab(["<pad>", "running", "cat"], specials=("<pad>",))
+    matrix, coverage = model.to_matrix(vocab)
+    assert (coverage.found, coverage.random) == (1, 1)
+    assert coverage.oov_examples == ("running",)
+    assert not np.array_equal(matrix[1], model.vector("run"))
+
+
+def test_coverage_counts_the_pad_row(emb: Embeddings, vocab: Vocab) -> None:
+    _, coverage = emb.to_matrix(vocab)
+    assert coverage.pad == 1
+    assert coverage.found + coverage.subword + coverage.random + coverage.pad == coverage.total
+    assert coverage.ratio == pytest.approx(2 / 7)
+    assert "1 padding" in str(coverage)

@@ -38,6 +38,24 @@ def test_stage_input_is_relative_to_the_pipeline_file(lee_corpus: Path, tmp_path
     assert summary["corpus_words"] > 50_000
 
 
+def test_quickstart_w2v_table_gives_the_same_vectors_twice(lee_corpus: Path, tmp_path: Path) -> None:
+    """pipelines/quickstart.toml sets seed = 1: its [w2v] stage must repeat exactly (fewer epochs here)."""
+    import numpy as np
+
+    from embedkit.config import load_toml
+    from embedkit.embeddings import Embeddings
+
+    table = {**load_toml(Path(__file__).resolve().parents[1] / "pipelines" / "quickstart.toml")["w2v"], "epochs": 2}
+    assert table.get("seed") is not None
+    (tmp_path / "tok.txt").write_text(lee_corpus.read_text(encoding="utf-8").lower())
+    vectors = []
+    for run in ("a", "b"):
+        ctx, _ = _ctx(tmp_path / run)
+        stage({**table, "input": str(tmp_path / "tok.txt")}, ctx)
+        vectors.append(Embeddings.load(ctx.artifacts["vectors"]).vectors)
+    assert np.array_equal(vectors[0], vectors[1])
+
+
 def test_stage_errors(tmp_path: Path) -> None:
     ctx, _ = _ctx(tmp_path)
     with pytest.raises(ConfigError, match="needs an 'input'"):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from embedkit.config import config_to_dict, dump_toml
 from embedkit.embeddings import Embeddings, Word2VecConfig, continue_training, train_word2vec
+from embedkit.embeddings.config import default_workers
 from embedkit.errors import ConfigError, InputError
 from embedkit.text.config import PreprocessConfig
 
@@ -32,11 +34,56 @@ def test_seeded_single_worker_runs_agree(lee_tokens: Path) -> None:
     assert first.meta["history"][0]["words"] == sum(len(x.split()) for x in lee_tokens.read_text().splitlines())
 
 
+def test_a_seed_alone_makes_runs_repeat_exactly(lee_tokens: Path) -> None:
+    """With a seed and no worker count, training runs on one thread, the only way gensim repeats itself."""
+    settings = {**SETTINGS, "workers": None, "seed": 5}
+    assert Word2VecConfig(**settings).n_workers == 1
+    first, second = train_word2vec(lee_tokens, **settings), train_word2vec(lee_tokens, **settings)
+    assert np.array_equal(first.vectors, second.vectors)
+    assert Word2VecConfig(workers=None).n_workers == default_workers()
+
+
+def test_a_seed_with_several_workers_is_refused() -> None:
+    with pytest.raises(ConfigError, match="only with 1 worker"):
+        Word2VecConfig(seed=3, workers=2)
+
+
 def test_loss_is_reported_per_epoch_not_cumulative(lee_tokens: Path) -> None:
     emb = train_word2vec(lee_tokens, **SETTINGS)
     losses = emb.meta["history"][0]["loss_per_epoch"]
     assert len(losses) == 3 and all(x > 0 for x in losses)
     assert losses[-1] < losses[0] * 1.5, "per-epoch figures, not a running total"
+
+
+@pytest.mark.parametrize("arch", ["skipgram", "cbow"])
+def test_loss_does_not_depend_on_the_worker_count(lee_tokens: Path, arch: str) -> None:
+    """gensim's corpus_file threads overwrite each other's loss sums: 2 workers used to report about half."""
+    settings = {**SETTINGS, "arch": arch, "seed": None}
+    one = train_word2vec(lee_tokens, **{**settings, "workers": 1}).meta["history"][0]["loss_per_epoch"]
+    two = train_word2vec(lee_tokens, **{**settings, "workers": 2}).meta["history"][0]["loss_per_epoch"]
+    assert one == pytest.approx(two, rel=0.05)  # the rest is real: gensim decays alpha per thread
+    assert one[-1] < one[0]
+
+
+def test_loss_does_not_saturate_after_a_large_running_total(lee_tokens: Path, monkeypatch) -> None:
+    """gensim's float32 running total stops growing past 2**26 (epoch 24 of PTB); the figures must not care."""
+    from gensim.models import Word2Vec
+
+    plain = train_word2vec(lee_tokens, **SETTINGS).meta["history"][0]["loss_per_epoch"]
+    epoch = Word2Vec._train_epoch_corpusfile
+
+    def late_in_a_long_run(self, *args, **kwargs):  # the state gensim reaches after many epochs on a big corpus
+        self.running_training_loss = max(float(self.running_training_loss), float(2**27))
+        return epoch(self, *args, **kwargs)
+
+    monkeypatch.setattr(Word2Vec, "_train_epoch_corpusfile", late_in_a_long_run)
+    late = train_word2vec(lee_tokens, **SETTINGS).meta["history"][0]["loss_per_epoch"]
+    assert late == pytest.approx(plain, rel=1e-6)
+
+
+def test_fasttext_loss_is_not_available_rather_than_zero(lee_tokens: Path) -> None:
+    emb = train_word2vec(lee_tokens, **{**SETTINGS, "epochs": 1}, fasttext=True, bucket=1000)
+    assert emb.meta["history"][0]["loss_per_epoch"] is None
 
 
 def test_no_loss_when_turned_off(lee_tokens: Path) -> None:

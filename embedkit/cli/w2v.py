@@ -74,7 +74,7 @@ def train(
 ) -> None:
     """Train vectors on a token file (its .pipeline.toml sidecar is kept with the model)."""
     from embedkit.config import config_from_dict, load_toml, replace_config
-    from embedkit.embeddings.train import train_word2vec
+    from embedkit.embeddings.train import loss_line, train_word2vec
 
     if vectors_format not in VECTOR_FORMATS:
         raise ConfigError(f"unknown vectors format '{vectors_format}' (choose from {', '.join(VECTOR_FORMATS)})")
@@ -91,8 +91,7 @@ def train(
     kind = "fasttext" if cfg.fasttext else "word2vec"
     typer.echo(f"{kind} {cfg.arch}: {len(emb):,} words x {emb.dim} dims from {session['words']:,} tokens "
                f"in {session['seconds']:.1f}s ({session['words_per_second'] or 0:,} words/s) -> {output}")
-    if session["loss_per_epoch"]:
-        typer.echo("loss per epoch: " + ", ".join(f"{x:,.0f}" for x in session["loss_per_epoch"]))
+    typer.echo(loss_line(session["loss_per_epoch"], cfg))
 
 
 def _print_neighbours(title: str, rows: list[tuple[str, float]]) -> None:

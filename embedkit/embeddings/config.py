@@ -27,9 +27,12 @@ class Word2VecConfig:
 
     ``negative`` is the number of negative samples (0 turns negative sampling off, which then needs
     ``hs=True``); ``max_vocab`` keeps at most that many of the most frequent words; ``workers=None``
-    means :func:`default_workers`. FastText options (``min_n``, ``max_n``, ``bucket``) are ignored by
-    word2vec. ``bucket`` defaults to 200,000 (fastText uses 2,000,000): a 100-dimensional model's
-    ngram table then takes 80 MB instead of 800 MB, plenty for corpora of a few million words.
+    means :func:`default_workers`, or 1 when a ``seed`` is set: gensim repeats a run exactly only with
+    one worker thread, so a seed guarantees identical vectors for the same corpus and settings, and
+    asking for a seed and several workers is an error. FastText options (``min_n``, ``max_n``,
+    ``bucket``) are ignored by word2vec. ``bucket`` defaults to 200,000 (fastText uses 2,000,000): a
+    100-dimensional model's ngram table then takes 80 MB instead of 800 MB, plenty for corpora of a few
+    million words.
     """
 
     arch: str = "cbow"
@@ -45,7 +48,7 @@ class Word2VecConfig:
     alpha: float = 0.025
     min_alpha: float = 0.0001
     workers: int | None = None
-    seed: int = 1
+    seed: int | None = None
     compute_loss: bool = True
     fasttext: bool = False
     min_n: int = 3
@@ -63,6 +66,9 @@ class Word2VecConfig:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ConfigError(f"{name} must be positive, got {value}")
+        if self.seed is not None and self.workers is not None and self.workers > 1:
+            raise ConfigError(f"seed={self.seed} makes training repeatable only with 1 worker (gensim's threads race), "
+                              f"but workers={self.workers}: drop one of them")
         if self.negative < 0:
             raise ConfigError(f"negative must be 0 or more, got {self.negative}")
         if self.negative == 0 and not self.hs:
@@ -84,5 +90,7 @@ class Word2VecConfig:
 
     @property
     def n_workers(self) -> int:
-        """The worker count to use (``workers`` or :func:`default_workers`)."""
-        return self.workers or default_workers()
+        """The worker count to use: ``workers``, else 1 with a seed (repeatable), else :func:`default_workers`."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.seed is not None else default_workers()

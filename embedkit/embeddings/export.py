@@ -1,8 +1,11 @@
 """Export: a matrix aligned to a downstream vocabulary, and files in the formats other tools read.
 
 ``to_matrix(emb, vocab)`` gives one row per vocabulary token in the vocabulary's order: the trained vector
-when the model knows the token (as is, or after the model's preprocessing), else a FastText subword vector,
-else a seeded normal draw scaled to the trained vectors' standard deviation; ``<pad>`` is all zeros.
+when the model knows the token, else a FastText subword vector, else a seeded normal draw scaled to the
+trained vectors' standard deviation; ``<pad>`` is all zeros. Vocabulary tokens are looked up as they are:
+they come from a token file the model's preprocessing already made, so preprocessing them again (a lemma
+of a lemma) would hand one word another word's vector. Only raw queries (``Embeddings.vector``) are
+preprocessed.
 """
 
 from __future__ import annotations
@@ -40,8 +43,6 @@ class VectorTable(Protocol):
     @property
     def is_fasttext(self) -> bool: ...
 
-    def index(self, word: str) -> int | None: ...
-
 
 @dataclasses.dataclass(frozen=True)
 class Coverage:
@@ -52,17 +53,19 @@ class Coverage:
     subword: int
     random: int
     oov_examples: tuple[str, ...] = ()
+    pad: int = 0
 
     @property
     def ratio(self) -> float:
-        """Share of rows that come from trained vectors (directly or from subwords)."""
-        return (self.found + self.subword) / self.total if self.total else 0.0
+        """Share of the rows that need a vector (all but ``<pad>``) that come from trained vectors or subwords."""
+        rows = self.total - self.pad
+        return (self.found + self.subword) / rows if rows else 0.0
 
     def __str__(self) -> str:
         shown = ", ".join(self.oov_examples[:8])
         tail = f" (e.g. {shown})" if shown else ""
         return (f"{self.total} rows: {self.found} found, {self.subword} from subwords, "
-                f"{self.random} random{tail}")
+                f"{self.random} random, {self.pad} padding (zeros){tail}")
 
 
 def to_matrix(emb: VectorTable, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray, Coverage]:
@@ -76,8 +79,6 @@ def to_matrix(emb: VectorTable, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray
         if row == pad:
             continue
         idx = table.get(token)
-        if idx is None and token not in vocab.specials:
-            idx = emb.index(token)
         if idx is not None:
             matrix[row] = emb.vectors[idx]
             found += 1
@@ -94,7 +95,7 @@ def to_matrix(emb: VectorTable, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray
         scale = float(emb.vectors.std()) or 1.0
         matrix[missing] = (rng.standard_normal((len(missing), emb.dim)) * scale).astype(np.float32)
     examples = tuple(vocab.itos[r] for r in missing if vocab.itos[r] not in vocab.specials)[:OOV_EXAMPLES]
-    return matrix, Coverage(len(vocab), found, subword, len(missing), examples)
+    return matrix, Coverage(len(vocab), found, subword, len(missing), examples, pad=int(pad is not None))
 
 
 def to_torch(emb: VectorTable, vocab: Vocab, freeze: bool = True, seed: int = 0) -> Any:

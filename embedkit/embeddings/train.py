@@ -21,15 +21,17 @@ import numpy as np
 
 from embedkit.config import config_from_dict, config_to_dict, replace_config
 from embedkit.embeddings.config import Word2VecConfig
+from embedkit.embeddings.loss import LossProbe
 from embedkit.embeddings.storage import read_training_state
 from embedkit.embeddings.vectors import Embeddings
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
-from embedkit.io import check_text
+from embedkit.io import check_text, iter_lines
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_sidecar
 
 logger = logging.getLogger(__name__)
 
+GENSIM_SEED = 1  # gensim's own default, used when no seed is set (runs on several threads differ anyway)
 Corpus = str | Path | Iterable[Iterable[str]]
 Advance = Callable[[int], None]
 
@@ -99,14 +101,13 @@ def _rich_progress(total_words: int) -> Iterator[Advance]:
         yield advance
 
 
-def _epoch_logger(advance: Advance, words_per_epoch: int, losses: list[float], compute_loss: bool) -> Any:
-    """A gensim callback that turns the cumulative loss into per-epoch figures and drives the bar."""
+def _epoch_logger(advance: Advance, words_per_epoch: int, losses: list[float], probe: LossProbe | None) -> Any:
+    """A gensim callback that measures the loss after each epoch (when ``probe`` is given) and drives the bar."""
     from gensim.models.callbacks import CallbackAny2Vec
 
     class EpochLogger(CallbackAny2Vec):
         def __init__(self) -> None:
             self.epoch = 0
-            self.previous = 0.0
             self.started = time.perf_counter()
 
         def on_epoch_begin(self, model: Any) -> None:
@@ -116,16 +117,22 @@ def _epoch_logger(advance: Advance, words_per_epoch: int, losses: list[float], c
             self.epoch += 1
             seconds = time.perf_counter() - self.started
             rate = words_per_epoch / seconds if seconds > 0 else 0.0
-            if compute_loss:
-                total = float(model.get_latest_training_loss())
-                losses.append(total - self.previous)
-                self.previous = total
-                logger.info("epoch %d: loss %.1f, %.0f words/s", self.epoch, losses[-1], rate)
+            loss = probe.loss(model) if probe is not None else None
+            if loss is not None:
+                losses.append(round(loss, 6))
+                logger.info("epoch %d: loss %.4f, %.0f words/s", self.epoch, loss, rate)
             else:
                 logger.info("epoch %d: %.0f words/s", self.epoch, rate)
             advance(words_per_epoch)
 
     return EpochLogger()
+
+
+def _sentences(corpus_args: dict[str, Any]) -> Iterable[list[str]]:
+    """The corpus as token lists, whichever way gensim reads it."""
+    if "corpus_file" in corpus_args:
+        return (line.split() for line in iter_lines([Path(corpus_args["corpus_file"])]))
+    return corpus_args["corpus_iterable"]
 
 
 def _gensim_model(config: Word2VecConfig) -> Any:
@@ -134,7 +141,7 @@ def _gensim_model(config: Word2VecConfig) -> Any:
         vector_size=config.dim, window=config.window, negative=config.negative, hs=int(config.hs),
         ns_exponent=config.ns_exponent, sample=config.sample, min_count=config.min_count,
         max_final_vocab=config.max_vocab, epochs=config.epochs, alpha=config.alpha, min_alpha=config.min_alpha,
-        workers=config.n_workers, seed=config.seed, sg=config.sg,
+        workers=config.n_workers, seed=GENSIM_SEED if config.seed is None else config.seed, sg=config.sg,
     )
     if config.fasttext:
         from gensim.models import FastText
@@ -160,15 +167,31 @@ def _check_vocab(model: Any, name: str, config: Word2VecConfig, update: bool) ->
 
 def _train(model: Any, corpus_args: dict[str, Any], config: Word2VecConfig, epochs: int,
            progress: bool | None) -> tuple[list[float], float]:
-    """Run gensim's training loop; returns the loss per epoch and the seconds it took."""
+    """Run gensim's training loop; returns the loss per epoch and the seconds it took.
+
+    The loss is measured by :class:`~embedkit.embeddings.loss.LossProbe` (gensim's own running total
+    saturates and is under-counted with several threads); FastText gets none (gensim computes none).
+    """
     losses: list[float] = []
     words = int(model.corpus_total_words)
     extra = {"total_words": words} if "corpus_file" in corpus_args else {"total_examples": model.corpus_count}
     started = time.perf_counter()
+    probe = None
+    if config.compute_loss and not config.fasttext:
+        probe = LossProbe(model, _sentences(corpus_args))
     with _progress(words * epochs, progress) as advance:
-        callback = _epoch_logger(advance, words, losses, config.compute_loss)
-        model.train(**corpus_args, epochs=epochs, compute_loss=config.compute_loss, callbacks=[callback], **extra)
+        callback = _epoch_logger(advance, words, losses, probe)
+        model.train(**corpus_args, epochs=epochs, compute_loss=False, callbacks=[callback], **extra)
     return losses, time.perf_counter() - started
+
+
+def loss_line(losses: list[float] | None, config: Word2VecConfig) -> str:
+    """One line for people: the mean loss per prediction after each epoch, or why there is none."""
+    if losses:
+        return "loss per epoch (mean per prediction): " + ", ".join(f"{x:.4f}" for x in losses)
+    if config.fasttext and config.compute_loss:
+        return "loss per epoch: not available for FastText"
+    return "loss per epoch: not computed"
 
 
 def _session(corpus: str | None, model: Any, epochs: int, losses: list[float], seconds: float) -> dict[str, Any]:

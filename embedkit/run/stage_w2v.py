@@ -19,7 +19,7 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     Writes ``<out>/vectors``, records it as the ``vectors`` artifact, prints neighbours of the ``show``
     words the model knows and returns a summary (vocabulary size, loss per epoch, seconds).
     """
-    from embedkit.embeddings.train import train_word2vec
+    from embedkit.embeddings.train import loss_line, train_word2vec
 
     options = {k: v for k, v in table.items() if k not in STAGE_KEYS}
     config = config_from_dict(Word2VecConfig, options, where="w2v")
@@ -38,6 +38,7 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
         ctx.console.print(f"{word}: " + ", ".join(f"{w} ({s:.2f})" for w, s in rows))
         neighbours[word] = [f"{w} ({s:.2f})" for w, s in rows]
     session = emb.meta["history"][-1]
+    ctx.console.print(loss_line(session["loss_per_epoch"], config))
     return {"vocab_size": len(emb), "dim": emb.dim, "corpus_words": session["words"],
             "loss_per_epoch": session["loss_per_epoch"], "seconds": session["seconds"], "output": str(out),
             "nearest_neighbours": neighbours}
