@@ -18,7 +18,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -323,28 +323,102 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> 
         raise
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Put the finished folder ``tmp`` at ``target``; an old ``target`` is swapped out in one step, then removed."""
+    if not target.exists():
+        os.replace(tmp, target)
+        return
+    if _exchange(tmp, target):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.replace(target, old / target.name)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 @contextlib.contextmanager
-def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Build a folder under a temporary name and move it onto ``path`` (replacing it) only on success."""
-    target = Path(path)
+def atomic_dir(path: str | Path, before_swap: Callable[[Path], object] | None = None) -> Iterator[Path]:
+    """Build a folder under a temporary name and move it onto ``path`` (replacing it) only on success.
+
+    ``before_swap(target)`` runs just before the swap (e.g. to check again that the target may be replaced).
+    """
+    target = Path(path).absolute()
     if target.exists() and not target.is_dir():
-        raise OutputError(f"{target}: exists and is not a folder")
+        raise OutputError(f"{path}: exists and is not a folder")
     _check_writable_dir(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
     os.chmod(tmp, 0o777 & ~_UMASK)
     try:
         yield tmp
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        if before_swap is not None:
+            before_swap(target)
+        _swap_in(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+_MODEL_HEADERS = ("meta.json", "config.json", "ngram.json")
+_HEADER_PROBE = 4096
+
+
+def is_model_dir(path: str | Path) -> bool:
+    """True for a folder embedkit wrote: its header file (meta.json, config.json, ngram.json) opens with an
+    ``"format": "embedkit...."`` tag."""
+    folder = Path(path)
+    for name in _MODEL_HEADERS:
+        header = folder / name
+        if header.is_file():
+            with open(header, "rb") as handle:
+                head = handle.read(_HEADER_PROBE)
+            if re.search(rb'"format"\s*:\s*"embedkit\.', head):
+                return True
+    return False
+
+
+def check_model_dir(path: str | Path) -> Path:
+    """Refuse an output folder that holds anything but an embedkit model (nothing of the user's is deleted).
+
+    Call it before the work starts, so a refusal costs nothing; returns the absolute target. The current
+    folder (or one holding it) is refused too, since replacing it would pull the floor from under the shell.
+    """
+    target = Path(path).expanduser().absolute()
+    cwd = Path.cwd()
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder")
+    if target == cwd or target in cwd.parents:
+        raise OutputError(f"{path}: is the current folder (or holds it); name a new folder for the model")
+    if target.is_dir() and any(target.iterdir()) and not is_model_dir(target):
+        raise OutputError(f"{path}: folder is not empty and is not an embedkit model folder; "
+                          "refusing to replace it (choose a new or empty folder)")
+    return target
+
+
+@contextlib.contextmanager
+def replace_model_dir(path: str | Path) -> Iterator[Path]:
+    """Write a model folder: a temporary sibling that replaces ``path`` in one step when complete.
+
+    ``path`` must be new, empty or an embedkit model folder (:func:`check_model_dir`, checked again just
+    before the swap). Every command that writes a model folder goes through here.
+    """
+    with atomic_dir(check_model_dir(path), before_swap=check_model_dir) as tmp:
+        yield tmp
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -128,3 +128,53 @@ def test_train_help_shows_the_config_defaults(capsys: pytest.CaptureFixture[str]
     for text in (f"Vector size. (default: {defaults.dim})", f"Passes over the corpus. (default: {defaults.epochs})",
                  f"(default: {defaults.arch})", f"(default: {defaults.min_count})"):
         assert text in flat
+
+
+@pytest.mark.parametrize("command", [["w2v", "train"], ["ngram", "train"]])
+def test_train_refuses_a_folder_that_is_not_a_model_folder(command: list[str], workdir: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """-o on a folder of the user's files used to delete them all, the input corpus included."""
+    corpus = tmp_path / "tok.txt"
+    corpus.write_bytes((workdir / "tok.txt").read_bytes())
+    (tmp_path / "notes.md").write_text("mine")
+    code, out, err = run([*command, str(corpus), "-o", str(tmp_path), "--min-count", "3"], capsys)
+    assert code == 2 and err.startswith("error: ") and "not an embedkit model folder" in err
+    assert len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md", "tok.txt"]
+
+
+def test_train_replaces_a_model_folder_in_one_step(workdir: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "vec"
+    args = ["w2v", "train", str(workdir / "tok.txt"), "-o", str(out_dir), "--dim", "8", "--epochs", "1",
+            "--min-count", "3", "--workers", "1"]
+    assert run(args, capsys)[0] == 0
+    (tmp_path / ".vec.old").mkdir()
+    (tmp_path / ".vec.old" / "keep.txt").write_text("not ours")
+    first = (out_dir / "meta.json").read_text()
+    assert run([*args, "--dim", "12"], capsys)[0] == 0
+    assert json.loads((out_dir / "meta.json").read_text())["dim"] == 12 and first != (out_dir / "meta.json").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".vec.old", "vec"], "no temporary folders left behind"
+    assert (tmp_path / ".vec.old" / "keep.txt").read_text() == "not ours"
+
+
+def test_train_into_the_current_folder_is_a_clear_error(workdir: Path, tmp_path: Path, monkeypatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "tok.txt").write_bytes((workdir / "tok.txt").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["w2v", "train", "tok.txt", "-o", ".", "--min-count", "3", "--epochs", "1"], capsys)
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["tok.txt"]
+
+
+def test_eval_accepts_gensim_names_as_the_readme_writes_them(model: Path, workdir: Path, monkeypatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(workdir)
+    code, out, err = run(["w2v", "eval", str(model), "--analogies", "questions-words.txt", "--pairs",
+                          "simlex999.txt", "--pairs", "gensim:wordsim353.tsv", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["pairs"]["simlex999.txt"]["pairs"] == 999 and report["pairs"]["gensim:wordsim353.tsv"]["pairs"] == 353
+    assert report["analogies"]["questions-words.txt"]["total"] > 0
+    code, _, err = run(["w2v", "eval", str(model), "--pairs", "no-such-set.txt"], capsys)
+    assert code == 2 and "no such file, and gensim ships no test file" in err and len(err.strip().splitlines()) == 1

@@ -107,3 +107,14 @@ def test_coverage_counts_the_pad_row(emb: Embeddings, vocab: Vocab) -> None:
     assert coverage.found + coverage.subword + coverage.random + coverage.pad == coverage.total
     assert coverage.ratio == pytest.approx(2 / 7)
     assert "1 padding" in str(coverage)
+
+
+def test_torch_export_is_a_file_torch_load_reads(emb: Embeddings, vocab: Vocab, tmp_path: Path) -> None:
+    """--format torch used to write safetensors, which torch.load rejects."""
+    torch = pytest.importorskip("torch")
+    out = tmp_path / "emb.pt"
+    export_vectors(emb, out, "torch", vocab)
+    state = torch.load(out, weights_only=True)
+    np.testing.assert_array_equal(state["weight"].numpy(), emb.to_matrix(vocab)[0])
+    assert state["padding_idx"] == vocab.pad_id
+    assert load_torch(out).padding_idx == vocab.pad_id

@@ -124,3 +124,35 @@ def test_failed_save_leaves_no_folder(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="whitespace"):
         emb.save(tmp_path / "vec")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("vectors_format", ["bin", "safetensors"])
+def test_every_model_file_gets_one_mode(w2v: Embeddings, tmp_path: Path, vectors_format: str) -> None:
+    """safetensors files used to be written 0600 and the rest 0644: one mode, the umask honoured."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    folder = w2v.save(tmp_path / "vec", vectors_format=vectors_format)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    assert "training_state.safetensors" in modes
+    assert set(modes.values()) == {0o666 & ~umask}, modes
+
+
+@pytest.mark.parametrize("name", ["../secret.txt", "/etc/hostname", "vocab.json"])
+def test_meta_json_cannot_point_outside_the_folder(w2v: Embeddings, tmp_path: Path, name: str) -> None:
+    folder = w2v.save(tmp_path / "vec")
+    (tmp_path / "secret.txt").write_text("3 1\nTOPSECRET 1\n")
+    meta = json.loads((folder / "meta.json").read_text())
+    (folder / "meta.json").write_text(json.dumps({**meta, "vectors": name}))
+    with pytest.raises(ModelFormatError) as info:
+        Embeddings.load(folder)
+    assert "TOPSECRET" not in str(info.value) and "must be one of" in str(info.value)
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_a_huge_declared_size_is_refused_before_allocating(tmp_path: Path, binary: bool) -> None:
+    path = tmp_path / ("big.bin" if binary else "big.txt")
+    path.write_bytes(b"2000000000 3000000\n" + (b"a " + b"\x00" * 12 + b"\n" if binary else b"a 1 2 3\n"))
+    with pytest.raises(ModelFormatError, match="more than the file"):
+        Embeddings.load(path, fmt="word2vec-bin" if binary else "word2vec")

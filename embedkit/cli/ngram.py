@@ -32,10 +32,12 @@ def train(
 ) -> None:
     """Count n-grams and save the model."""
     from embedkit.config import replace_config
+    from embedkit.io import check_model_dir
     from embedkit.models.ngram import NgramConfig
 
     model = replace_config(NgramConfig(), order=order, smoothing=smoothing, k=k, min_count=min_count,
                            modified=modified, discount=discount).build()
+    check_model_dir(output)
     sentences = _sentences(inputs, encoding)
     model.fit(sentences)
     model.save(output)

@@ -75,6 +75,7 @@ def train(
     """Train vectors on a token file (its .pipeline.toml sidecar is kept with the model)."""
     from embedkit.config import config_from_dict, load_toml, replace_config
     from embedkit.embeddings.train import loss_line, train_word2vec
+    from embedkit.io import check_model_dir
 
     if vectors_format not in VECTOR_FORMATS:
         raise ConfigError(f"unknown vectors format '{vectors_format}' (choose from {', '.join(VECTOR_FORMATS)})")
@@ -85,6 +86,7 @@ def train(
                          sample=sample, min_count=min_count, max_vocab=max_vocab, epochs=epochs, alpha=alpha,
                          min_alpha=min_alpha, workers=workers, seed=seed, compute_loss=loss, fasttext=fasttext,
                          min_n=min_n, max_n=max_n, bucket=bucket)
+    check_model_dir(output)
     emb = train_word2vec(tokens, cfg)
     emb.save(output, vectors_format=vectors_format)
     session = emb.meta["history"][-1]
@@ -147,23 +149,28 @@ def analogy(
 @app.command(name="eval", no_args_is_help=True)
 def evaluate(
     model: Path = typer.Argument(..., help="Model folder or vector file."),
-    analogies: list[Path] = typer.Option([], "--analogies", help="questions-words.txt-style file (repeatable)."),
-    pairs: list[Path] = typer.Option([], "--pairs", help="Word-pair similarity file (repeatable)."),
+    analogies: list[str] = typer.Option([], "--analogies", help=(
+        "questions-words.txt-style file (repeatable); gensim:NAME or a bare NAME reads gensim's test data.")),
+    pairs: list[str] = typer.Option([], "--pairs", help=(
+        "Word-pair similarity file (repeatable), e.g. simlex999.txt or wordsim353.tsv from gensim.")),
     method: str = typer.Option(DEFAULT_METHOD, "--method", help=" or ".join(METHODS) + "."),
     restrict_vocab: int = typer.Option(RESTRICT_VOCAB, "--restrict-vocab",
                                        help="Only this many frequent words answer."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Analogy accuracy (per section and overall) and Spearman correlation on word-pair files."""
-    from embedkit.embeddings.evaluate import evaluate_analogies, evaluate_pairs
+    from embedkit.embeddings.evaluate import evaluate_analogies, evaluate_pairs, resolve_eval_file
     from embedkit.embeddings.vectors import Embeddings
 
     if not analogies and not pairs:
         raise ConfigError("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
+    analogy_files = {p: resolve_eval_file(p) for p in analogies}
+    pair_files = {p: resolve_eval_file(p) for p in pairs}
     emb = Embeddings.load(model)
     report = {
-        "analogies": {str(p): evaluate_analogies(emb, p, restrict_vocab, method).to_dict() for p in analogies},
-        "pairs": {str(p): evaluate_pairs(emb, p).to_dict() for p in pairs},
+        "analogies": {p: evaluate_analogies(emb, f, restrict_vocab, method).to_dict()
+                      for p, f in analogy_files.items()},
+        "pairs": {p: evaluate_pairs(emb, f).to_dict() for p, f in pair_files.items()},
     }
     if as_json:
         _echo_json(report)

@@ -17,7 +17,7 @@ import numpy as np
 from embedkit.embeddings.config import DEFAULT_METHOD, METHODS, RESTRICT_VOCAB
 from embedkit.embeddings.vectors import Embeddings, UnknownWordError
 from embedkit.errors import ConfigError, InputError
-from embedkit.io import iter_lines
+from embedkit.io import iter_lines, resolve_data_path
 
 _SCORE_NAMES = ("simlex999", "simlex", "score", "similarity", "human", "mean", "distance", "relatedness")
 _CHUNK = 1024
@@ -71,6 +71,27 @@ class PairResult:
     def to_dict(self) -> dict:
         return {"spearman": self.spearman, "pvalue": self.pvalue, "pairs": self.pairs, "used": self.used,
                 "oov": self.oov, "oov_words": list(self.oov_words)}
+
+
+def resolve_eval_file(spec: str | Path) -> Path:
+    """An evaluation file: a path, ``gensim:NAME`` or a bare NAME of gensim's bundled test data.
+
+    A bare name counts as gensim's only when no such file exists here, so ``questions-words.txt`` works
+    from anywhere while a local file of that name still wins.
+    """
+    text = str(spec)
+    if text.startswith("gensim:"):
+        return Path(resolve_data_path(text))
+    path = Path(text).expanduser()
+    if path.exists() or "/" in text or "\\" in text:
+        return path
+    from gensim.test.utils import datapath
+
+    bundled = Path(datapath(text))
+    if bundled.is_file():
+        return bundled
+    raise InputError(f"{text}: no such file, and gensim ships no test file of that name "
+                     "(e.g. questions-words.txt, wordsim353.tsv, simlex999.txt)")
 
 
 def read_analogies(path: str | Path) -> list[tuple[str, list[tuple[str, str, str, str]]]]:

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from embedkit.embeddings.formats import write_word2vec
-from embedkit.errors import ConfigError
+from embedkit.embeddings.formats import write_safetensors, write_word2vec
+from embedkit.errors import ConfigError, ModelFormatError
 from embedkit.io import atomic_write
 from embedkit.vocab import PAD, Vocab
 
@@ -113,8 +113,9 @@ def export_vectors(emb: VectorTable, output: str | Path, fmt: str, vocab: Vocab 
 
     With ``vocab`` the rows follow that vocabulary (see :func:`to_matrix`) and the coverage is returned;
     without it every model word is written in model order. ``npy``/``safetensors``/``torch`` files hold no
-    words, so a ``<output>.vocab.json`` beside them lists the rows. ``torch`` is a safetensors file with
-    an ``nn.Embedding`` state dict (key ``weight``; ``padding_idx`` in its metadata), see :func:`load_torch`.
+    words, so a ``<output>.vocab.json`` beside them lists the rows. ``torch`` is a
+    ``torch.save`` file that ``torch.load(path, weights_only=True)`` reads: ``{"weight": tensor, "padding_idx":
+    int}`` (-1: none), see :func:`load_torch`.
     """
     if fmt not in EXPORT_FORMATS:
         raise ConfigError(f"unknown export format '{fmt}' (choose from {', '.join(EXPORT_FORMATS)})")
@@ -134,27 +135,39 @@ def export_vectors(emb: VectorTable, output: str | Path, fmt: str, vocab: Vocab 
         with atomic_write(output, "wb") as handle:
             np.save(handle, matrix, allow_pickle=False)
     elif fmt == "safetensors":
-        from safetensors.numpy import save
-
-        with atomic_write(output, "wb") as handle:
-            handle.write(save({"embeddings": matrix}, metadata={"dim": str(emb.dim), "rows": str(len(words))}))
+        write_safetensors(output, {"embeddings": matrix}, metadata={"dim": str(emb.dim), "rows": str(len(words))})
     else:
-        from safetensors.numpy import save
+        import torch
 
         pad = row_vocab.stoi.get(PAD)
-        metadata = {"padding_idx": "" if pad is None else str(pad), "module": "torch.nn.Embedding"}
         with atomic_write(output, "wb") as handle:
-            handle.write(save({"weight": matrix}, metadata=metadata))
+            torch.save({"weight": torch.from_numpy(matrix), "padding_idx": -1 if pad is None else pad}, handle)
     row_vocab.save(Path(str(output) + ".vocab.json"))
     return coverage
 
 
 def load_torch(path: str | Path, freeze: bool = True) -> Any:
-    """A ``torch.nn.Embedding`` from a file written by ``export_vectors(..., fmt="torch")``."""
-    import torch
-    from safetensors import safe_open
+    """A ``torch.nn.Embedding`` from a file written by ``export_vectors(..., fmt="torch")``.
 
-    with safe_open(str(path), framework="pt") as handle:
-        weight = handle.get_tensor("weight")
-        pad = (handle.metadata() or {}).get("padding_idx", "")
-    return torch.nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=int(pad) if pad else None)
+    Reads with ``torch.load(weights_only=True)`` (no arbitrary unpickling); files from embedkit 0.1, which
+    wrote safetensors under this name, are still read.
+    """
+    import torch
+
+    path = Path(path)
+    with open(path, "rb") as handle:
+        zipped = handle.read(4) == b"PK\x03\x04"
+    if not zipped:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            weight = handle.get_tensor("weight")
+            pad_text = (handle.metadata() or {}).get("padding_idx", "")
+        return torch.nn.Embedding.from_pretrained(weight, freeze=freeze,
+                                                  padding_idx=int(pad_text) if pad_text else None)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        weight, pad = state["weight"], int(state.get("padding_idx", -1))
+    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFormatError(f"{path}: not an embedkit torch embedding file ({type(exc).__name__})") from None
+    return torch.nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=None if pad < 0 else pad)

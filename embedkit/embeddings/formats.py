@@ -41,6 +41,37 @@ def sniff_format(path: Path) -> str:
     return "word2vec-bin" if any(b < 9 or 13 < b < 32 for b in rest) else "word2vec"
 
 
+def check_declared_size(path: Path, binary: bool) -> None:
+    """Refuse a word2vec header whose "count dim" cannot fit in the file, before anything is allocated.
+
+    Each binary row takes at least a one-byte word, a space and ``dim`` float32s; each text row a word
+    and ``dim`` numbers with a space before each.
+    """
+    if path.suffix == ".gz":
+        return
+    with open(path, "rb") as handle:
+        first = handle.readline(_PROBE)
+    parts = first.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ModelFormatError(f"{path}: no word2vec header (a line 'count dim')")
+    count, dim = int(parts[0]), int(parts[1])
+    if count == 0 or dim == 0:
+        raise ModelFormatError(f"{path}: header declares {count} vectors of {dim} dimensions")
+    row = 2 + 4 * dim if binary else 1 + 2 * dim
+    body = path.stat().st_size - len(first)
+    if count * row > body:
+        raise ModelFormatError(f"{path}: corrupt or truncated word2vec file (the header declares {count:,} vectors "
+                               f"of {dim:,} dimensions, more than the file's {body:,} bytes can hold)")
+
+
+def write_safetensors(path: str | Path, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None) -> None:
+    """Write tensors as safetensors atomically, with the same file mode as every other file (umask honoured)."""
+    from safetensors.numpy import save
+
+    with atomic_write(path, "wb") as handle:
+        handle.write(save(tensors, metadata=metadata))
+
+
 def read_vectors(path: str | Path, fmt: str = "auto") -> Any:
     """A gensim ``KeyedVectors`` from a word2vec text/binary or GloVe file (``fmt='auto'`` sniffs)."""
     from gensim.models import KeyedVectors
@@ -52,6 +83,8 @@ def read_vectors(path: str | Path, fmt: str = "auto") -> Any:
         fmt = sniff_format(path)
     if fmt not in FORMATS:
         raise ModelFormatError(f"unknown vector format '{fmt}' (choose from auto, {', '.join(FORMATS)})")
+    if fmt != "glove":
+        check_declared_size(path, binary=fmt == "word2vec-bin")
     try:
         kv = KeyedVectors.load_word2vec_format(str(path), binary=fmt == "word2vec-bin", no_header=fmt == "glove")
     except (ValueError, EOFError, UnicodeDecodeError, IndexError, OSError) as exc:

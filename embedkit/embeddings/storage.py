@@ -24,15 +24,22 @@ import numpy as np
 
 from embedkit.config import config_to_dict
 from embedkit.embeddings.config import DEFAULT_VECTORS_FORMAT, VECTOR_FORMATS
-from embedkit.embeddings.formats import is_fasttext, keyed_vectors, read_vectors, write_word2vec
+from embedkit.embeddings.formats import (
+    is_fasttext,
+    keyed_vectors,
+    read_vectors,
+    write_safetensors,
+    write_word2vec,
+)
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import atomic_dir, check_format, read_json, write_json
+from embedkit.io import check_format, read_json, replace_model_dir, write_json
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_model_preprocess, write_model_preprocess
 from embedkit.vocab import Vocab
 
 FORMAT = "embedkit.embeddings/1"
 STATE_FILE = "training_state.safetensors"
+VECTOR_FILES = ("vectors.bin", "vectors.safetensors")
 
 
 @dataclasses.dataclass
@@ -93,8 +100,6 @@ def save_folder(path: str | Path, kv: Any, *, counts: np.ndarray | None = None,
                 vectors_format: str = DEFAULT_VECTORS_FORMAT,
                 training_state: dict[str, np.ndarray] | None = None) -> Path:
     """Write a model folder (see the module docstring) from gensim's table ``kv``; returns the folder."""
-    from safetensors.numpy import save_file
-
     if vectors_format not in VECTOR_FORMATS:
         raise ConfigError(f"unknown vectors format '{vectors_format}' (choose from {', '.join(VECTOR_FORMATS)})")
     fasttext = is_fasttext(kv)
@@ -102,23 +107,23 @@ def save_folder(path: str | Path, kv: Any, *, counts: np.ndarray | None = None,
         vectors_format = "safetensors"
     words = kv.index_to_key
     target = Path(path)
-    with atomic_dir(target) as tmp:
+    with replace_model_dir(target) as tmp:
         vectors = np.ascontiguousarray(kv.vectors, dtype=np.float32)
         if vectors_format == "bin":
-            vectors_file = "vectors.bin"
+            vectors_file = VECTOR_FILES[0]
             write_word2vec(tmp / vectors_file, words, vectors, binary=True)
         else:
-            vectors_file = "vectors.safetensors"
+            vectors_file = VECTOR_FILES[1]
             tensors = {"vectors": vectors}
             if fasttext:
                 tensors["vectors_ngrams"] = np.ascontiguousarray(kv.vectors_ngrams, dtype=np.float32)
-            save_file(tensors, str(tmp / vectors_file))
+            write_safetensors(tmp / vectors_file, tensors)
         counts = counts if counts is not None else np.zeros(len(words), dtype=np.int64)
         Vocab(words, dict(zip(words, counts.tolist(), strict=True)), specials=()).save(tmp / "vocab.json")
         write_model_preprocess(tmp, preprocess)
         write_json(tmp / "meta.json", _meta(kv, meta or {}, preprocess, vectors_file))
         if training_state:
-            save_file(training_state, str(tmp / STATE_FILE))
+            write_safetensors(tmp / STATE_FILE, training_state)
     return target
 
 
@@ -139,7 +144,10 @@ def load_folder(folder: str | Path) -> StoredVectors:
         raise ModelFormatError(f"{folder}: not an embedkit model folder (no meta.json)")
     meta = check_format(read_json(meta_path), FORMAT, "embeddings model", meta_path)
     vocab = Vocab.load(folder / "vocab.json")
-    vectors_path = folder / str(meta.get("vectors", "vectors.bin"))
+    name = meta.get("vectors", VECTOR_FILES[0])
+    if name not in VECTOR_FILES:  # a path from an untrusted file: never leave the folder, never echo it
+        raise ModelFormatError(f"{meta_path}: 'vectors' must be one of {', '.join(VECTOR_FILES)}")
+    vectors_path = folder / name
     if not vectors_path.is_file():
         raise ModelFormatError(f"{folder}: {vectors_path.name} is missing")
     ngrams = None

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import atomic_dir, check_format, read_json, write_json
+from embedkit.io import check_format, read_json, replace_model_dir, write_json
 
 PAD = "<PAD>"
 UNK = "<unk>"
@@ -291,7 +291,7 @@ class NgramModel:
         header = {"format": FORMAT, "order": self.order, "smoothing": self.smoothing, "k": self.k,
                   "min_count": self.min_count, "modified": self.modified, "discount": self.discount,
                   "vocab": self.itos}
-        with atomic_dir(path) as tmp:
+        with replace_model_dir(path) as tmp:
             write_json(tmp / HEADER_FILE, header)
             np.savez_compressed(tmp / COUNTS_FILE, ngrams=grams, counts=counts)
 
