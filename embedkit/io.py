@@ -29,6 +29,7 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 _BINARY_PROBE = 8192
 _READ_BLOCK = 1 << 20
+PIECE_CHARS = 1 << 18
 _SAMPLE = 1 << 16  # bytes from the first undecodable one that suggest an encoding
 DEFAULT_GLOB = "**/*"
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".cor", ".tok", ".tokens", ".gz", ".md", ".csv", ".tsv", ".jsonl", ""})
@@ -201,18 +202,42 @@ def _checked_blocks(source: Path | str, encoding: str, advice: str = _TRY_ENCODI
         yield from _decoded_blocks(raw, encoding, name, advice)
 
 
-def _split_lines(blocks: Iterable[str]) -> Iterator[str]:
-    """Lines (a line may span blocks); ``\r`` ends are dropped."""
+def _cut(text: str) -> int:
+    """Where a long unfinished line may be cut: before its last token, after a space or tab (0: nowhere).
+
+    Both sides keep a token, so a cut line never yields a piece without one.
+    """
+    end = len(text)
+    while end and text[end - 1].isspace():
+        end -= 1
+    cut = max(text.rfind(" ", 0, end), text.rfind("\t", 0, end)) + 1
+    if cut <= 0 or text[:cut].isspace():
+        return 0
+    return cut
+
+
+def _split_lines(blocks: Iterable[str], max_chars: int | None = None) -> Iterator[tuple[str, bool]]:
+    """Lines (a line may span blocks) as ``(text, True)``; ``\r`` ends are dropped.
+
+    With ``max_chars``, a longer line comes in pieces ``(text, False)`` cut by :func:`_cut`, then its last
+    piece ``(text, True)``; blocks are taken ``max_chars`` characters at a time.
+    """
     carry = ""
     for block in blocks:
-        text = carry + block
-        lines = text.split("\n")
-        carry = lines.pop()
-        if "\r" in text:
-            lines = [line.rstrip("\r") for line in lines]
-        yield from lines
+        parts = [block] if max_chars is None else (block[i : i + max_chars] for i in range(0, len(block), max_chars))
+        for part in parts:
+            text = carry + part
+            lines = text.split("\n")
+            carry = lines.pop()
+            if "\r" in text:
+                lines = [line.rstrip("\r") for line in lines]
+            for line in lines:
+                yield line, True
+            if max_chars is not None and len(carry) > max_chars and (cut := _cut(carry)):
+                yield carry[:cut], False
+                carry = carry[cut:]
     if carry:
-        yield carry.rstrip("\r")
+        yield carry.rstrip("\r"), True
 
 
 def iter_lines(sources: Iterable[Path | str], encoding: str = "utf-8") -> Iterator[str]:
@@ -221,9 +246,23 @@ def iter_lines(sources: Iterable[Path | str], encoding: str = "utf-8") -> Iterat
     This is the one checked way to read a user's text: binary files, NUL bytes anywhere and bytes that do
     not decode raise :class:`InputError` naming the file and line.
     """
+    for text, _ in iter_line_pieces(sources, encoding, None):
+        yield text
+
+
+def iter_line_pieces(
+    sources: Iterable[Path | str], encoding: str = "utf-8", max_chars: int | None = PIECE_CHARS
+) -> Iterator[tuple[str, bool]]:
+    """Lines as :func:`iter_lines` reads them, but a line longer than ``max_chars`` comes in pieces.
+
+    Yields ``(text, line_ends)``. A long line is cut just after a space or tab, never inside a token,
+    and every piece of a cut line holds a token; a piece holds at most ``2 * max_chars`` characters
+    (unless one token is longer), so memory stays bounded even for a file that is one huge line.
+    Joined, the pieces give the line back. ``max_chars=None`` yields whole lines.
+    """
     encoding = _check_encoding(encoding)
     for source in sources:
-        yield from _split_lines(_checked_blocks(source, encoding))
+        yield from _split_lines(_checked_blocks(source, encoding), max_chars)
 
 
 def check_text(sources: Iterable[Path | str], encoding: str = "utf-8",
@@ -472,15 +511,32 @@ def _jsonl_tokens(source: Path | str, encoding: str) -> Iterator[list[str]]:
         yield tokens
 
 
-def iter_token_lists(inputs: Sequence[str | Path], encoding: str = "utf-8") -> Iterator[list[str]]:
+def iter_token_lists(
+    inputs: Sequence[str | Path], encoding: str = "utf-8", max_chars: int | None = None
+) -> Iterator[list[str]]:
     """Token lists from what ``embedkit preprocess`` writes: files, folders or ``-``.
 
     A text file holds one document a line, tokens split on whitespace; a ``.jsonl`` file one
-    ``{"tokens": [...]}`` object a line.
+    ``{"tokens": [...]}`` object a line. With ``max_chars``, a longer text line comes as several lists
+    (see :func:`iter_token_pieces`): what counting tokens wants, where line ends do not matter.
+    """
+    for tokens, _ in iter_token_pieces(inputs, encoding, max_chars):
+        yield tokens
+
+
+def iter_token_pieces(
+    inputs: Sequence[str | Path], encoding: str = "utf-8", max_chars: int | None = PIECE_CHARS
+) -> Iterator[tuple[list[str], bool]]:
+    """``(tokens, line_ends)``: :func:`iter_token_lists` with long text lines in bounded pieces.
+
+    For counting over files of any shape: a document longer than ``max_chars`` characters arrives as
+    several token lists, the last one flagged ``True`` (see :func:`iter_line_pieces`); ``.jsonl`` lines
+    come whole. A line without tokens is always a whole line.
     """
     for source in resolve_inputs(inputs):
         if _is_jsonl(source):
-            yield from _jsonl_tokens(source, encoding)
+            for tokens in _jsonl_tokens(source, encoding):
+                yield tokens, True
         else:
-            for line in iter_lines([source], encoding):
-                yield line.split()
+            for text, ends in iter_line_pieces([source], encoding, max_chars):
+                yield text.split(), ends

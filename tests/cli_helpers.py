@@ -1,6 +1,11 @@
-"""Running the ``embedkit`` entry point in-process from tests, and checking its one-line errors."""
+"""Running the ``embedkit`` entry point from tests: in-process, checking its one-line errors, measuring its
+peak memory in a fresh process."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +30,18 @@ def assert_user_error(result: tuple[int, str, str], needle: str = "") -> None:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert needle.lower() in lines[0].lower(), err
+
+
+_PEAK = ("import atexit, resource, sys\n"
+         "atexit.register(lambda: print('peak-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+         " file=sys.stderr))\n"
+         "from embedkit.cli import main\n"
+         "main(sys.argv[1:])\n")
+
+
+def peak_memory_kb(*args: object, cwd: Path) -> int:
+    """Run ``embedkit ARGS`` in a fresh process that must succeed; return its peak resident memory in KiB."""
+    proc = subprocess.run([sys.executable, "-c", _PEAK, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stderr.rsplit("peak-kb", 1)[1].split()[0])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cli_helpers
 import pytest
+from cli_helpers import peak_memory_kb
 
 from embedkit.cli import main
 from embedkit.text.subword import SubwordModel
@@ -207,6 +208,17 @@ def test_subword_train_errors(
         args += ["--config", str(tmp_path / "c.toml")]
     assert_user_error(run_cli(args, capsys), expect)
     assert not [p for p in tmp_path.iterdir() if "m.json" in p.name]
+
+
+@pytest.mark.parametrize("command", [["subword", "train", "--vocab-size", "400"], ["vocab", "build"]])
+def test_a_huge_single_line_is_counted_in_bounded_memory(command: list[str], one_huge_line: tuple[Path, Path],
+                                                         tmp_path: Path) -> None:
+    """Issue 13: `subword train` on a 50 MB single line took 4.2 GB. Here 5.5 MB on one line took ~570 MB (subword)
+    and ~100 MB (vocab) more than short lines of the same phrases; reading in bounded pieces, it must barely show."""
+    small, big = one_huge_line
+    base = peak_memory_kb(*command, small, "-o", tmp_path / "small.json", cwd=tmp_path)
+    peak = peak_memory_kb(*command, big, "-o", tmp_path / "big.json", cwd=tmp_path)
+    assert peak - base < 40_000, f"{peak - base} KiB more for one 5.5 MB line"
 
 
 # ---- subword encode ----------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import math
 
 import numpy as np
 import pytest
-from cli_helpers import assert_user_error, run_cli
+from cli_helpers import assert_user_error, peak_memory_kb, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.models.ngram import EOS, PAD, UNK, NgramConfig, NgramModel
@@ -143,6 +145,47 @@ def test_damaged_counts_file_is_a_format_error(tmp_path, cut: str) -> None:
         NgramModel.load(tmp_path / "ng")
 
 
+sentences_strategy = st.lists(st.lists(st.sampled_from(["a", "b", "c", "d", UNK, PAD]), max_size=12), min_size=1,
+                              max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sentences=sentences_strategy, order=st.integers(1, 4), min_count=st.integers(1, 3), cuts=st.data())
+def test_sentences_in_pieces_count_and_score_like_whole_ones(sentences, order: int, min_count: int, cuts) -> None:
+    pieces = []
+    for sentence in sentences:
+        points = sorted(cuts.draw(st.sets(st.integers(0, len(sentence)), max_size=3)))
+        bounds = [0, *points, len(sentence)]
+        pieces += [(sentence[a:b], False) for a, b in zip(bounds, bounds[1:-1], strict=False)]
+        pieces.append((sentence[bounds[-2]:], True))
+    if not any(sentences):
+        with pytest.raises(InputError):
+            NgramModel(order=order, min_count=min_count).fit_pieces(pieces)
+        return
+    whole = NgramModel(order=order, min_count=min_count).fit(sentences)
+    cut = NgramModel(order=order, min_count=min_count).fit_pieces(pieces)
+    assert cut.itos == whole.itos and list(cut._ngrams.items()) == list(whole._ngrams.items())
+    assert whole.score_pieces(pieces) == whole.score(sentences)
+    assert whole.perplexity_pieces(pieces) == whole.perplexity(sentences)
+    unfinished = pieces[:-1] + [(pieces[-1][0], False)]  # a stream that stops inside its last sentence
+    assert list(NgramModel(order=order, min_count=min_count).fit_pieces(unfinished)._ngrams.items()) == list(
+        whole._ngrams.items())
+    assert whole.score_pieces(unfinished) == whole.score(sentences)
+
+
+def test_counts_and_vocabulary_against_a_plain_count() -> None:
+    sentences = [["a", "b", "a"], ["b", "rare"], ["a", "a", "b"]]
+    lm = NgramModel(order=2, min_count=2).fit(sentences)
+    assert lm.itos == [PAD, UNK, EOS, "a", "b"]  # most frequent first, rare -> <unk>
+    ids = lm.stoi
+    plain: dict[tuple[int, int], int] = {}
+    for s in sentences:
+        seq = [ids[PAD]] + [ids.get(w, ids[UNK]) for w in s] + [ids[EOS]]
+        for gram in zip(seq, seq[1:], strict=False):
+            plain[gram] = plain.get(gram, 0) + 1
+    assert lm._ngrams == plain and list(lm._ngrams) == list(plain)  # in the order first seen
+
+
 # ---- the command line ----------------------------------------------------------------------------------------
 
 
@@ -223,3 +266,17 @@ def test_stage_writes_the_model_and_its_perplexity(tmp_path) -> None:
     assert "[ngram] sample: the" in printed.getvalue()
     with pytest.raises(ConfigError):
         stage_ngram.stage({"order": 2, "colour": "red"}, ctx)
+
+
+def test_a_huge_single_line_trains_in_bounded_memory(one_huge_line, tmp_path) -> None:
+    """Issue 13: a 50 MB single line took 4.1 GB. Here 5.5 MB on one line took ~135 MB more than short lines of the
+    same phrases; counting streams, so the line's size must barely show."""
+    small, big = one_huge_line
+    base = peak_memory_kb("ngram", "train", small, "-o", tmp_path / "small", cwd=tmp_path)
+    peak = peak_memory_kb("ngram", "train", big, "-o", tmp_path / "big", cwd=tmp_path)
+    assert peak - base < 40_000, f"{peak - base} KiB more for one 5.5 MB line"
+    whole = NgramModel().fit([big.read_text(encoding="utf-8").split()])
+    trained = NgramModel.load(tmp_path / "big")
+    assert trained.ngram_count == whole.ngram_count and trained.itos == whole.itos
+    held = [line.split() for line in small.read_text(encoding="utf-8").splitlines()]
+    assert trained.perplexity(held) == whole.perplexity(held)

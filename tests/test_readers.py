@@ -8,9 +8,11 @@ import random
 
 import pytest
 from cli_helpers import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from embedkit.errors import InputError
-from embedkit.io import check_text, iter_lines, suggest_encoding
+from embedkit.io import check_text, iter_line_pieces, iter_lines, iter_token_lists, iter_token_pieces, suggest_encoding
 
 GOOD_LINE = b"the cat sat on the mat and the dog sat on the log\n"
 GOOD = GOOD_LINE * 400  # 20 KB: more than the head a quick binary probe looks at
@@ -120,3 +122,71 @@ def test_dev_zero_is_binary_at_once() -> None:
         pytest.skip("no /dev/zero on this system")
     with pytest.raises(InputError, match="binary"):
         check_text(["/dev/zero"])
+
+
+# ---- lines read in blocks, and long lines in bounded pieces for the counting stages ----------------------
+
+
+def test_lines_read_in_blocks_match_a_plain_split(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("embedkit.io._READ_BLOCK", 7)  # cuts lines and two-byte letters across blocks
+    text = "первая строка\r\nвторая\n\nёлка и ель\nlast без перевода"
+    src = tmp_path / "t.txt"
+    src.write_text(text, encoding="utf-8", newline="")
+    assert list(iter_lines([src])) == [line.rstrip("\r") for line in text.split("\n")]
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("один\nдва\n".encode() + "три\n".encode("cp1251") + b"four\n")
+    with pytest.raises(InputError, match="line 3: bytes are not valid utf-8"):
+        list(iter_lines([bad]))
+
+
+def _lines_from_pieces(pieces: list[tuple[str, bool]]) -> list[str]:
+    lines, open_line = [], ""
+    for text, ends in pieces:
+        open_line += text
+        if ends:
+            lines.append(open_line)
+            open_line = ""
+    assert open_line == "", "the last piece of the file must end its line"
+    return lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("ab ё\t\n\u3000xy"), max_size=300),
+       block=st.integers(1, 9), limit=st.integers(1, 12))
+def test_pieces_join_into_the_lines_and_never_cut_a_token(tmp_path_factory, text: str, block: int,
+                                                          limit: int) -> None:
+    src = tmp_path_factory.mktemp("io") / "t.txt"
+    src.write_text(text, encoding="utf-8", newline="")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("embedkit.io._READ_BLOCK", block)
+        pieces = list(iter_line_pieces([src], max_chars=limit))
+        token_pieces = list(iter_token_pieces([src], max_chars=limit))
+    assert _lines_from_pieces(pieces) == list(iter_lines([src]))
+    lines = iter(iter_token_lists([src]))
+    tokens: list[str] = []
+    for (text_piece, ends), (piece_tokens, token_ends) in zip(pieces, token_pieces, strict=True):
+        assert ends == token_ends and piece_tokens == text_piece.split()
+        if not ends:
+            assert piece_tokens, "a cut line has a token in every piece"
+        tokens += piece_tokens
+        if ends:
+            assert tokens == next(lines)  # no token was cut in two
+            tokens = []
+
+
+def test_a_huge_line_comes_in_bounded_pieces(tmp_path) -> None:
+    words = [f"w{i % 977}" for i in range(50_000)]
+    src = tmp_path / "one.txt"
+    src.write_text(" ".join(words) + "\nshort line\n", encoding="utf-8")
+    pieces = list(iter_token_pieces([src], max_chars=5000))
+    assert max(len(" ".join(tokens)) for tokens, _ in pieces) <= 2 * 5000
+    assert [ends for _, ends in pieces].count(True) == 2 and len(pieces) > len(" ".join(words)) // 10_000
+    assert [tok for tokens, _ in pieces[:-1] for tok in tokens] == words
+    assert pieces[-1] == (["short", "line"], True)
+    assert list(iter_token_pieces([src], max_chars=None)) == [(words, True), (["short", "line"], True)]
+
+
+def test_jsonl_lines_come_whole(tmp_path) -> None:
+    src = tmp_path / "t.jsonl"
+    src.write_text('{"tokens": ["a", "b", "c"]}\n\n{"tokens": []}\n', encoding="utf-8")
+    assert list(iter_token_pieces([src], max_chars=1)) == [(["a", "b", "c"], True), ([], True)]

@@ -109,6 +109,20 @@ def test_lines_and_token_lists_train_the_same(lee_lines: list[list[str]]) -> Non
 
 
 @pytest.mark.parametrize("kind", ["bpe", "unigram"])
+def test_one_long_line_trains_like_short_lines(kind: str, lee_lines: list[list[str]], monkeypatch) -> None:
+    config = SubwordConfig(model=kind, vocab_size=500)
+    short = SubwordModel.train(lee_lines[:100], config)
+    monkeypatch.setattr("embedkit.text.subword._LINE_WORDS", 7)  # the trainer sees runs of 7 words
+    monkeypatch.setattr("embedkit.text.subword._BATCH_CHARS", 100)
+    long = SubwordModel.train([[w for tokens in lee_lines[:100] for w in tokens]], config)
+    if kind == "bpe":
+        assert long.tokenizer.get_vocab() == short.tokenizer.get_vocab()
+    else:  # the unigram trainer numbers tied pieces in no fixed order, even on the same input
+        assert set(long.tokenizer.get_vocab()) == set(short.tokenizer.get_vocab())
+    assert long.word_counts == short.word_counts
+
+
+@pytest.mark.parametrize("kind", ["bpe", "unigram"])
 def test_vocab_size_too_small(kind: str, lee_lines: list[list[str]]) -> None:
     with pytest.raises(ConfigError, match="too small.*at least"):
         SubwordModel.train(lee_lines, SubwordConfig(model=kind, vocab_size=30))

@@ -158,23 +158,6 @@ _PIPES = [
 ]
 
 
-def test_lines_read_in_blocks_match_a_plain_split(tmp_path, monkeypatch) -> None:
-    import pytest
-
-    from embedkit.errors import InputError
-    from embedkit.io import iter_lines
-
-    monkeypatch.setattr("embedkit.io._READ_BLOCK", 7)  # cuts lines and two-byte letters across blocks
-    text = "первая строка\r\nвторая\n\nёлка и ель\nlast без перевода"
-    src = tmp_path / "t.txt"
-    src.write_text(text, encoding="utf-8", newline="")
-    assert list(iter_lines([src])) == [line.rstrip("\r") for line in text.split("\n")]
-    bad = tmp_path / "bad.txt"
-    bad.write_bytes("один\nдва\n".encode() + "три\n".encode("cp1251") + b"four\n")
-    with pytest.raises(InputError, match="line 3: bytes are not valid utf-8"):
-        list(iter_lines([bad]))
-
-
 def test_chunks_larger_than_the_pipe_still_give_identical_bytes(lee_corpus, monkeypatch) -> None:
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 5)
     monkeypatch.setattr("embedkit.text.worker_pool.PIPE_BYTES", 4096)  # each chunk outgrows the room left

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Container, Iterator
 from pathlib import Path
 
 import typer
@@ -12,10 +13,24 @@ app = typer.Typer(help="N-gram language model baseline: train, perplexity, gener
 ENCODING = typer.Option("utf-8", "--encoding", help="Encoding of the token files.")
 
 
-def _sentences(inputs: list[str], encoding: str) -> list[list[str]]:
-    from embedkit.io import iter_token_lists
+class _Tally:
+    """Sentences, tokens and tokens outside ``known`` of the pieces of sentences that stream through it."""
 
-    return [tokens for tokens in iter_token_lists(inputs, encoding) if tokens]
+    def __init__(self, known: Container[str] | None = None) -> None:
+        self.known = known
+        self.sentences = self.tokens = self.unknown = 0
+
+    def __call__(self, inputs: list[str], encoding: str) -> Iterator[tuple[list[str], bool]]:
+        """:func:`~embedkit.models.ngram.sentence_pieces` of token files, counted as they pass."""
+        from embedkit.models.ngram import sentence_pieces
+
+        known = self.known
+        for tokens, ends in sentence_pieces(inputs, encoding):
+            self.sentences += ends
+            self.tokens += len(tokens)
+            if known is not None:
+                self.unknown += sum(tok not in known for tok in tokens)
+            yield tokens, ends
 
 
 @app.command(no_args_is_help=True)
@@ -38,10 +53,10 @@ def train(
     model = replace_config(NgramConfig(), order=order, smoothing=smoothing, k=k, min_count=min_count,
                            modified=modified, discount=discount).build()
     check_model_dir(output)
-    sentences = _sentences(inputs, encoding)
-    model.fit(sentences)
+    tally = _Tally()
+    model.fit_pieces(tally(inputs, encoding))
     model.save(output)
-    print(f"{model!r}: {len(sentences)} sentences; saved {output}")
+    print(f"{model!r}: {tally.sentences} sentences; saved {output}")
 
 
 @app.command(no_args_is_help=True)
@@ -55,16 +70,15 @@ def perplexity(
     from embedkit.models.ngram import NgramModel
 
     lm = NgramModel.load(model)
-    sentences = _sentences(inputs, encoding)
-    ppl = lm.perplexity(sentences)
-    count = sum(len(s) + 1 for s in sentences)
-    unknown = sum(tok not in lm.stoi for s in sentences for tok in s)
-    figures = {"perplexity": ppl, "tokens": count, "sentences": len(sentences),
-               "oov_rate": unknown / count}
+    tally = _Tally(lm.stoi)
+    ppl = lm.perplexity_pieces(tally(inputs, encoding))
+    count = tally.tokens + tally.sentences
+    figures = {"perplexity": ppl, "tokens": count, "sentences": tally.sentences,
+               "oov_rate": tally.unknown / count}
     if as_json:
         print(json.dumps(figures))
     else:
-        print(f"tokens {count} (<eos> included), sentences {len(sentences)}, OOV rate {figures['oov_rate']:.4f}")
+        print(f"tokens {count} (<eos> included), sentences {tally.sentences}, OOV rate {figures['oov_rate']:.4f}")
         print(f"perplexity {ppl:.2f}")
 
 

@@ -40,14 +40,14 @@ def train(
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding, e.g. cp1251."),
 ) -> None:
     """Train a subword model in one streaming pass; print how words split into pieces."""
-    from embedkit.io import iter_token_lists
+    from embedkit.io import PIECE_CHARS, iter_token_lists
     from embedkit.text.subword import HISTOGRAM_BINS, SubwordModel
 
     base = SubwordConfig()
     if config_file is not None:
         base = config_from_dict(SubwordConfig, load_toml(config_file).get("subword", {}), "subword")
     config = replace_config(base, model=model, vocab_size=vocab_size, min_frequency=min_frequency)
-    trained = SubwordModel.train(iter_token_lists(inputs, encoding), config)
+    trained = SubwordModel.train(iter_token_lists(inputs, encoding, PIECE_CHARS), config)
     trained.save(output)
     report = trained.training_report()
     console.print(

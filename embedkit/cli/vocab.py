@@ -37,7 +37,7 @@ def build(
     top: int = typer.Option(10, "--top", help="How many of the most frequent words to print."),
 ) -> None:
     """Count tokens, keep the frequent ones, write the vocabulary; print size, coverage and top words."""
-    from embedkit.io import iter_token_lists
+    from embedkit.io import PIECE_CHARS, iter_token_lists
     from embedkit.vocab import count_tokens, vocab_report
 
     base = VocabConfig()
@@ -49,7 +49,7 @@ def build(
         max_size=max_size,
         specials=None if specials is None else ((base.specials or SPECIALS) if specials else ()),
     )
-    counts = count_tokens(iter_token_lists(inputs, encoding))
+    counts = count_tokens(iter_token_lists(inputs, encoding, PIECE_CHARS))
     vocab, summary = vocab_report(counts, config, top=max(top, 0))
     vocab.save(output)
     console.print(

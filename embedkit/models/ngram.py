@@ -16,17 +16,18 @@ is one integer array plus a JSON header and loads without unpickling.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import check_format, read_json, replace_model_dir, write_json
+from embedkit.io import PIECE_CHARS, check_format, iter_token_pieces, read_json, replace_model_dir, write_json
 
 PAD = "<PAD>"
 UNK = "<unk>"
@@ -69,6 +70,49 @@ def _estimate_discounts(counts: Iterable[int], modified: bool) -> tuple[float, f
     return tuple(min(max(d, 0.05), i - 0.05) for i, d in enumerate(raw, start=1))  # type: ignore[return-value]
 
 
+def sentence_pieces(inputs: Sequence[str | Path], encoding: str = "utf-8",
+                    max_chars: int = PIECE_CHARS) -> Iterator[tuple[list[str], bool]]:
+    """Sentences of token files (one a line, empty lines skipped) in the pieces :meth:`NgramModel.fit_pieces`
+    takes: a line longer than ``max_chars`` comes in several, so it never sits in memory whole."""
+    return ((tokens, ends) for tokens, ends in iter_token_pieces(inputs, encoding, max_chars) if tokens)
+
+
+def _closed(pieces: Iterable[tuple[Sequence[str], bool]]) -> Iterator[tuple[Sequence[str], bool]]:
+    """The pieces of sentences, then an empty closing piece where the last sentence was left open."""
+    ends = True
+    for piece, ends in pieces:
+        yield piece, ends
+    if not ends:
+        yield (), True
+
+
+def _renumbered(keys: np.ndarray, counts: np.ndarray, remap: np.ndarray) -> dict[tuple[int, ...], int]:
+    """N-gram counts (rows of ids) renumbered by ``remap``, adding up those that become one n-gram.
+
+    The result keeps the order in which the n-grams first appeared (what counting the renumbered text
+    directly gives), so every later sum over a context's followers adds up in the same order.
+    """
+    keys = remap[keys]
+    keep = keys[:, -1] != PAD_ID  # a literal <PAD> in the text is never predicted
+    keys, counts = keys[keep], counts[keep]
+    if len(keys):
+        base, order = len(remap), keys.shape[1]
+        if base ** order < 2**63:  # one integer per n-gram sorts much faster than rows
+            packed = keys @ (base ** np.arange(order - 1, -1, -1, dtype=np.int64))
+            _, first, where = np.unique(packed, return_index=True, return_inverse=True)
+        else:
+            _, first, where = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        counts = np.bincount(where.reshape(-1), weights=counts, minlength=len(first)).astype(np.int64)
+        in_order = np.argsort(first)
+        keys, counts = keys[first[in_order]], counts[in_order]
+    return _as_dict(keys, counts)
+
+
+def _as_dict(keys: np.ndarray, counts: np.ndarray) -> dict[tuple[int, ...], int]:
+    """``{n-gram: count}`` from rows of ids and their counts (tuples built column-wise, in C)."""
+    return dict(zip(zip(*keys.T.tolist(), strict=True), counts.tolist(), strict=True))
+
+
 class NgramModel:
     """Count-based n-gram language model with add-k or interpolated (modified) Kneser-Ney smoothing.
 
@@ -99,22 +143,44 @@ class NgramModel:
     # ------------------------------------------------------------------ building
     def fit(self, sentences: Iterable[Sequence[str]]) -> NgramModel:
         """Count n-grams of tokenised sentences (one list of tokens each); returns ``self``."""
-        sents = [list(s) for s in sentences]
-        words = Counter(tok for s in sents for tok in s)
-        if not words:
+        return self.fit_pieces((sentence, True) for sentence in sentences)
+
+    def fit_pieces(self, pieces: Iterable[tuple[Sequence[str], bool]]) -> NgramModel:
+        """Count n-grams of sentences that may arrive in pieces: ``(tokens, True where the sentence ends)``.
+
+        One streaming pass (what :func:`embedkit.io.iter_token_pieces` yields): words get ids as they
+        appear and only distinct n-grams of ids are kept, so memory grows with the vocabulary and the
+        distinct n-grams, not with the corpus, and a huge line counts exactly like the same text whole.
+        Returns ``self``.
+        """
+        n = self.order
+        ids: dict[str, int] = {PAD: PAD_ID, UNK: UNK_ID, EOS: EOS_ID}  # first-seen ids, remapped below
+        number = ids.setdefault
+        grams: Counter[tuple[int, ...]] = Counter()
+        start = [PAD_ID] * (n - 1)
+        history, tokens = start, 0
+        for piece, ends in _closed(pieces):
+            window = history + [number(tok, len(ids)) for tok in piece]
+            tokens += len(piece)
+            if ends:
+                window.append(EOS_ID)
+            grams.update(zip(*(window[i:] for i in range(n)), strict=False))
+            history = start if ends else window[len(window) - n + 1:]
+        if not tokens:
             raise InputError("no tokens to train the n-gram model on")
-        kept = sorted((w for w, c in words.items() if c >= self.min_count and w not in (PAD, UNK, EOS)),
-                      key=lambda w: (-words[w], w))
+        keys = np.fromiter(itertools.chain.from_iterable(grams), dtype=np.int64, count=len(grams) * n)
+        keys = keys.reshape(-1, n)
+        counts = np.fromiter(grams.values(), dtype=np.int64, count=len(grams))
+        del grams
+        seen = np.bincount(keys[:, -1], weights=counts, minlength=len(ids)).astype(np.int64).tolist()
+        # every token ends exactly one n-gram, so its count is the sum of theirs
+        kept = sorted((w for w, i in ids.items() if i > EOS_ID and seen[i] >= self.min_count),
+                      key=lambda w: (-seen[ids[w]], w))
         self._set_vocab([PAD, UNK, EOS] + kept)
-        pad = [PAD_ID] * (self.order - 1)
-        flat: list[int] = []
-        get = self.stoi.get
-        for s in sents:
-            flat.extend(pad)
-            flat.extend(get(tok, UNK_ID) for tok in s)
-            flat.append(EOS_ID)
-        grams = Counter(zip(*(flat[i:] for i in range(self.order)), strict=False))
-        self._ngrams = {g: c for g, c in grams.items() if g[-1] != PAD_ID}
+        remap = np.full(len(ids), UNK_ID, dtype=np.int64)
+        remap[[PAD_ID, EOS_ID]] = [PAD_ID, EOS_ID]
+        remap[[ids[w] for w in kept]] = np.arange(3, len(self.itos))
+        self._ngrams = _renumbered(keys, counts, remap)
         self._estimate()
         return self
 
@@ -208,19 +274,33 @@ class NgramModel:
 
     def score(self, sentences: Iterable[Sequence[str]]) -> tuple[float, int]:
         """Total natural-log probability of the sentences (each closed by ``<eos>``) and the tokens scored."""
+        return self.score_pieces((sentence, True) for sentence in sentences)
+
+    def score_pieces(self, pieces: Iterable[tuple[Sequence[str], bool]]) -> tuple[float, int]:
+        """:meth:`score` of sentences that may arrive in pieces, as :meth:`fit_pieces` takes them."""
         self._check_fitted()
         total, count = 0.0, 0
         width = self.order - 1
-        for s in sentences:
-            ids = [PAD_ID] * width + [self.stoi.get(tok, UNK_ID) for tok in s] + [EOS_ID]
+        start = [PAD_ID] * width
+        history = start
+        get = self.stoi.get
+        for piece, ends in _closed(pieces):
+            ids = history + [get(tok, UNK_ID) for tok in piece]
+            if ends:
+                ids.append(EOS_ID)
             for i in range(width, len(ids)):
                 total += math.log(self._prob_id(ids[i], tuple(ids[i - width:i])))
             count += len(ids) - width
+            history = start if ends else ids[len(ids) - width:]
         return total, count
 
     def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
         """exp of the mean negative log-likelihood per token, ``<eos>`` included (the PTB convention)."""
-        total, count = self.score(sentences)
+        return self.perplexity_pieces((sentence, True) for sentence in sentences)
+
+    def perplexity_pieces(self, pieces: Iterable[tuple[Sequence[str], bool]]) -> float:
+        """:meth:`perplexity` of sentences that may arrive in pieces, as :meth:`fit_pieces` takes them."""
+        total, count = self.score_pieces(pieces)
         if not count:
             raise InputError("no sentences to compute perplexity on")
         return math.exp(-total / count)
@@ -315,7 +395,7 @@ class NgramModel:
                 or vocab[:3] != [PAD, UNK, EOS] or (grams.size and grams.max() >= len(vocab))):
             raise ModelFormatError(f"{path}: n-gram counts do not match the header")
         model._set_vocab(vocab)
-        model._ngrams = dict(zip(map(tuple, grams.tolist()), counts.tolist(), strict=True))
+        model._ngrams = _as_dict(grams, counts)
         model._estimate()
         return model
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from embedkit.config import config_from_dict
-from embedkit.io import iter_token_lists
 from embedkit.run.context import RunContext
 
 STAGE_KEYS = ("input", "valid", "encoding", "prompt", "seed")
@@ -18,19 +17,19 @@ STAGE_KEYS = ("input", "valid", "encoding", "prompt", "seed")
 
 def stage(table: dict, ctx: RunContext) -> dict:
     """Count n-grams, write ``<run>/ngram``, print a sample; returns order, vocabulary and perplexity."""
-    from embedkit.models.ngram import NgramConfig
+    from embedkit.models.ngram import NgramConfig, sentence_pieces
 
     config = config_from_dict(NgramConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, "ngram")
     encoding = ctx.encoding(table, "ngram")
-    model = config.build().fit(t for t in iter_token_lists(ctx.inputs(table, "ngram"), encoding) if t)
+    model = config.build().fit_pieces(sentence_pieces(ctx.inputs(table, "ngram"), encoding))
     path = ctx.output("ngram")
     model.save(path)
     ctx.artifacts["ngram"] = path
     summary: dict[str, Any] = {"order": model.order, "smoothing": model.smoothing,
                                "vocab": len(model.vocabulary), "ngrams": model.ngram_count}
     if table.get("valid"):
-        held = [t for t in iter_token_lists([ctx.resolve(table["valid"])], encoding) if t]
-        summary["valid_perplexity"] = round(model.perplexity(held), 3)
+        held = sentence_pieces([ctx.resolve(table["valid"])], encoding)
+        summary["valid_perplexity"] = round(model.perplexity_pieces(held), 3)
     prompt = str(table.get("prompt", "")).split()
     sample = model.generate(20, seed=int(table.get("seed", 0)), prompt=prompt)
     ctx.console.print(f"[ngram] sample: {' '.join(prompt + sample)}", markup=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from embedkit.config import config_from_dict
-from embedkit.io import iter_token_lists
+from embedkit.io import PIECE_CHARS, iter_token_lists
 from embedkit.run.context import RunContext
 from embedkit.run.stage_vocab import STAGE_KEYS
 from embedkit.text.config import SubwordConfig
@@ -16,7 +16,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
         SubwordConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="subword"
     )
     inputs = ctx.inputs(table, "subword")
-    model = SubwordModel.train(iter_token_lists(inputs, ctx.encoding(table, "subword")), config)
+    model = SubwordModel.train(iter_token_lists(inputs, ctx.encoding(table, "subword"), PIECE_CHARS), config)
     path = ctx.output("subword.json")
     model.save(path)
     ctx.artifacts["subword"] = path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from embedkit.config import config_from_dict
-from embedkit.io import iter_token_lists
+from embedkit.io import PIECE_CHARS, iter_token_lists
 from embedkit.run.context import RunContext
 from embedkit.vocab import VocabConfig, count_tokens, vocab_report
 
@@ -16,7 +16,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
         VocabConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="vocab"
     )
     inputs = ctx.inputs(table, "vocab")
-    counts = count_tokens(iter_token_lists(inputs, ctx.encoding(table, "vocab")))
+    counts = count_tokens(iter_token_lists(inputs, ctx.encoding(table, "vocab"), PIECE_CHARS))
     vocab, summary = vocab_report(counts, config)
     path = ctx.output("vocab.json")
     vocab.save(path)

@@ -32,6 +32,8 @@ UNK = "<unk>"
 WORD_START = "▁"
 HISTOGRAM_BINS = ("1", "2", "3", "4", "5+")
 _BATCH = 1000
+_BATCH_CHARS = 1 << 20
+_LINE_WORDS = 1000
 
 
 def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
@@ -48,17 +50,24 @@ def _decoder() -> decoders.Decoder:
 
 
 def _batches(data: Iterable[str | Sequence[str]], counts: Counter[str]) -> Iterator[list[str]]:
-    """Lines in batches for the trainer, counting the words as they stream past."""
+    """Lines in batches for the trainer, counting the words as they stream past.
+
+    The trainer learns from word counts, so where a line ends does not matter: a long line is passed on
+    in runs of ``_LINE_WORDS`` words (the tokenizer's pre-tokenisation needs about a hundred times a
+    string's size) and a batch holds at most ``_BATCH`` lines and about ``_BATCH_CHARS`` characters.
+    """
     batch: list[str] = []
+    size = 0
     for item in data:
         words = item.split() if isinstance(item, str) else [w for tok in item for w in tok.split()]
-        if not words:
-            continue
         counts.update(words)
-        batch.append(" ".join(words))
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
+        for start in range(0, len(words), _LINE_WORDS):
+            line = " ".join(words[start : start + _LINE_WORDS])
+            batch.append(line)
+            size += len(line)
+            if len(batch) >= _BATCH or size >= _BATCH_CHARS:
+                yield batch
+                batch, size = [], 0
     if batch:
         yield batch
 
