@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from embedkit.embeddings import Embeddings, export_vectors, load_torch, train_fasttext
 from embedkit.vocab import Vocab
@@ -52,7 +53,6 @@ def test_fasttext_fills_unknown_rows_from_subwords(lee_corpus: Path) -> None:
 
 
 def test_to_torch_embedding(emb: Embeddings, vocab: Vocab) -> None:
-    torch = pytest.importorskip("torch")
     layer = emb.to_torch(vocab, freeze=True)
     assert isinstance(layer, torch.nn.Embedding)
     assert layer.padding_idx == vocab.pad_id and not layer.weight.requires_grad
@@ -72,7 +72,6 @@ def test_matrix_formats_with_row_list(emb: Embeddings, vocab: Vocab, tmp_path: P
 
         got = load_file(str(out))["embeddings"]
     else:
-        pytest.importorskip("torch")
         layer = load_torch(out)
         assert layer.padding_idx == vocab.pad_id
         got = layer.weight.detach().numpy()
@@ -111,7 +110,6 @@ def test_coverage_counts_the_pad_row(emb: Embeddings, vocab: Vocab) -> None:
 
 def test_torch_export_is_a_file_torch_load_reads(emb: Embeddings, vocab: Vocab, tmp_path: Path) -> None:
     """--format torch used to write safetensors, which torch.load rejects."""
-    torch = pytest.importorskip("torch")
     out = tmp_path / "emb.pt"
     export_vectors(emb, out, "torch", vocab)
     state = torch.load(out, weights_only=True)

@@ -128,7 +128,6 @@ def test_query_words_pass_through_the_model_preprocessing_stub() -> None:
 
 
 def test_query_words_pass_through_the_real_pipeline() -> None:
-    pytest.importorskip("embedkit.text")
     emb = _ru()
     assert emb.key("лошадями") == "лошадь"
     assert emb.most_similar("лошадями", topn=3) == emb.most_similar("лошадь", topn=3)

@@ -1,4 +1,5 @@
-"""Sampling filters keep only allowed units; greedy is deterministic; seeds reproduce; complete ranks."""
+"""Sampling filters keep only allowed units; greedy decoding and ``complete`` agree with references computed here
+from the model's logits; seeds reproduce."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_top_k_samples_only_the_k_best() -> None:
     logits = torch.randn(50, generator=torch.Generator().manual_seed(0))
     allowed = set(torch.topk(logits, 5).indices.tolist())
     g = torch.Generator().manual_seed(1)
-    assert {next_unit(logits, 1.5, top_k=5, generator=g) for _ in range(300)} <= allowed
+    assert {next_unit(logits, 1.5, top_k=5, generator=g) for _ in range(300)} == allowed
     assert torch.isinf(top_k_filter(logits, 5)).sum() == 45
 
 
@@ -36,7 +37,7 @@ def test_top_p_keeps_the_smallest_nucleus() -> None:
     assert torch.isfinite(top_p_filter(logits, 0.76)).tolist() == [True, True, True, False, False]
     shuffled = logits[torch.tensor([3, 0, 4, 2, 1])]
     g = torch.Generator().manual_seed(2)
-    assert {next_unit(shuffled, 1.0, top_p=0.7, generator=g) for _ in range(300)} <= {1, 4}
+    assert {next_unit(shuffled, 1.0, top_p=0.7, generator=g) for _ in range(300)} == {1, 4}
 
 
 def test_greedy_is_the_argmax() -> None:
@@ -47,9 +48,43 @@ def test_greedy_is_the_argmax() -> None:
 @pytest.fixture(scope="module")
 def bundle() -> LMBundle:
     torch.manual_seed(0)
-    vocab = Vocab.build([["the", "cat", "sat", "on", "mat"]])
-    model = LanguageModel(LMConfig(layers=1, hidden=8, emb_dim=8), len(vocab)).eval()
-    return LMBundle(model, vocab, model.config, Units("word"))
+    vocab = Vocab.build([["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "me"]])
+    model = LanguageModel(LMConfig(layers=1, hidden=16, emb_dim=16, dropout=0.0), len(vocab))
+    # a few steps on one repeated sentence, so greedy decoding walks through many words, not one
+    ids = torch.tensor(vocab.encode("the cat sat on a mat a dog ran to me".split() * 3)).view(-1, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(30):
+        optimizer.zero_grad()
+        logits, _ = model(ids[:-1])
+        torch.nn.functional.cross_entropy(logits.view(-1, len(vocab)), ids[1:].view(-1)).backward()
+        optimizer.step()
+    return LMBundle(model.eval(), vocab, model.config, Units("word"))
+
+
+def _next_logits(bundle: LMBundle, ids: list[int]) -> torch.Tensor:
+    """The model's logits for the unit after ``ids``, from the whole sequence at once (no carried state)."""
+    with torch.no_grad():
+        logits, _ = bundle.model(torch.tensor(ids).view(-1, 1))
+    return logits[-1, 0].clone()
+
+
+def _greedy_reference(bundle: LMBundle, prompt: str, max_tokens: int, min_tokens: int) -> list[str]:
+    """Greedy decoding written out: argmax of the logits at each step, never <pad>/<bos>, <eos> only after
+    ``min_tokens`` units (and it ends the sample); the prompt follows an <eos> as the training lines do."""
+    vocab = bundle.vocab
+    ids = [vocab.eos_id] + [vocab.stoi.get(w, vocab.unk_id) for w in prompt.lower().split()]
+    out: list[int] = []
+    while len(out) < max_tokens:
+        logits = _next_logits(bundle, ids)
+        logits[[vocab.stoi["<pad>"], vocab.stoi["<bos>"]]] = float("-inf")
+        if len(out) < min_tokens:
+            logits[vocab.eos_id] = float("-inf")
+        best = int(logits.argmax())
+        if best == vocab.eos_id:
+            break
+        out.append(best)
+        ids.append(best)
+    return [vocab.itos[i] for i in out]
 
 
 def test_generation_repeats_with_a_seed_and_respects_limits(bundle: LMBundle) -> None:
@@ -57,13 +92,46 @@ def test_generation_repeats_with_a_seed_and_respects_limits(bundle: LMBundle) ->
     first = generate(bundle, "the cat", config)
     assert first == generate(bundle, "The Cat", config) and len(first) == 12
     assert "<pad>" not in first and "<bos>" not in first and "<eos>" not in first
-    greedy = GenerateConfig(temperature=0.0, max_tokens=8, min_tokens=0)
-    assert generate(bundle, "the", greedy) == generate(bundle, "the", greedy)
 
 
-def test_complete_ranks_probabilities(bundle: LMBundle) -> None:
-    top = complete(bundle, "the cat", 3)
-    assert len(top) == 3 and top[0][1] >= top[1][1] >= top[2][1] and sum(p for _, p in top) <= 1
+@pytest.mark.parametrize("prompt", ["the", "the cat", "dog ran to"])
+def test_greedy_generation_is_the_argmax_at_every_step(bundle: LMBundle, prompt: str) -> None:
+    expected = _greedy_reference(bundle, prompt, max_tokens=10, min_tokens=0)
+    assert len(set(expected)) > 1, "the reference must not be one repeated word, or the test shows little"
+    greedy = GenerateConfig(temperature=0.0, max_tokens=10, min_tokens=0, top_p=None)
+    assert generate(bundle, prompt, greedy) == expected
+
+
+def test_greedy_generation_never_gives_pad_or_bos_and_stops_at_eos_only_after_min_tokens(bundle: LMBundle) -> None:
+    vocab = bundle.vocab
+    model = LanguageModel(bundle.config, len(vocab)).eval()
+    model.load_state_dict(bundle.model.state_dict())
+    big = float(model.decoder.weight.detach().abs().sum(dim=1).max()) * 10
+    with torch.no_grad():  # <pad>, then <bos>, then <eos> would be the argmax after every word
+        for unit, boost in (("<pad>", 3), ("<bos>", 2), ("<eos>", 1)):
+            model.decoder.bias[vocab.stoi[unit]] = big * boost
+    eager = LMBundle(model, vocab, model.config, Units("word"))
+    for min_tokens in (0, 1, 4):
+        expected = _greedy_reference(eager, "the cat", max_tokens=8, min_tokens=min_tokens)
+        assert len(expected) == min_tokens
+        config = GenerateConfig(temperature=0.0, max_tokens=8, min_tokens=min_tokens)
+        assert generate(eager, "the cat", config) == expected
+
+
+@pytest.mark.parametrize("prompt", ["the", "the cat", "mat on"])
+def test_complete_gives_the_softmax_of_the_next_unit_logits(bundle: LMBundle, prompt: str) -> None:
+    vocab = bundle.vocab
+    ids = [vocab.eos_id] + [vocab.stoi[w] for w in prompt.split()]
+    logits = _next_logits(bundle, ids)
+    logits[[vocab.stoi["<pad>"], vocab.stoi["<bos>"]]] = float("-inf")
+    probs = torch.softmax(logits.double(), dim=0)
+    expected = sorted(((vocab.itos[i], float(p)) for i, p in enumerate(probs) if p > 0), key=lambda t: -t[1])
+    top = complete(bundle, prompt, 4)
+    assert [unit for unit, _ in top] == [unit for unit, _ in expected[:4]]
+    assert [p for _, p in top] == pytest.approx([p for _, p in expected[:4]], abs=1e-6)
+    everything = complete(bundle, prompt, len(vocab))
+    assert len(everything) == len(vocab) and sum(p for _, p in everything) == pytest.approx(1.0, abs=1e-5)
+    assert dict(everything)["<pad>"] == 0 and dict(everything)["<bos>"] == 0
 
 
 def test_prompt_of_unknown_words_is_an_error(bundle: LMBundle) -> None:

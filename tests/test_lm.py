@@ -11,6 +11,8 @@ import torch
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle
+from embedkit.text.config import SubwordConfig
+from embedkit.text.subword import SubwordModel
 from embedkit.training.config import TrainerConfig
 from embedkit.training.data import BPTTBatches, batchify
 from embedkit.training.lm import file_perplexity, prepare, read_token_files, train_language_model
@@ -83,10 +85,7 @@ def test_char_level(corpus: Path, tmp_path: Path) -> None:
 
 
 def test_subword_level(corpus: Path, tmp_path: Path) -> None:
-    subword = pytest.importorskip("embedkit.text.subword")
-    from embedkit.text.config import SubwordConfig
-
-    model = subword.SubwordModel.train([line.split() for line in corpus.read_text().splitlines()],
+    model = SubwordModel.train([line.split() for line in corpus.read_text().splitlines()],
                                        SubwordConfig(vocab_size=40, min_frequency=1))
     model.save(tmp_path / "bpe.json")
     config = LMConfig(**{**SMALL.__dict__, "level": "subword", "subword_model": str(tmp_path / "bpe.json")})
