@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from embedkit.config import replace_config
-from embedkit.models.config import ClassifierConfig
+from embedkit.models.config import CELL_TYPES, POOLINGS, ClassifierConfig
 from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_mr_polarity"
@@ -104,7 +104,7 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
     train_y = [y for i, y in enumerate(labels) if i not in test_idx]
     test_t = [t for i, t in enumerate(texts) if i in test_idx]
     test_y = [y for i, y in enumerate(labels) if i in test_idx]
-    config = ClassifierConfig(cell=args.cell, bidirectional=True, embedding_dim=args.dim, hidden_size=args.hidden,
+    config = ClassifierConfig(cell=args.cell, bidirectional=True, emb_dim=args.dim, hidden=args.hidden,
                               pooling=args.pooling, min_count=1)
     trainer = replace_config(CLF_TRAINER, epochs=args.epochs, progress=False, seed=args.seed)
     out: dict[str, float] = {}
@@ -131,8 +131,8 @@ def main() -> None:
     parser.add_argument("--run-folds", type=int, default=None, help="run only the first N folds (default: all)")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--w2v-epochs", type=int, default=30)
-    parser.add_argument("--cell", default="gru", choices=("gru", "lstm"))
-    parser.add_argument("--pooling", default="max", choices=("last", "mean", "max"))
+    parser.add_argument("--cell", default="gru", choices=CELL_TYPES)
+    parser.add_argument("--pooling", default="max", choices=POOLINGS)
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)

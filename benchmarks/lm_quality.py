@@ -22,6 +22,8 @@ from pathlib import Path
 
 import torch
 
+from embedkit.models.config import CELL_TYPES
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_ptb"
 
 
@@ -86,7 +88,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=13)
     parser.add_argument("--max-tokens", type=int, default=None, help="Training tokens (default: all 930k).")
     parser.add_argument("--valid-tokens", type=int, default=None, help="Valid/test tokens (default: all).")
-    parser.add_argument("--cells", nargs="+", default=["lstm"], choices=["rnn", "lstm", "gru"])
+    parser.add_argument("--cells", nargs="+", default=["lstm"], choices=CELL_TYPES)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--hidden", type=int, default=200)
     parser.add_argument("--bptt", type=int, default=20)

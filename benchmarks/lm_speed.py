@@ -83,12 +83,12 @@ def bench_trainer(args: argparse.Namespace) -> None:
 
 
 def bench_cells(args: argparse.Namespace) -> None:
-    from embedkit.models.cells import StackedRNN
+    from embedkit.models.cells import TORCH_RNNS, StackedRNN
 
     print(f"2. cells, forward + backward on [{args.bptt}, {args.batch}, {args.hidden}], 1 layer, best of "
           f"{args.repeats}:")
     x = torch.randn(args.bptt, args.batch, args.hidden)
-    for cell, cls in (("rnn", torch.nn.RNN), ("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
+    for cell, cls in TORCH_RNNS.items():
         reference = cls(args.hidden, args.hidden)
         ours = StackedRNN(cell, args.hidden, args.hidden).load_torch_weights(reference)
         times = {}

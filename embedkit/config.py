@@ -9,16 +9,81 @@ dataclasses next to its code (``text.config``, ``vocab``, ``embeddings.config``,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from embedkit.errors import ConfigError
 
 T = TypeVar("T")
+
+
+class RenamedOptionWarning(FutureWarning):
+    """An option, key or flag given under its old name: it still works for one release. The CLI prints it as
+    one ``warning: ...`` line on stderr."""
+
+
+def warn_renamed(old: str, new: str, where: str = "", stacklevel: int = 4) -> None:
+    """Warn that ``old`` is now spelt ``new`` (``where``: the table, class or command it was found in)."""
+    place = f" in {where}" if where else ""
+    warnings.warn(RenamedOptionWarning(f"'{old}'{place} is now '{new}'; the old name goes in the next release"),
+                  stacklevel=stacklevel)
+
+
+def renamed_fields(cls: type) -> Mapping[str, str]:
+    """Old name -> new name of the renamed fields of a config class (see :func:`renamed`)."""
+    return getattr(cls, "RENAMED", {})
+
+
+def rename_keys(cls: type, data: Mapping[str, Any], where: str = "", warn: bool = True) -> dict[str, Any]:
+    """``data`` with the old names of ``cls``'s renamed fields replaced by the new ones (warning when ``warn``).
+
+    Giving a field under both names is a :class:`ConfigError`.
+    """
+    old_to_new = renamed_fields(cls)
+    out = dict(data)
+    for old, new in old_to_new.items():
+        if old not in out:
+            continue
+        if new in out:
+            raise ConfigError(f"give '{new}' or its old name '{old}', not both")
+        if warn:
+            warn_renamed(old, new, where)
+        out[new] = out.pop(old)
+    return out
+
+
+def renamed(**old_to_new: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator of a config dataclass whose fields were renamed; the old names keep working one release.
+
+    The constructor takes a field under its old keyword too, :func:`config_from_dict` maps an old key, and
+    reading ``config.old_name`` gives the new field: each with a :class:`RenamedOptionWarning`.
+    """
+    def wrap(cls: type[T]) -> type[T]:
+        init = cls.__init__  # type: ignore[misc]
+
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **rename_keys(cls, kwargs, cls.__name__))
+
+        def old_attribute(old: str, new: str) -> property:
+            def get(self: Any) -> Any:
+                warn_renamed(old, new, cls.__name__)
+                return getattr(self, new)
+            return property(get, doc=f"Deprecated: the old name of ``{new}``.")
+
+        cls.__init__ = __init__  # type: ignore[misc]
+        cls.RENAMED = types.MappingProxyType(dict(old_to_new))  # type: ignore[attr-defined]
+        for old, new in old_to_new.items():
+            setattr(cls, old, old_attribute(old, new))
+        return cls
+    return wrap
+
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     """Raise :class:`ConfigError` unless ``value`` is one of ``allowed``."""
@@ -65,8 +130,15 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
     return value
 
 
-def config_from_dict(cls: type[T], data: Mapping[str, Any], where: str = "") -> T:
-    """Build ``cls`` from a mapping, rejecting unknown keys and values of the wrong type."""
+def config_from_dict(cls: type[T], data: Mapping[str, Any], where: str = "", base: T | None = None,
+                     warn: bool = True) -> T:
+    """Build ``cls`` from a mapping, rejecting unknown keys and values of the wrong type.
+
+    Keys the mapping leaves out take their value from ``base`` (else the dataclass default). A renamed
+    field's old key still loads: with a :class:`RenamedOptionWarning` when ``warn`` (a user's file), silently
+    otherwise (a saved model folder, so old models load).
+    """
+    data = rename_keys(cls, data, f"[{where}]" if where else "", warn)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     hints = typing.get_type_hints(cls)
     unknown = sorted(set(data) - set(fields))
@@ -74,7 +146,28 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], where: str = "") -> 
         place = f" in [{where}]" if where else ""
         raise ConfigError(f"unknown option '{unknown[0]}'{place} (known: {', '.join(sorted(fields))})")
     kwargs = {key: _coerce(value, hints[key], key) for key, value in data.items()}
+    if base is not None:
+        return dataclasses.replace(base, **kwargs)  # type: ignore[type-var]
     return cls(**kwargs)
+
+
+def split_table(table: Mapping[str, Any], classes: Sequence[type], extra: Iterable[str] = (),
+                where: str = "", warn: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Share a flat table's keys out among config ``classes`` (a key goes to each class that has it; old names
+    of renamed fields are mapped, warning when ``warn``); keys in ``extra`` come back apart. Any other key is a
+    :class:`ConfigError` naming the known ones."""
+    data = dict(table)
+    for cls in classes:
+        data = rename_keys(cls, data, f"[{where}]" if where else "", warn)
+    names = [{f.name for f in dataclasses.fields(cls)} for cls in classes]  # type: ignore[arg-type]
+    extra = set(extra)
+    known = set().union(*names, extra)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        place = f" in [{where}]" if where else ""
+        raise ConfigError(f"unknown option '{unknown[0]}'{place} (known: {', '.join(sorted(known))})")
+    parts = [{k: v for k, v in data.items() if k in fields} for fields in names]
+    return parts, {k: v for k, v in data.items() if k in extra}
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

@@ -36,8 +36,8 @@ def _toy(n: int = 120) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize("pooling", ["last", "mean", "max"])
 def test_packed_batch_equals_one_by_one(cell: str, bidirectional: bool, pooling: str) -> None:
     torch.manual_seed(0)
-    config = ClassifierConfig(cell=cell, bidirectional=bidirectional, pooling=pooling, num_layers=2,
-                              embedding_dim=8, hidden_size=6)
+    config = ClassifierConfig(cell=cell, bidirectional=bidirectional, pooling=pooling, layers=2,
+                              emb_dim=8, hidden=6)
     model = RNNClassifier(20, 3, config).eval()
     seqs = [[3, 4, 5, 6, 7], [8, 9], [10], [11, 12, 13]]
     ids, lengths = pad_batch(seqs)
@@ -50,15 +50,15 @@ def test_packed_batch_equals_one_by_one(cell: str, bidirectional: bool, pooling:
 
 def test_embedding_matrix_is_used_frozen_and_checked() -> None:
     matrix = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
-    config = ClassifierConfig(embedding_dim=4, freeze_embeddings=True)
+    config = ClassifierConfig(emb_dim=4, freeze_embeddings=True)
     model = RNNClassifier(10, 2, config, embeddings=matrix)
     assert torch.allclose(model.embedding.weight, torch.from_numpy(matrix))
     assert not model.embedding.weight.requires_grad
-    assert RNNClassifier(10, 2, ClassifierConfig(embedding_dim=4), embeddings=matrix).embedding.weight.requires_grad
+    assert RNNClassifier(10, 2, ClassifierConfig(emb_dim=4), embeddings=matrix).embedding.weight.requires_grad
     with pytest.raises(ConfigError):
         RNNClassifier(11, 2, config, embeddings=matrix)
     with pytest.raises(ConfigError):
-        RNNClassifier(10, 2, ClassifierConfig(embedding_dim=5), embeddings=matrix)
+        RNNClassifier(10, 2, ClassifierConfig(emb_dim=5), embeddings=matrix)
     with pytest.raises(ConfigError):
         RNNClassifier(10, 1, config)
 
@@ -67,21 +67,21 @@ def test_prepare_checks_classes_and_vector_dimensions() -> None:
     texts, labels = _toy(20)
     with pytest.raises(InputError):
         prepare(texts, ["pos"] * len(texts))
-    config = ClassifierConfig(embedding_dim=16)
+    config = ClassifierConfig(emb_dim=16)
     with pytest.raises(ConfigError):
         prepare(texts, labels, config, embeddings=np.zeros((3, 16)))
     prepared = prepare(texts, labels, ClassifierConfig(min_count=1), embeddings=None)
     size = len(prepared.classifier.vocab)
     with pytest.raises(ConfigError):
-        prepare(texts, labels, ClassifierConfig(min_count=1, embedding_dim=16), embeddings=np.zeros((size, 8)))
+        prepare(texts, labels, ClassifierConfig(min_count=1, emb_dim=16), embeddings=np.zeros((size, 8)))
     adopted = prepare(texts, labels, ClassifierConfig(min_count=1), embeddings=np.ones((size, 8)), adopt_dim=True)
-    assert adopted.classifier.config.embedding_dim == 8
+    assert adopted.classifier.config.emb_dim == 8
 
 
 def test_learns_a_separable_task_and_round_trips(tmp_path) -> None:
     texts, labels = _toy()
-    config = ClassifierConfig(min_count=1, embedding_dim=16, hidden_size=16, bidirectional=True, dropout=0.0,
-                              embedding_dropout=0.0, valid_fraction=0.2, class_weights="balanced", max_len=4)
+    config = ClassifierConfig(min_count=1, emb_dim=16, hidden=16, bidirectional=True, dropout=0.0,
+                              emb_dropout=0.0, valid_fraction=0.2, class_weights="balanced", max_len=4)
     prepared = prepare(texts, labels, config)
     assert prepared.classifier.truncated > 0
     result = train_classifier(prepared, replace_config(CLF_TRAINER, epochs=12, lr=0.02, progress=False, patience=None),
@@ -101,7 +101,7 @@ def test_learns_a_separable_task_and_round_trips(tmp_path) -> None:
 
 def test_load_rejects_other_architectures(tmp_path) -> None:
     texts, labels = _toy(30)
-    clf = prepare(texts, labels, ClassifierConfig(min_count=1, embedding_dim=8, hidden_size=8)).classifier
+    clf = prepare(texts, labels, ClassifierConfig(min_count=1, emb_dim=8, hidden=8)).classifier
     clf.save(tmp_path / "a")
     meta = json.loads((tmp_path / "a" / "config.json").read_text())
     meta["model"]["cell"] = "lstm"
@@ -164,8 +164,8 @@ def test_run_stage_writes_its_artifacts(tmp_path) -> None:
     rows = "".join(f"{t}\t{y}\n" for t, y in zip(texts, labels, strict=True))
     (tmp_path / "train.tsv").write_text("text\tlabel\n" + rows)
     ctx = RunContext(out_dir=tmp_path / "out", base_dir=tmp_path, console=Console(file=io.StringIO()))
-    summary = stage_clf.stage({"input": "train.tsv", "test": "train.tsv", "epochs": 1, "embedding_dim": 8,
-                               "hidden_size": 8, "min_count": 1}, ctx)
+    summary = stage_clf.stage({"input": "train.tsv", "test": "train.tsv", "epochs": 1, "emb_dim": 8,
+                               "hidden": 8, "min_count": 1}, ctx)
     assert summary["classes"] == 2 and 0 <= summary["test_accuracy"] <= 1
     assert (ctx.artifacts["clf"] / "model.safetensors").exists()
     with pytest.raises(ConfigError):

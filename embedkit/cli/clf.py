@@ -75,9 +75,9 @@ def train(
     from embedkit.training.labelled import read_labelled
     from embedkit.training.trainer import output_folder
 
-    config = replace_config(ClassifierConfig(), cell=cell, bidirectional=bidirectional, num_layers=layers,
-                            hidden_size=hidden, embedding_dim=dim, pooling=pooling, dropout=dropout,
-                            embedding_dropout=embedding_dropout, freeze_embeddings=freeze, min_count=min_count,
+    config = replace_config(ClassifierConfig(), cell=cell, bidirectional=bidirectional, layers=layers,
+                            hidden=hidden, emb_dim=dim, pooling=pooling, dropout=dropout,
+                            emb_dropout=embedding_dropout, freeze_embeddings=freeze, min_count=min_count,
                             max_vocab=max_vocab, max_len=max_len, class_weights=class_weights,
                             batch_size=batch_size, valid_fraction=valid_fraction, lang=lang)
     tconfig = replace_config(CLF_TRAINER, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError
 
 ARCHS = ("cbow", "skipgram")
@@ -56,16 +57,11 @@ class Word2VecConfig:
     bucket: int = 200_000
 
     def __post_init__(self) -> None:
-        if self.arch not in ARCHS:
-            raise ConfigError(f"unknown architecture '{self.arch}' (choose from {', '.join(ARCHS)})")
+        check_choice("architecture", self.arch, ARCHS)
         for name in ("dim", "window", "epochs", "min_count", "alpha"):
-            value = getattr(self, name)
-            if value is None or value <= 0:
-                raise ConfigError(f"{name} must be positive, got {value}")
+            check_positive(name, getattr(self, name))
         for name in ("max_vocab", "workers"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ConfigError(f"{name} must be positive, got {value}")
+            check_positive(name, getattr(self, name), allow_none=True)
         if self.seed is not None and self.workers is not None and self.workers > 1:
             raise ConfigError(f"seed={self.seed} makes training repeatable only with 1 worker (gensim's threads race), "
                               f"but workers={self.workers}: drop one of them")
@@ -80,8 +76,7 @@ class Word2VecConfig:
         if self.fasttext:
             if not 0 < self.min_n <= self.max_n:
                 raise ConfigError(f"need 0 < min_n <= max_n, got min_n={self.min_n}, max_n={self.max_n}")
-            if self.bucket <= 0:
-                raise ConfigError(f"bucket must be positive, got {self.bucket}")
+            check_positive("bucket", self.bucket)
 
     @property
     def sg(self) -> int:

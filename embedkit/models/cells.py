@@ -93,7 +93,9 @@ class GRUCell(_Cell):
         return (1 - z) * n + z * h
 
 
-CELLS: dict[str, type[_Cell]] = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
+CELLS: dict[str, type[_Cell]] = dict(zip(CELL_TYPES, (RNNCell, LSTMCell, GRUCell), strict=True))
+TORCH_RNNS: dict[str, type[nn.RNNBase]] = dict(zip(CELL_TYPES, (nn.RNN, nn.LSTM, nn.GRU), strict=True))
+"""The fast ``torch.nn`` module of each cell type, the one models train with."""
 
 
 class Recurrent(nn.Module):

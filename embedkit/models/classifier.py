@@ -22,6 +22,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
+from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import ClassifierConfig
 from embedkit.models.init import init_recurrent
 from embedkit.models.metrics import classification_report
@@ -36,8 +37,8 @@ FILES = ("model.safetensors", "config.json", "vocab.json", "labels.json")
 class RNNClassifier(nn.Module):
     """Embedding -> RNN over a packed batch -> pooled vector -> class logits.
 
-    ``embeddings`` (a ``vocab_size x embedding_dim`` matrix) initialises the embedding layer; it is frozen
-    when ``config.freeze_embeddings``. Its shape must match the vocabulary and ``embedding_dim``.
+    ``embeddings`` (a ``vocab_size x emb_dim`` matrix) initialises the embedding layer; it is frozen
+    when ``config.freeze_embeddings``. Its shape must match the vocabulary and ``emb_dim``.
     """
 
     def __init__(self, vocab_size: int, num_classes: int, config: ClassifierConfig | None = None,
@@ -47,34 +48,34 @@ class RNNClassifier(nn.Module):
         if num_classes < 2:
             raise ConfigError(f"a classifier needs at least two classes, got {num_classes}")
         self.pad_id = pad_id
-        self.embedding = nn.Embedding(vocab_size, config.embedding_dim, padding_idx=pad_id)
+        self.embedding = nn.Embedding(vocab_size, config.emb_dim, padding_idx=pad_id)
         if embeddings is not None:
             matrix = torch.as_tensor(np.asarray(embeddings), dtype=torch.float32)
-            if tuple(matrix.shape) != (vocab_size, config.embedding_dim):
+            if tuple(matrix.shape) != (vocab_size, config.emb_dim):
                 raise ConfigError(f"embedding matrix is {tuple(matrix.shape)[0]} x {tuple(matrix.shape)[-1]}, "
-                                  f"but the vocabulary has {vocab_size} words and embedding_dim is "
-                                  f"{config.embedding_dim}")
+                                  f"but the vocabulary has {vocab_size} words and emb_dim is "
+                                  f"{config.emb_dim}")
             with torch.no_grad():
                 self.embedding.weight.copy_(matrix)
         self.embedding.weight.requires_grad_(not (embeddings is not None and config.freeze_embeddings))
-        rnn_cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
-        self.rnn = rnn_cls(config.embedding_dim, config.hidden_size, num_layers=config.num_layers,
+        rnn_cls = TORCH_RNNS[config.cell]
+        self.rnn = rnn_cls(config.emb_dim, config.hidden, num_layers=config.layers,
                            batch_first=True, bidirectional=config.bidirectional,
-                           dropout=config.dropout if config.num_layers > 1 else 0.0)
+                           dropout=config.dropout if config.layers > 1 else 0.0)
         init_recurrent(self.rnn)
-        self.embedding_dropout = nn.Dropout(config.embedding_dropout)
+        self.emb_dropout = nn.Dropout(config.emb_dropout)
         self.dropout = nn.Dropout(config.dropout)
-        self.output = nn.Linear(config.hidden_size * config.directions, num_classes)
+        self.output = nn.Linear(config.hidden * config.directions, num_classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Logits ``(batch, classes)`` for right-padded ``ids (batch, time)`` of the given ``lengths`` (>= 1)."""
-        x = self.embedding_dropout(self.embedding(ids))
+        x = self.emb_dropout(self.embedding(ids))
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, hidden = self.rnn(packed)
         c = self.config
         if c.pooling == "last":
             h = hidden[0] if isinstance(hidden, tuple) else hidden
-            top = h.view(c.num_layers, c.directions, h.size(1), c.hidden_size)[-1]
+            top = h.view(c.layers, c.directions, h.size(1), c.hidden)[-1]
             pooled = torch.cat(list(top), dim=-1)
         else:
             padded, _ = pad_packed_sequence(out, batch_first=True, total_length=ids.size(1))
@@ -195,7 +196,7 @@ class TextClassifier:
         if meta.get("architecture") != ARCHITECTURE:
             raise ModelFormatError(f"{folder}: not an embedkit classifier (architecture {ARCHITECTURE})")
         try:
-            config = config_from_dict(ClassifierConfig, meta["model"], where="model")
+            config = config_from_dict(ClassifierConfig, meta["model"], where="model", warn=False)
             vocab = Vocab.load(folder / "vocab.json")
             labels = read_json(folder / "labels.json")
             model = RNNClassifier(meta["vocab_size"], meta["num_classes"], config, pad_id=meta["pad_id"])

@@ -1,11 +1,14 @@
 """The models' settings, saved beside their weights: :class:`LMConfig` (the language model) and
-:class:`ClassifierConfig` (the text classifier). One tuple of cell types serves both."""
+:class:`ClassifierConfig` (the text classifier). One tuple of cell types serves both, and a knob they share
+has one name in both (``cell``, ``layers``, ``hidden``, ``emb_dim``, ``dropout``, ``emb_dropout``,
+``freeze_embeddings``, ``min_count``, ``max_vocab``, ``batch_size``), in Python, TOML and on the command line.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
-from embedkit.config import check_choice, check_positive
+from embedkit.config import check_choice, check_positive, renamed
 from embedkit.errors import ConfigError
 from embedkit.text.config import LANGS, PreprocessConfig
 
@@ -61,26 +64,28 @@ class LMConfig:
                               f"emb_dim {self.emb_dim}): the output layer reuses the embedding matrix")
 
 
+@renamed(embedding_dim="emb_dim", hidden_size="hidden", num_layers="layers", embedding_dropout="emb_dropout")
 @dataclasses.dataclass(frozen=True)
 class ClassifierConfig:
     """Architecture, vocabulary, preprocessing and batching of :class:`~embedkit.models.classifier.RNNClassifier`.
 
     ``pooling`` turns the RNN outputs into one vector per text: ``last`` (the final hidden state of each
     direction), ``mean`` or ``max`` over the real (unpadded) steps. ``dropout`` applies between stacked
-    layers and to the pooled vector, ``embedding_dropout`` to the word vectors. ``class_weights='balanced'``
+    layers and to the pooled vector, ``emb_dropout`` to the word vectors. ``class_weights='balanced'``
     weights the loss by inverse class frequency. Texts longer than ``max_len`` tokens are truncated.
     Optimisation settings (epochs, learning rate, early stopping) live in
-    :class:`embedkit.training.TrainerConfig`.
+    :class:`embedkit.training.TrainerConfig`. The old names ``embedding_dim``, ``hidden_size``, ``num_layers``
+    and ``embedding_dropout`` still work for one release, with a :class:`~embedkit.config.RenamedOptionWarning`.
     """
 
     cell: str = "gru"
-    embedding_dim: int = 128
-    hidden_size: int = 128
-    num_layers: int = 1
+    emb_dim: int = 128
+    hidden: int = 128
+    layers: int = 1
     bidirectional: bool = False
     pooling: str = "max"
     dropout: float = 0.5
-    embedding_dropout: float = 0.2
+    emb_dropout: float = 0.2
     freeze_embeddings: bool = False
     min_count: int = 2
     max_vocab: int | None = None
@@ -96,10 +101,10 @@ class ClassifierConfig:
         check_choice("pooling", self.pooling, POOLINGS)
         check_choice("class weights", self.class_weights, CLASS_WEIGHTS)
         check_choice("language", self.lang, LANGS)
-        for name in ("embedding_dim", "hidden_size", "num_layers", "min_count", "max_len", "batch_size"):
+        for name in ("layers", "hidden", "emb_dim", "min_count", "max_len", "batch_size"):
             check_positive(name, getattr(self, name))
         check_positive("max_vocab", self.max_vocab, allow_none=True)
-        for name in ("dropout", "embedding_dropout"):
+        for name in ("dropout", "emb_dropout"):
             if not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"{name} must lie in [0, 1), got {getattr(self, name)}")
         if not 0 <= self.valid_fraction < 1:

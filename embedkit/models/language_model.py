@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
+from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import LMConfig
 from embedkit.models.init import init_recurrent
 from embedkit.text.config import PreprocessConfig
@@ -31,7 +32,7 @@ from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights
 
 FORMAT = "embedkit.lm/1"
-RNN_CLASSES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+RNN_CLASSES = TORCH_RNNS
 Hidden = Tensor | tuple[Tensor, Tensor]
 
 
@@ -193,7 +194,7 @@ class LMBundle:
             raise ModelFormatError(f"{folder}: not a language model folder (no config.json)")
         meta = check_format(read_json(folder / "config.json"), FORMAT, "language model", folder / "config.json")
         try:
-            config = config_from_dict(LMConfig, meta["model"], where="model")
+            config = config_from_dict(LMConfig, meta["model"], where="model", warn=False)
         except (ConfigError, KeyError) as exc:
             raise ModelFormatError(f"{folder}: bad model config ({exc})") from None
         vocab = Vocab.load(folder / "vocab.json")

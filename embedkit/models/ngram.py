@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import PIECE_CHARS, check_format, iter_token_pieces, read_json, replace_model_dir, write_json
 
@@ -49,6 +50,14 @@ class NgramConfig:
     min_count: int = 1
     modified: bool = True
     discount: float | None = None
+
+    def __post_init__(self) -> None:
+        check_positive("order", self.order)
+        check_choice("smoothing", self.smoothing, SMOOTHINGS)
+        check_positive("k", self.k)
+        check_positive("min_count", self.min_count)
+        if self.discount is not None and not 0 < self.discount < 1:
+            raise ConfigError(f"discount must lie between 0 and 1, got {self.discount}")
 
     def build(self) -> NgramModel:
         """A fresh, untrained model with these options."""
@@ -121,16 +130,7 @@ class NgramModel:
 
     def __init__(self, order: int = 3, smoothing: str = "kneser-ney", k: float = 1.0, min_count: int = 1,
                  modified: bool = True, discount: float | None = None) -> None:
-        if order < 1:
-            raise ConfigError(f"order must be at least 1, got {order}")
-        if smoothing not in SMOOTHINGS:
-            raise ConfigError(f"unknown smoothing '{smoothing}' (choose from {', '.join(SMOOTHINGS)})")
-        if k <= 0:
-            raise ConfigError(f"k must be positive, got {k}")
-        if min_count < 1:
-            raise ConfigError(f"min_count must be positive, got {min_count}")
-        if discount is not None and not 0 < discount < 1:
-            raise ConfigError(f"discount must lie between 0 and 1, got {discount}")
+        NgramConfig(order, smoothing, k, min_count, modified, discount)  # checks every option
         self.order, self.smoothing, self.k = order, smoothing, float(k)
         self.min_count, self.modified, self.discount = min_count, modified, discount
         self.itos: list[str] = [PAD, UNK, EOS]

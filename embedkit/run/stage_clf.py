@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from embedkit.config import config_from_dict, config_to_dict, replace_config
+from embedkit.config import config_from_dict, replace_config, split_table
 from embedkit.errors import ConfigError
 from embedkit.run.context import RunContext
 
@@ -28,16 +28,11 @@ def stage(table: dict, ctx: RunContext) -> dict:
     from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
     from embedkit.training.trainer import output_folder
 
-    model_keys = set(ClassifierConfig.__dataclass_fields__)
-    trainer_keys = set(TrainerConfig.__dataclass_fields__)
-    unknown = sorted(set(table) - model_keys - trainer_keys - set(STAGE_KEYS))
-    if unknown:
-        raise ConfigError(f"unknown option '{unknown[0]}' in [clf]")
+    (model_part, trainer_part), table = split_table(table, (ClassifierConfig, TrainerConfig), STAGE_KEYS, "clf")
     if not table.get("input") and not table.get("labels"):
         raise ConfigError("[clf] needs an 'input' (a labelled TSV/CSV/JSONL or fastText file) or 'labels'")
-    config = config_from_dict(ClassifierConfig, {k: v for k, v in table.items() if k in model_keys}, "clf")
-    trainer = config_from_dict(TrainerConfig, {**config_to_dict(replace_config(CLF_TRAINER, progress=False)),
-                                               **{k: v for k, v in table.items() if k in trainer_keys}}, "clf")
+    config = config_from_dict(ClassifierConfig, model_part, "clf")
+    trainer = config_from_dict(TrainerConfig, trainer_part, "clf", base=replace_config(CLF_TRAINER, progress=False))
     columns: dict[str, Any] = {"text_col": table.get("text_col"), "label_col": table.get("label_col"),
                                "encoding": table.get("encoding", "utf-8")}
     if table.get("labels"):
@@ -55,7 +50,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
 
         vectors = Embeddings.load(ctx.artifacts["vectors"])
     prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
-                       adopt_dim="embedding_dim" not in table)
+                       adopt_dim="emb_dim" not in model_part)
     out = ctx.output("clf")
     clf = prepared.classifier
     with output_folder(out):

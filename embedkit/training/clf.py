@@ -119,8 +119,8 @@ def prepare(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfi
     """Tokenise, check and encode the data; build the vocabulary and the network.
 
     ``embeddings`` is an ``Embeddings``-like object with ``to_matrix(vocab) -> (matrix, coverage)`` or a
-    ready ``len(vocab) x embedding_dim`` array; ``adopt_dim`` takes the vectors' dimension instead of
-    insisting that it equals ``config.embedding_dim``. Without ``valid`` texts, ``config.valid_fraction`` of the
+    ready ``len(vocab) x emb_dim`` array; ``adopt_dim`` takes the vectors' dimension instead of
+    insisting that it equals ``config.emb_dim``. Without ``valid`` texts, ``config.valid_fraction`` of the
     training data is held out for early stopping.
     """
     config = config or ClassifierConfig()
@@ -148,10 +148,10 @@ def prepare(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfi
         if matrix.ndim != 2 or matrix.shape[0] != len(vocab):
             raise ConfigError(f"embedding matrix has {matrix.shape[0]} rows for a vocabulary of {len(vocab)}")
         if adopt_dim:
-            config = dataclasses.replace(config, embedding_dim=matrix.shape[1])
-        if matrix.shape[1] != config.embedding_dim:
-            raise ConfigError(f"vectors have dimension {matrix.shape[1]} but embedding_dim is "
-                              f"{config.embedding_dim}; leave --dim out or make them agree")
+            config = dataclasses.replace(config, emb_dim=matrix.shape[1])
+        if matrix.shape[1] != config.emb_dim:
+            raise ConfigError(f"vectors have dimension {matrix.shape[1]} but emb_dim is "
+                              f"{config.emb_dim}; leave --emb-dim out or make them agree")
     torch.manual_seed(seed)
     model = RNNClassifier(len(vocab), len(names), config, pad_id=vocab.pad_id, embeddings=matrix)
     classifier = TextClassifier(model, vocab, names)

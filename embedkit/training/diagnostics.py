@@ -12,7 +12,8 @@ from pathlib import Path
 import torch
 
 from embedkit.io import atomic_write
-from embedkit.models.cells import CELL_TYPES, StackedRNN
+from embedkit.models.cells import StackedRNN
+from embedkit.models.config import CELL_TYPES
 from embedkit.models.init import init_recurrent
 
 TABLE_STEPS = (0, 1, 2, 5, 10, 20, 50, 100, 200)

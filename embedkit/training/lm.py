@@ -122,7 +122,7 @@ def _check_resume(folder: Path, config: LMConfig, vocab: Vocab) -> None:
     saved_path = folder / "checkpoint" / "lm.json"
     if not saved_path.exists():
         return
-    saved = config_from_dict(LMConfig, read_json(saved_path)["model"])
+    saved = config_from_dict(LMConfig, read_json(saved_path)["model"], warn=False)
     if saved != config:
         diff = [f"{k}={getattr(saved, k)!r}" for k in config.__dataclass_fields__
                 if getattr(saved, k) != getattr(config, k)]

@@ -499,7 +499,7 @@ class Trainer:
         folder = self.checkpoint_dir
         assert folder is not None
         meta = check_format(read_json(folder / "trainer.json"), FORMAT, "trainer checkpoint", folder)
-        saved = config_from_dict(TrainerConfig, meta["config"])
+        saved = config_from_dict(TrainerConfig, meta["config"], warn=False)
         if saved.optimizer != self.config.optimizer:
             raise ModelFormatError(f"{folder}: checkpoint used optimizer {saved.optimizer}, "
                                    f"not {self.config.optimizer}")

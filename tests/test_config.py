@@ -1,0 +1,121 @@
+"""One config vocabulary: renamed options keep their old names for a release (with a warning), every config
+validates through the public helpers, one tuple of cell types."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from embedkit.config import RenamedOptionWarning, config_from_dict, split_table
+from embedkit.errors import ConfigError
+from embedkit.models.config import CELL_TYPES, ClassifierConfig, LMConfig
+from embedkit.training.config import TrainerConfig
+
+OLD_CLF = {"embedding_dim": 8, "hidden_size": 6, "num_layers": 2, "embedding_dropout": 0.1}
+NEW_CLF = {"emb_dim": 8, "hidden": 6, "layers": 2, "emb_dropout": 0.1}
+
+
+def test_lm_and_classifier_share_the_names_of_their_knobs() -> None:
+    shared = {"cell", "layers", "hidden", "emb_dim", "dropout", "emb_dropout", "freeze_embeddings", "min_count",
+              "max_vocab", "batch_size"}
+    for cls in (LMConfig, ClassifierConfig):
+        assert shared <= {f.name for f in dataclasses.fields(cls)}, cls
+
+
+def test_old_keywords_build_the_same_config_with_a_warning() -> None:
+    with pytest.warns(RenamedOptionWarning) as caught:
+        old = ClassifierConfig(**OLD_CLF)
+    assert old == ClassifierConfig(**NEW_CLF)
+    assert [str(w.message) for w in caught][0] == ("'embedding_dim' in ClassifierConfig is now 'emb_dim'; "
+                                                   "the old name goes in the next release")
+    assert len(caught) == 4 and all(w.filename == __file__ for w in caught)
+    with pytest.warns(RenamedOptionWarning, match="hidden_size"):
+        assert old.hidden_size == 6
+    with pytest.raises(ConfigError, match="'emb_dim' or its old name 'embedding_dim'"):
+        ClassifierConfig(emb_dim=8, embedding_dim=8)
+
+
+def test_old_keys_load_from_a_user_table_with_a_warning_and_silently_from_a_model() -> None:
+    with pytest.warns(RenamedOptionWarning, match=r"in \[clf\]"):
+        assert config_from_dict(ClassifierConfig, OLD_CLF, "clf") == ClassifierConfig(**NEW_CLF)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert config_from_dict(ClassifierConfig, OLD_CLF, "model", warn=False) == ClassifierConfig(**NEW_CLF)
+
+
+def test_split_table_shares_keys_out_and_names_the_unknown() -> None:
+    with pytest.warns(RenamedOptionWarning):
+        (model, trainer), rest = split_table({"hidden_size": 4, "lr": 0.1, "input": "x"},
+                                             (ClassifierConfig, TrainerConfig), ("input",), "clf")
+    assert (model, trainer, rest) == ({"hidden": 4}, {"lr": 0.1}, {"input": "x"})
+    with pytest.raises(ConfigError, match=r"unknown option 'colour' in \[clf\]"):
+        split_table({"colour": "red"}, (ClassifierConfig,), (), "clf")
+
+
+def test_config_from_dict_keeps_a_base_for_keys_left_out() -> None:
+    base = TrainerConfig(lr=3e-3, patience=None)
+    built = config_from_dict(TrainerConfig, {"epochs": 2}, "lm", base=base)
+    assert (built.lr, built.patience, built.epochs) == (3e-3, None, 2)
+
+
+def test_a_classifier_saved_under_the_old_names_still_loads_silently(tmp_path) -> None:
+    from embedkit.models.classifier import TextClassifier
+    from embedkit.training.clf import prepare
+
+    texts = ["good film", "bad film", "great plot", "dull plot"] * 3
+    labels = ["pos", "neg", "pos", "neg"] * 3
+    clf = prepare(texts, labels, ClassifierConfig(min_count=1, emb_dim=4, hidden=4)).classifier
+    clf.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "config.json").read_text())
+    for old, new in ClassifierConfig.RENAMED.items():
+        meta["model"][old] = meta["model"].pop(new)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(meta))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = TextClassifier.load(tmp_path / "m")
+    assert again.config == clf.config
+    assert np.allclose(again.predict_proba(texts[:4]), clf.predict_proba(texts[:4]), atol=1e-6)
+
+
+def test_a_pipeline_clf_table_takes_the_old_names_with_a_warning(tmp_path) -> None:
+    from rich.console import Console
+
+    from embedkit.run import stage_clf
+    from embedkit.run.context import RunContext
+
+    rows = "".join(f"{t}\t{y}\n" for t, y in [("good film", "pos"), ("bad film", "neg")] * 10)
+    (tmp_path / "train.tsv").write_text("text\tlabel\n" + rows)
+    ctx = RunContext(out_dir=tmp_path / "out", base_dir=tmp_path, console=Console(file=io.StringIO()))
+    with pytest.warns(RenamedOptionWarning, match=r"'embedding_dim' in \[clf\] is now 'emb_dim'"):
+        stage_clf.stage({"input": "train.tsv", "epochs": 1, "embedding_dim": 6, "hidden": 4, "min_count": 1}, ctx)
+    from embedkit.models.classifier import TextClassifier
+
+    assert TextClassifier.load(ctx.artifacts["clf"]).config.emb_dim == 6
+
+
+@pytest.mark.parametrize("build", [
+    lambda: LMConfig(cell="transformer"),
+    lambda: ClassifierConfig(cell="transformer"),
+])
+def test_every_model_config_takes_the_one_tuple_of_cells(build) -> None:
+    with pytest.raises(ConfigError, match="choose from " + ", ".join(CELL_TYPES)):
+        build()
+
+
+def test_every_config_checks_its_options_when_built() -> None:
+    from embedkit.embeddings.config import Word2VecConfig
+    from embedkit.models.ngram import NgramConfig
+
+    with pytest.raises(ConfigError, match="order must be positive"):
+        NgramConfig(order=0)
+    with pytest.raises(ConfigError, match="unknown smoothing 'witten-bell'"):
+        NgramConfig(smoothing="witten-bell")
+    with pytest.raises(ConfigError, match="unknown architecture 'glove'"):
+        Word2VecConfig(arch="glove")
+    with pytest.raises(ConfigError, match="bucket must be positive"):
+        Word2VecConfig(fasttext=True, bucket=0)
