@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from embedkit.io import atomic_write, read_json
+from embedkit.plots import png_figure
 from embedkit.run.runner import STAGES
 
 
@@ -41,23 +42,14 @@ def _fmt(value: Any) -> str:
 
 
 def _plot(path: Path, title: str, series: Mapping[str, Sequence[float]]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for label, values in series.items():
-        ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=label)
-    ax.set_title(title)
-    ax.set_xlabel("epoch / step")
-    ax.grid(alpha=0.3)
-    if len(series) > 1:
-        ax.legend()
-    fig.tight_layout()
-    with atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=100)
-    plt.close(fig)
+    with png_figure(path, figsize=(6, 3.5), dpi=100) as ax:
+        for label, values in series.items():
+            ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+        ax.set_title(title)
+        ax.set_xlabel("epoch / step")
+        ax.grid(alpha=0.3)
+        if len(series) > 1:
+            ax.legend()
 
 
 def _stage_section(name: str, summary: Mapping[str, Any], run_dir: Path) -> list[str]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import torch
 
-from embedkit.io import atomic_write
 from embedkit.models.cells import StackedRNN
 from embedkit.models.config import CELL_TYPES
 from embedkit.models.init import init_recurrent
+from embedkit.plots import png_figure
 
 TABLE_STEPS = (0, 1, 2, 5, 10, 20, 50, 100, 200)
 
@@ -58,22 +58,13 @@ def format_table(norms: dict[str, list[float]]) -> str:
 
 def plot_gradient_norms(norms: dict[str, list[float]], path: str | Path) -> Path:
     """Draw the norms on a log scale into a PNG (written atomically)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for cell, values in norms.items():
-        ax.semilogy(range(len(values)), [max(v, 1e-30) for v in values], label=cell.upper())
-    ax.set_xlabel("steps back from the loss (k)")
-    ax.set_ylabel("‖∂L/∂h_{T-k}‖")
-    ax.set_title("Gradient norm through time")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend()
-    fig.tight_layout()
     path = Path(path)
-    with atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=90)
-    plt.close(fig)
+    with png_figure(path) as ax:
+        for cell, values in norms.items():
+            ax.semilogy(range(len(values)), [max(v, 1e-30) for v in values], label=cell.upper())
+        ax.set_xlabel("steps back from the loss (k)")
+        ax.set_ylabel("‖∂L/∂h_{T-k}‖")
+        ax.set_title("Gradient norm through time")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend()
     return path

@@ -69,6 +69,7 @@ import torch
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import EmbedkitError, ModelFormatError
 from embedkit.io import atomic_dir, atomic_write, check_format, read_json
+from embedkit.plots import png_figure
 from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
 from embedkit.weights import cpu_state, load_state, load_weights, read_tensors, save_state, save_tensors
@@ -424,31 +425,22 @@ class Trainer:
         """Draw ``loss.png``: running training loss by step, training and validation loss by epoch (rank 0 only)."""
         if self.out_dir is None or not distributed.is_main():
             return None
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         records = [json.loads(line) for line in (self.out_dir / "metrics.jsonl").read_text().splitlines() if line]
         steps = [(r["step"], r["loss"]) for r in records if r.get("event") == "train"]
         epochs = [r for r in records if r.get("event") == "epoch"]
-        fig, ax = plt.subplots(figsize=(7, 4))
-        if steps:
-            ax.plot(*zip(*steps, strict=True), lw=1, alpha=0.6, label="train (running)")
-        ax.plot([r["step"] for r in epochs], [r["train_loss"] for r in epochs], "o-", label="train (epoch)")
-        key = f"valid_{self.config.monitor}"
-        if any(key in r for r in epochs):
-            ax.plot([r["step"] for r in epochs if key in r], [r[key] for r in epochs if key in r], "s-",
-                    label=f"valid {self.config.monitor}")
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
         path = self.out_dir / "loss.png"
-        with atomic_write(path, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=90)
-        plt.close(fig)
+        with png_figure(path) as ax:
+            if steps:
+                ax.plot(*zip(*steps, strict=True), lw=1, alpha=0.6, label="train (running)")
+            ax.plot([r["step"] for r in epochs], [r["train_loss"] for r in epochs], "o-", label="train (epoch)")
+            key = f"valid_{self.config.monitor}"
+            if any(key in r for r in epochs):
+                ax.plot([r["step"] for r in epochs if key in r], [r[key] for r in epochs if key in r], "s-",
+                        label=f"valid {self.config.monitor}")
+            ax.set_xlabel("step")
+            ax.set_ylabel("loss")
+            ax.legend()
+            ax.grid(alpha=0.3)
         return path
 
     # ---- checkpoints ------------------------------------------------------------------------------------
