@@ -1,4 +1,4 @@
-"""`embedkit preprocess` and `embedkit run` as a user types them: happy paths and every error path."""
+"""`embedkit preprocess` as a user types it: happy paths and every error path."""
 
 from __future__ import annotations
 
@@ -145,70 +145,6 @@ def test_interrupt_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
     code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out))
     assert code == 130
     assert not out.exists() and not list(tmp_path.glob(".o.txt*"))
-
-
-def test_run_quickstart_stages_then_skips(tmp_path, capsys) -> None:
-    pipeline = tmp_path / "p.toml"
-    pipeline.write_text('[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
-                        '[vocab]\nmin_count = 2\n', encoding="utf-8")
-    out = tmp_path / "run"
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
-    assert code == 0, err
-    assert (out / "tokens.txt").exists() and (out / "vocab.json").exists()
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
-    assert code == 0 and err.count("up to date, skipped") == 2 and "nothing to do" in err
-    assert (out / "report.md").exists()
-    pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("min_count = 2", "min_count = 3"),
-                        encoding="utf-8")
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
-    assert "preprocess: up to date" in err and "vocab: running" in err
-
-
-@pytest.mark.parametrize(("text", "needle"), [
-    ("[preprocess]\ninput = 'gensim:lee_background.cor'\nlanguage = 'en'\n", "unknown option 'language'"),
-    ("[bake]\nx = 1\n", "unknown stage"),
-    ("[preprocess\n", "not valid TOML"),
-    ("[preprocess]\nlang = 'en'\n", "needs an input"),
-])
-def test_run_bad_pipeline_files(tmp_path, capsys, text: str, needle: str) -> None:
-    pipeline = tmp_path / "p.toml"
-    pipeline.write_text(text, encoding="utf-8")
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(tmp_path / "run"))
-    assert code == 2 and "Traceback" not in err
-    errors = [line for line in err.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and needle in errors[0]
-
-
-def test_run_w2v_and_eval_stages_write_report_with_plot(tmp_path, capsys) -> None:
-    pipeline = tmp_path / "p.toml"
-    pipeline.write_text('[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
-                        '[w2v]\ndim = 16\nepochs = 2\nmin_count = 3\nworkers = 1\nshow = ["police"]\n'
-                        '[eval]\npairs = ["gensim:wordsim353.tsv"]\nanalogies = []\n', encoding="utf-8")
-    out = tmp_path / "run"
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
-    assert code == 0, err
-    report = (out / "report.md").read_text(encoding="utf-8")
-    assert "## w2v" in report and "wordsim353 spearman" in report and "- police:" in report
-    assert (out / "w2v_loss_per_epoch.png").read_bytes()[:4] == b"\x89PNG"
-    code, _, err = run_cli(capsys, "report", str(out))
-    assert code == 0 and "report.md" in err
-
-
-def test_failed_stage_keeps_finished_ones_and_rerun_finishes(tmp_path, capsys) -> None:
-    pipeline = tmp_path / "p.toml"
-    head = '[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
-    pipeline.write_text(head + "[vocab]\nmin_count = 1000000\n", encoding="utf-8")
-    out = tmp_path / "run"
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
-    assert code == 2 and "lower min_count" in err
-    assert (out / "tokens.txt").exists() and (out / ".state" / "preprocess.json").exists()
-    assert not (out / "vocab.json").exists()
-    pipeline.write_text(head + "[vocab]\nmin_count = 2\n", encoding="utf-8")
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
-    assert code == 0, err
-    assert "preprocess: up to date" in err and "vocab: done" in err
-    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out), "--from", "vocab", "--dry-run")
-    assert "preprocess: up to date" in err and "vocab: would run" in err
 
 
 def test_ctrl_c_with_workers_exits_promptly_and_leaves_nothing(tmp_path, lee_corpus) -> None:

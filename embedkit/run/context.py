@@ -13,6 +13,14 @@ from embedkit.errors import ConfigError
 from embedkit.io import resolve_data_path
 
 
+def resolve_spec(spec: str | Path, base_dir: Path) -> Path | str:
+    """An input path of a pipeline file: ``gensim:NAME``, ``-``, absolute, or relative to ``base_dir``."""
+    resolved = resolve_data_path(spec)
+    if isinstance(resolved, Path) and not resolved.is_absolute():
+        return base_dir / resolved
+    return resolved
+
+
 @dataclasses.dataclass
 class RunContext:
     """Shared state of one pipeline run.
@@ -30,10 +38,7 @@ class RunContext:
 
     def resolve(self, spec: str | Path) -> Path | str:
         """An input path from the pipeline file: ``gensim:NAME``, ``-``, absolute, or relative to the file."""
-        resolved = resolve_data_path(spec)
-        if isinstance(resolved, Path) and not resolved.is_absolute():
-            return self.base_dir / resolved
-        return resolved
+        return resolve_spec(spec, self.base_dir)
 
     def output(self, name: str) -> Path:
         """A path inside the run's output folder."""
@@ -51,14 +56,21 @@ class RunContext:
         if not specs or not all(isinstance(s, str) for s in specs):
             raise ConfigError(f"[{stage_name}] option 'input' wants a path or a list of paths, got {spec!r}")
         return [self.resolve(s) for s in specs]
-
-
     def encoding(self, table: Mapping[str, Any], stage_name: str) -> str:
         """The stage's ``encoding`` of its input files (UTF-8 unless given)."""
         encoding = table.get("encoding", "utf-8")
         if not isinstance(encoding, str):
             raise ConfigError(f"[{stage_name}] option 'encoding' wants a string, got {encoding!r}")
         return encoding
+
+    def vectors(self, table: Mapping[str, Any], stage_name: str) -> Path | str | None:
+        """The word vectors a stage starts from: its ``embeddings`` folder, the run's vectors, or none (false)."""
+        choice = table.get("embeddings", True)
+        if isinstance(choice, str):
+            return self.resolve(choice)
+        if not isinstance(choice, bool):
+            raise ConfigError(f"[{stage_name}] option 'embeddings' wants true, false or a folder, got {choice!r}")
+        return self.artifacts.get("vectors") if choice else None
 
     def token_file(self, table: Mapping[str, Any], stage_name: str) -> Path | str:
         """The one token file a stage trains on: its ``input`` or the run's ``tokens``."""

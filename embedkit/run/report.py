@@ -16,7 +16,7 @@ from typing import Any
 
 from embedkit.io import atomic_write, read_json
 from embedkit.plots import png_figure
-from embedkit.run.runner import STAGES
+from embedkit.run.stages import STAGES
 
 
 def _is_number(value: Any) -> bool:
@@ -94,7 +94,8 @@ def write_report(run_dir: str | Path, title: str = "embedkit run") -> Path:
         from embedkit.errors import InputError
 
         raise InputError(f"{run_dir}: not a run folder (no .state/ with finished stages)")
-    ordered = sorted(states, key=lambda n: STAGES.index(n) if n in STAGES else len(STAGES))
+    order = list(STAGES)
+    ordered = sorted(states, key=lambda n: order.index(n) if n in order else len(order))
     lines = [f"# {title}", "", f"Run folder: `{run_dir}`. Stages: {', '.join(ordered)}.", ""]
     for name in ordered:
         state = read_json(states[name])

@@ -1,20 +1,23 @@
 """Execute a pipeline file: stages in order, each skipped when its fingerprint is unchanged.
 
 A pipeline file is TOML: an optional ``[run]`` table (``stages``: the order; ``output``: the folder) and
-one table per stage. Each finished stage records in ``OUT/.state/STAGE.json`` a fingerprint of its inputs
-(its table, the content of the files it reads, the fingerprint of the stage before it, library versions),
-the artifacts it produced and its summary. A later run skips a stage whose fingerprint still matches and
-whose outputs still exist, so only what a change touches downstream runs again; a failed stage leaves the
-finished ones in place.
+one table per stage (see :mod:`embedkit.run.stages`). The whole file is checked before the first stage
+runs: unknown tables and keys, bad option values and missing input files stop it with one line. Paths in
+a table are relative to the pipeline file. Each finished stage records in ``OUT/.state/STAGE.json`` a
+fingerprint of its inputs (its table, the content of every file and folder it reads, the fingerprint of
+the stage before it, the embedkit version), the artifacts it produced and its summary. A later run skips a
+stage whose fingerprint still matches and whose outputs still exist, so only what a change touches
+downstream runs again; a failed stage leaves the finished ones in place. One run at a time holds the run
+folder (:func:`embedkit.run.lock.run_lock`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,56 +25,139 @@ from rich.console import Console
 
 from embedkit import __version__
 from embedkit.config import load_toml
-from embedkit.errors import ConfigError
-from embedkit.io import read_json, write_json
-from embedkit.run.context import RunContext
+from embedkit.errors import ConfigError, InputError
+from embedkit.io import STDIN, read_json, write_json
+from embedkit.run.context import RunContext, resolve_spec
+from embedkit.run.lock import run_lock
+from embedkit.run.stages import STAGES
 
-STAGES = ("preprocess", "vocab", "subword", "w2v", "eval", "ngram", "lm", "clf")
-FILE_KEYS = ("input", "labels", "valid", "test", "vectors", "analogies", "pairs", "embeddings")
-StageFn = Callable[[dict[str, Any], RunContext], dict[str, Any]]
-
-
-def stage_function(name: str) -> StageFn:
-    """The ``stage`` function of ``embedkit.run.stage_NAME``."""
-    if name not in STAGES:
-        raise ConfigError(f"unknown stage [{name}] (known: {', '.join(STAGES)})")
-    return importlib.import_module(f"embedkit.run.stage_{name}").stage
+RUN_KEYS = ("output", "stages")
+RECIPE_HINT = ("the recipes in pipelines/ read their corpora from ../shared/data beside the checkout: "
+               "put the data there or edit the paths")
+_BLOCK = 1 << 20
 
 
 def plan(pipeline: dict[str, Any]) -> list[str]:
-    """Stage names in run order: ``[run].stages`` if given, else the order of the tables in the file."""
+    """Stage names in run order: ``[run].stages`` if given, else the order of the tables in the file.
+
+    Raises :class:`ConfigError` for a key outside a table, an unknown table or ``[run]`` option, and a
+    stage named twice.
+    """
+    known = ", ".join(STAGES)
+    for key, value in pipeline.items():
+        if not isinstance(value, dict):
+            raise ConfigError(f"'{key}' is not a table: options go under [run] or a stage's table")
+        if key != "run" and key not in STAGES:
+            raise ConfigError(f"unknown stage [{key}] (known: {known})")
     run_table = pipeline.get("run", {})
-    names = run_table.get("stages") or [key for key in pipeline if key != "run"]
+    unknown = sorted(set(run_table) - set(RUN_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown option '{unknown[0]}' in [run] (known: {', '.join(RUN_KEYS)})")
+    if not isinstance(run_table.get("output", ""), str):
+        raise ConfigError(f"[run] option 'output' wants a folder, got {run_table['output']!r}")
+    names = run_table.get("stages")
+    if names is None:
+        return [key for key in pipeline if key != "run"]
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ConfigError(f"[run] option 'stages' wants a list of stage names, got {names!r}")
     for name in names:
         if name not in STAGES:
-            raise ConfigError(f"unknown stage [{name}] (known: {', '.join(STAGES)})")
-        if name not in pipeline and run_table.get("stages"):
-            pipeline[name] = {}
+            raise ConfigError(f"unknown stage '{name}' in [run] stages (known: {known})")
+        if names.count(name) > 1:
+            raise ConfigError(f"[run] stages names '{name}' twice")
+        pipeline.setdefault(name, {})
     return list(names)
 
 
-def _file_digest(path: Path, cache: dict[Path, str]) -> str:
-    if path not in cache:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        cache[path] = digest.hexdigest()
-    return cache[path]
+def _path_specs(value: Any, name: str, key: str) -> list[str]:
+    """The path strings of one option: a path, a list of paths, a table of paths (``true``/``false``: none)."""
+    if isinstance(value, bool):
+        return []
+    values = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"[{name}] option '{key}' wants a path or a list of paths, got {value!r}")
+    return values
 
 
-def fingerprint(name: str, table: dict[str, Any], previous: str, ctx: RunContext,
-                digests: dict[Path, str]) -> str:
-    """Hash of everything a stage's result depends on."""
-    files = []
-    for key in FILE_KEYS:
-        raw = table.get(key)
-        if isinstance(raw, dict):
-            raw = list(raw.values())
-        for spec in raw if isinstance(raw, list) else [raw] if raw else []:
-            path = ctx.resolve(spec) if isinstance(spec, str) else None
-            if isinstance(path, Path) and path.is_file():
-                files.append(_file_digest(path, digests))
+def _resolve(spec: str, base_dir: Path) -> str:
+    """A path of the pipeline file as the stage should read it: ``gensim:NAME`` found, relative ones joined."""
+    path = resolve_spec(spec, base_dir)
+    return path if path == STDIN else os.path.normpath(path)
+
+
+def _inside(path: str, folder: Path) -> bool:
+    return os.path.commonpath([os.path.abspath(path), os.path.abspath(folder)]) == os.path.abspath(folder)
+
+
+def resolve_paths(name: str, table: Mapping[str, Any], base_dir: Path, out_dir: Path) -> dict[str, Any]:
+    """A copy of a stage's table with its input paths resolved (relative to ``base_dir``) and checked to exist.
+
+    A path inside the run folder ``out_dir`` may not exist yet (an earlier stage writes it); any other
+    missing path raises :class:`InputError`, with a hint when it is a recipe's ``../shared/data``.
+    """
+    resolved = dict(table)
+    for key in STAGES[name].paths:
+        if key not in table:
+            continue
+        specs = _path_specs(table[key], name, key)
+        paths = {spec: _resolve(spec, base_dir) for spec in specs}
+        for spec, path in paths.items():
+            if path != STDIN and not os.path.exists(path) and not _inside(path, out_dir):
+                hint = f"; {RECIPE_HINT}" if "shared/data" in Path(spec).as_posix() else ""
+                raise InputError(f"{path}: no such file or folder ([{name}] {key}){hint}")
+        value = table[key]
+        if isinstance(value, dict):
+            resolved[key] = {label: paths[spec] for label, spec in value.items()}
+        elif isinstance(value, list):
+            resolved[key] = [paths[spec] for spec in value]
+        elif isinstance(value, str):
+            resolved[key] = paths[value]
+    return resolved
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def path_digest(path: str | Path, cache: dict[str, str] | None = None) -> str:
+    """A hash of what a stage reads at ``path``: a file's bytes; a folder's file names and their bytes.
+
+    Hidden files and folders (which no reader reads) are left out. A missing path, ``-`` or a device has a
+    fixed marker, so it is never read (``/dev/zero`` would never end).
+    """
+    cache = {} if cache is None else cache
+    key = os.path.abspath(path)
+    if key in cache:
+        return cache[key]
+    path = Path(path)
+    if str(path) == STDIN:
+        digest = "stdin"
+    elif path.is_file():
+        digest = _file_digest(path)
+    elif path.is_dir():
+        combined = hashlib.sha256()
+        for item in sorted(path.rglob("*")):
+            relative = item.relative_to(path)
+            if item.is_file() and not any(part.startswith(".") for part in relative.parts):
+                combined.update(f"{relative.as_posix()}\0{path_digest(item, cache)}\n".encode())
+        digest = "folder:" + combined.hexdigest()
+    elif path.exists():
+        digest = "special"
+    else:
+        digest = "missing"
+    cache[key] = digest
+    return digest
+
+
+def fingerprint(name: str, table: Mapping[str, Any], resolved: Mapping[str, Any], previous: str,
+                cache: dict[str, str]) -> str:
+    """Hash of everything a stage's result depends on: its table, what its paths hold, the stage before it."""
+    files = {key: [path_digest(path, cache) for path in _path_specs(resolved[key], name, key)]
+             for key in STAGES[name].paths if key in resolved}
     blob = json.dumps({"stage": name, "table": table, "previous": previous, "files": files,
                        "version": __version__}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -91,28 +177,58 @@ def _up_to_date(state_file: Path, digest: str) -> dict[str, Any] | None:
     return state
 
 
+def load_pipeline(path: str | Path) -> dict[str, Any]:
+    """The tables of a pipeline file; a folder, a missing or malformed file raise :class:`ConfigError`."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.toml"))
+        listed = f": name one of its files ({', '.join(found)})" if found else ""
+        raise ConfigError(f"{path}: is a folder, not a pipeline file{listed}")
+    return load_toml(path)
+
+
+def check_tables(pipeline: dict[str, Any], base_dir: Path, out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Check every stage table of a planned pipeline (options and input paths); returns them, paths resolved."""
+    tables = {name: table for name, table in pipeline.items() if name != "run"}
+    for name, table in tables.items():
+        STAGES[name].check(dict(table))
+    return {name: resolve_paths(name, table, base_dir, out_dir) for name, table in tables.items()}
+
+
 def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: Console | None = None,
                  only: str | None = None, start: str | None = None, dry_run: bool = False) -> RunContext:
     """Run (or, with ``dry_run``, plan) the stages of a pipeline file; returns the run's context."""
     path = Path(path)
-    pipeline = load_toml(path)
+    pipeline = load_pipeline(path)
+    base_dir = path.resolve().parent
     names = plan(pipeline)
     if not names:
         raise ConfigError(f"{path}: names no stage (known: {', '.join(STAGES)})")
+    out = Path(out_dir) if out_dir else Path(pipeline.get("run", {}).get("output", Path("runs") / path.stem))
+    resolved = check_tables(pipeline, base_dir, out)
     for flag, value in (("--only", only), ("--from", start)):
         if value is not None and value not in names:
             raise ConfigError(f"{flag} {value}: the pipeline has no such stage ({', '.join(names)})")
-    out = Path(out_dir) if out_dir else Path(pipeline.get("run", {}).get("output", Path("runs") / path.stem))
-    console = console or Console(stderr=True, highlight=False)
-    ctx = RunContext(out_dir=out, base_dir=path.resolve().parent, console=console)
+    ctx = RunContext(out_dir=out, base_dir=base_dir, console=console or Console(stderr=True, highlight=False))
+    if dry_run:
+        _run_stages(path, pipeline, names, resolved, ctx, only, start, dry_run=True)
+        return ctx
+    with run_lock(out):
+        _run_stages(path, pipeline, names, resolved, ctx, only, start, dry_run=False)
+    return ctx
+
+
+def _run_stages(path: Path, pipeline: dict[str, Any], names: list[str], resolved: dict[str, dict],
+                ctx: RunContext, only: str | None, start: str | None, dry_run: bool) -> None:
+    console, out = ctx.console, ctx.out_dir
     state_dir = out / ".state"
-    digests: dict[Path, str] = {}
+    cache: dict[str, str] = {}
     previous = ""
     forced = False
     ran = False
     for name in names:
         table = dict(pipeline.get(name, {}))
-        digest = fingerprint(name, table, previous, ctx, digests)
+        digest = fingerprint(name, table, resolved[name], previous, cache)
         previous = digest
         forced = forced or name == start or name == only
         selected = only is None or name == only
@@ -131,9 +247,10 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
         ran = True
         before = dict(ctx.artifacts)
         began = time.perf_counter()
-        summary = stage_function(name)(table, ctx) or {}
+        summary = STAGES[name].run(dict(resolved[name]), ctx) or {}
         summary.setdefault("seconds", round(time.perf_counter() - began, 2))
         ctx.summaries[name] = summary
+        cache.clear()  # the stage may have written a file a later stage reads
         produced = {k: str(v) for k, v in ctx.artifacts.items() if before.get(k) != v}
         write_json(state_dir / f"{name}.json", {"fingerprint": digest, "artifacts": produced, "summary": summary})
         console.print(f"{name}: done in {summary['seconds']}s")
@@ -143,4 +260,3 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
         write_report(out, title=f"embedkit run {path.name}")
     if not ran and not dry_run:
         console.print("nothing to do: every stage is up to date")
-    return ctx

@@ -10,29 +10,44 @@ default true); and any option of :class:`~embedkit.models.config.ClassifierConfi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embedkit.config import config_from_dict, replace_config, split_table
 from embedkit.errors import ConfigError
 from embedkit.run.context import RunContext
 
+if TYPE_CHECKING:
+    from embedkit.models.config import ClassifierConfig
+    from embedkit.training.config import TrainerConfig
+
 STAGE_KEYS = ("input", "labels", "valid", "test", "test_fraction", "text_col", "label_col", "encoding",
               "embeddings")
 
 
-def stage(table: dict, ctx: RunContext) -> dict:
-    """Train the classifier into ``<run>/clf``; returns validation and test figures."""
+def check(table: dict) -> tuple[ClassifierConfig, TrainerConfig, dict[str, Any], dict[str, Any]]:
+    """The model and trainer settings of the table, the model options it gives and its stage keys.
+
+    Raises :class:`ConfigError` for an unknown or bad option.
+    """
     from embedkit.models.config import ClassifierConfig
-    from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
+    from embedkit.training.clf import CLF_TRAINER
     from embedkit.training.config import TrainerConfig
-    from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
-    from embedkit.training.trainer import output_folder
 
     (model_part, trainer_part), table = split_table(table, (ClassifierConfig, TrainerConfig), STAGE_KEYS, "clf")
     if not table.get("input") and not table.get("labels"):
         raise ConfigError("[clf] needs an 'input' (a labelled TSV/CSV/JSONL or fastText file) or 'labels'")
     config = config_from_dict(ClassifierConfig, model_part, "clf")
     trainer = config_from_dict(TrainerConfig, trainer_part, "clf", base=replace_config(CLF_TRAINER, progress=False))
+    return config, trainer, model_part, table
+
+
+def stage(table: dict, ctx: RunContext) -> dict:
+    """Train the classifier into ``<run>/clf``; returns validation and test figures."""
+    from embedkit.training.clf import prepare, train_classifier
+    from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
+    from embedkit.training.trainer import output_folder
+
+    config, trainer, model_part, table = check(table)
     columns: dict[str, Any] = {"text_col": table.get("text_col"), "label_col": table.get("label_col"),
                                "encoding": table.get("encoding", "utf-8")}
     if table.get("labels"):
@@ -45,10 +60,11 @@ def stage(table: dict, ctx: RunContext) -> dict:
     if test is None and table.get("test_fraction"):
         (texts, labels), test = split_holdout(texts, labels, float(table["test_fraction"]), trainer.seed)
     vectors = None
-    if table.get("embeddings", True) and "vectors" in ctx.artifacts:
+    source = ctx.vectors(table, "clf")
+    if source is not None:
         from embedkit.embeddings import Embeddings
 
-        vectors = Embeddings.load(ctx.artifacts["vectors"])
+        vectors = Embeddings.load(source)
     prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
                        adopt_dim="emb_dim" not in model_part)
     out = ctx.output("clf")

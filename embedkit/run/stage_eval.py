@@ -19,14 +19,19 @@ DEFAULT_PAIRS = ("gensim:wordsim353.tsv", "gensim:simlex999.txt")
 KNOWN_KEYS = {"vectors", "analogies", "pairs", "restrict_vocab", "method"}
 
 
+def check(table: dict[str, Any]) -> None:
+    """Raise :class:`ConfigError` for an unknown option of the table."""
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown option '{unknown[0]}' in [eval] (known: {', '.join(sorted(KNOWN_KEYS))})")
+
+
 def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     """Evaluate ``table["vectors"]`` (or the run's vectors); figures per set go to the report."""
     from embedkit.embeddings import Embeddings
     from embedkit.embeddings.evaluate import evaluate_analogies, evaluate_pairs
 
-    unknown = sorted(set(table) - KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown option '{unknown[0]}' in [eval] (known: {', '.join(sorted(KNOWN_KEYS))})")
+    check(table)
     source = ctx.resolve(table["vectors"]) if "vectors" in table else ctx.artifacts.get("vectors")
     if source is None:
         raise ConfigError("[eval] needs 'vectors' or an earlier w2v stage")

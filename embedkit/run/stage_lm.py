@@ -27,11 +27,12 @@ STAGE_DEFAULTS: dict[str, Any] = {"layers": 1, "hidden": 128, "emb_dim": 100, "b
                                   "dropout": 0.3, "min_count": 2, "valid_fraction": 0.1, "prompt": "the"}
 
 
-def stage(table: dict, ctx: RunContext) -> dict:
-    """Train (or reuse) the LM in ``<run>/lm``; print its perplexity and a sample; return its figures."""
-    from embedkit.models.generate import GenerateConfig, generate
-    from embedkit.training.lm import LM_TRAINER, embeddings_from, prepare, read_token_files, train_language_model
-    from embedkit.training.trainer import output_folder
+def check(table: dict) -> tuple[LMConfig, TrainerConfig, dict[str, Any]]:
+    """The model and trainer settings of the table, and the table over the stage's defaults.
+
+    Raises :class:`ConfigError` for an unknown or bad option.
+    """
+    from embedkit.training.lm import LM_TRAINER
 
     merged = {**STAGE_DEFAULTS, **table}
     lm_keys = set(LMConfig.__dataclass_fields__)
@@ -42,9 +43,19 @@ def stage(table: dict, ctx: RunContext) -> dict:
     config = config_from_dict(LMConfig, {k: v for k, v in merged.items() if k in lm_keys}, "lm")
     trainer = config_from_dict(TrainerConfig, {**config_to_dict(LM_TRAINER),
                                                **{k: v for k, v in merged.items() if k in trainer_keys}}, "lm")
+    return config, trainer, merged
+
+
+def stage(table: dict, ctx: RunContext) -> dict:
+    """Train (or reuse) the LM in ``<run>/lm``; print its perplexity and a sample; return its figures."""
+    from embedkit.models.generate import GenerateConfig, generate
+    from embedkit.training.lm import embeddings_from, prepare, read_token_files, train_language_model
+    from embedkit.training.trainer import output_folder
+
+    config, trainer, merged = check(table)
     source = ctx.token_file(table, "lm")
     valid = ctx.resolve(table["valid"]) if table.get("valid") else None
-    vectors = ctx.artifacts.get("vectors") if merged.get("embeddings", True) else None
+    vectors = ctx.vectors(merged, "lm")
     embeddings = None
     if vectors is not None:
         try:

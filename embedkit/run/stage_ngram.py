@@ -7,19 +7,29 @@ option of :class:`~embedkit.models.ngram.NgramConfig`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embedkit.config import config_from_dict
 from embedkit.run.context import RunContext
 
+if TYPE_CHECKING:
+    from embedkit.models.ngram import NgramConfig
+
 STAGE_KEYS = ("input", "valid", "encoding", "prompt", "seed")
+
+
+def check(table: dict) -> NgramConfig:
+    """The stage's model settings; raises :class:`ConfigError` for a bad option."""
+    from embedkit.models.ngram import NgramConfig
+
+    return config_from_dict(NgramConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, "ngram")
 
 
 def stage(table: dict, ctx: RunContext) -> dict:
     """Count n-grams, write ``<run>/ngram``, print a sample; returns order, vocabulary and perplexity."""
-    from embedkit.models.ngram import NgramConfig, sentence_pieces
+    from embedkit.models.ngram import sentence_pieces
 
-    config = config_from_dict(NgramConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, "ngram")
+    config = check(table)
     encoding = ctx.encoding(table, "ngram")
     model = config.build().fit_pieces(sentence_pieces(ctx.inputs(table, "ngram"), encoding))
     path = ctx.output("ngram")

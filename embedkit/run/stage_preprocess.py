@@ -10,15 +10,21 @@ from embedkit.run.context import RunContext
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.pipeline import preprocess_files
 
+STAGE_KEYS = ("input",)
+
+
+def check(table: dict[str, Any]) -> PreprocessConfig:
+    """The stage's pipeline settings; raises :class:`ConfigError` for a missing input or a bad option."""
+    if table.get("input") is None:
+        raise ConfigError("[preprocess] needs an input")
+    return config_from_dict(PreprocessConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS},
+                            where="preprocess")
+
 
 def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     """Run the pipeline over ``input`` (a path or a list; ``gensim:NAME`` for gensim's bundled files)."""
-    options = dict(table)
-    raw = options.pop("input", None)
-    if raw is None:
-        raise ConfigError("[preprocess] needs an input")
-    inputs = [ctx.resolve(spec) for spec in (raw if isinstance(raw, list) else [raw])]
-    config = config_from_dict(PreprocessConfig, options, where="preprocess")
+    config = check(table)
+    inputs = ctx.inputs(table, "preprocess")
     output = ctx.output("tokens.txt")
     summary = preprocess_files(inputs, output, config)
     ctx.artifacts["tokens"] = output

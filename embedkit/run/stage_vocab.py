@@ -10,11 +10,14 @@ from embedkit.vocab import VocabConfig, count_tokens, vocab_report
 STAGE_KEYS = ("input", "encoding")
 
 
+def check(table: dict) -> VocabConfig:
+    """The stage's vocabulary settings; raises :class:`ConfigError` for a bad option."""
+    return config_from_dict(VocabConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="vocab")
+
+
 def stage(table: dict, ctx: RunContext) -> dict:
     """Count the tokens, build the vocabulary, write ``vocab.json``; returns its figures."""
-    config = config_from_dict(
-        VocabConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="vocab"
-    )
+    config = check(table)
     inputs = ctx.inputs(table, "vocab")
     counts = count_tokens(iter_token_lists(inputs, ctx.encoding(table, "vocab"), PIECE_CHARS))
     vocab, summary = vocab_report(counts, config)

@@ -13,6 +13,11 @@ STAGE_KEYS = ("input", "show", "topn", "vectors_format")
 DEFAULT_SHOW = ("man", "day", "good")
 
 
+def check(table: dict[str, Any]) -> Word2VecConfig:
+    """The stage's training settings; raises :class:`ConfigError` for a bad option."""
+    return config_from_dict(Word2VecConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="w2v")
+
+
 def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     """Train on ``table["input"]`` (or the tokens an earlier stage wrote); other keys are Word2VecConfig fields.
 
@@ -21,8 +26,7 @@ def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     """
     from embedkit.embeddings.train import loss_line, train_word2vec
 
-    options = {k: v for k, v in table.items() if k not in STAGE_KEYS}
-    config = config_from_dict(Word2VecConfig, options, where="w2v")
+    config = check(table)
     tokens = ctx.token_file(table, "w2v")
     emb = train_word2vec(tokens, config)
     out = emb.save(ctx.output("vectors"), vectors_format=table.get("vectors_format", DEFAULT_VECTORS_FORMAT))

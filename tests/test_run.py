@@ -1,0 +1,327 @@
+"""`embedkit run`: the stage registry, checking a whole pipeline first, the cache's fingerprints, the run lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import assert_user_error, run_cli
+
+from embedkit.run.lock import LOCK_NAME, run_lock
+from embedkit.run.stages import STAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+LEE = '[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
+
+
+def _pipeline(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _ran(err: str) -> list[str]:
+    """The stages a run ran (not skipped)."""
+    return [line.split(":")[0] for line in err.splitlines() if line.endswith(": running")]
+
+
+# ---- running, skipping, reporting ------------------------------------------------------------------------
+
+
+def test_run_quickstart_stages_then_skips(tmp_path, capsys) -> None:
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text('[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
+                        '[vocab]\nmin_count = 2\n', encoding="utf-8")
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0, err
+    assert (out / "tokens.txt").exists() and (out / "vocab.json").exists()
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0 and err.count("up to date, skipped") == 2 and "nothing to do" in err
+    assert (out / "report.md").exists()
+    pipeline.write_text(pipeline.read_text(encoding="utf-8").replace("min_count = 2", "min_count = 3"),
+                        encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert "preprocess: up to date" in err and "vocab: running" in err
+
+
+def test_run_w2v_and_eval_stages_write_report_with_plot(tmp_path, capsys) -> None:
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text('[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
+                        '[w2v]\ndim = 16\nepochs = 2\nmin_count = 3\nworkers = 1\nshow = ["police"]\n'
+                        '[eval]\npairs = ["gensim:wordsim353.tsv"]\nanalogies = []\n', encoding="utf-8")
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0, err
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## w2v" in report and "wordsim353 spearman" in report and "- police:" in report
+    assert (out / "w2v_loss_per_epoch.png").read_bytes()[:4] == b"\x89PNG"
+    code, _, err = run_cli(capsys, "report", str(out))
+    assert code == 0 and "report.md" in err
+
+
+def test_failed_stage_keeps_finished_ones_and_rerun_finishes(tmp_path, capsys) -> None:
+    pipeline = tmp_path / "p.toml"
+    head = '[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'
+    pipeline.write_text(head + "[vocab]\nmin_count = 1000000\n", encoding="utf-8")
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 2 and "lower min_count" in err
+    assert (out / "tokens.txt").exists() and (out / ".state" / "preprocess.json").exists()
+    assert not (out / "vocab.json").exists()
+    pipeline.write_text(head + "[vocab]\nmin_count = 2\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0, err
+    assert "preprocess: up to date" in err and "vocab: done" in err
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out), "--from", "vocab", "--dry-run")
+    assert "preprocess: up to date" in err and "vocab: would run" in err
+
+
+# ---- the registry -----------------------------------------------------------------------------------------------
+
+
+def test_registry_names_every_stage_module() -> None:
+    modules = sorted(p.stem.removeprefix("stage_") for p in (ROOT / "embedkit" / "run").glob("stage_*.py"))
+    assert sorted(STAGES) == modules
+    for name, stage in STAGES.items():
+        assert stage.name == name and stage.run.__module__ == f"embedkit.run.stage_{name}"
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_every_stage_check_rejects_an_unknown_option(name: str) -> None:
+    from embedkit.errors import ConfigError
+
+    table = {"input": "x.txt", "colour": "red"}
+    with pytest.raises(ConfigError, match="colour"):
+        STAGES[name].check(table)
+
+
+def test_config_fields_that_name_files_are_fingerprinted() -> None:
+    """An option of a stage's config that names a file (``*_file``, ``*_model``) is one of its input paths."""
+    import dataclasses
+
+    from embedkit.models.config import ClassifierConfig, LMConfig
+    from embedkit.text.config import PreprocessConfig
+
+    for name, config in (("preprocess", PreprocessConfig), ("lm", LMConfig), ("clf", ClassifierConfig)):
+        named = {f.name for f in dataclasses.fields(config) if f.name.endswith(("_file", "_model", "_dir"))}
+        assert named <= set(STAGES[name].paths), name
+
+
+# ---- the whole pipeline is checked before the first stage runs --------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ('[run]\noutptu = "x"\n' + LEE, "unknown option 'outptu' in [run]"),
+    (LEE + '[vocab]\nmin_count = 2\ncolour = "red"\n', "unknown option 'colour' in [vocab]"),
+    (LEE + '[w2v]\narch = "bogus"\n', "bogus"),
+    (LEE + '[lm]\nhiden = 3\n', "unknown option 'hiden' in [lm]"),
+    (LEE + '[clf]\nlabels = { a = "a.txt" }\ncolour = 1\n', "colour"),
+    (LEE + '[bake]\nx = 1\n', "unknown stage [bake]"),
+    ('output = "x"\n' + LEE, "'output' is not a table"),
+    ('[run]\nstages = ["preprocess", "bake"]\n' + LEE, "unknown stage 'bake'"),
+    ('[run]\nstages = ["preprocess", "preprocess"]\n' + LEE, "twice"),
+    ('[run]\nstages = "preprocess"\n' + LEE, "list of stage names"),
+    (LEE + '[vocab]\ninput = "missing.txt"\n', "missing.txt: no such file or folder ([vocab] input)"),
+    (LEE + '[vocab]\ninput = 3\n', "wants a path"),
+    ('[preprocess]\ninput = "gensim:no-such-file.txt"\n', "gensim ships no such test file"),
+    ("[preprocess]\nlang = 'en'\n", "needs an input"),
+    ("[preprocess\n", "not valid TOML"),
+    ("", "names no stage"),
+    ("[preprocess]\ninput = 'gensim:lee_background.cor'\nlanguage = 'en'\n", "unknown option 'language'"),
+])
+def test_a_bad_pipeline_stops_before_any_stage_runs(tmp_path, capsys, text: str, needle: str) -> None:
+    out = tmp_path / "run"
+    result = run_cli(capsys, "run", _pipeline(tmp_path, text), "-o", out)
+    assert_user_error(result, needle)
+    assert not out.exists(), "a stage ran (or the run folder was made) before the pipeline was checked"
+
+
+def test_a_folder_as_pipeline_file_is_one_line_naming_its_recipes(capsys) -> None:
+    assert_user_error(run_cli(capsys, "run", ROOT / "pipelines"), "is a folder, not a pipeline file")
+    _, _, err = run_cli(capsys, "run", ROOT / "pipelines")
+    assert "quickstart.toml" in err
+
+
+def test_recipes_without_shared_data_say_where_it_belongs(tmp_path, capsys) -> None:
+    """A recipe copied where no ../shared/data lies beside it fails at once with the hint, whatever stage reads it."""
+    recipes = [p for p in (ROOT / "pipelines").glob("*.toml") if "shared/data" in p.read_text(encoding="utf-8")]
+    assert recipes
+    copies = tmp_path / "checkout" / "pipelines"
+    copies.mkdir(parents=True)
+    for recipe in recipes:
+        copy = copies / recipe.name
+        copy.write_text(recipe.read_text(encoding="utf-8"), encoding="utf-8")
+        result = run_cli(capsys, "run", copy, "-o", tmp_path / "run")
+        assert_user_error(result, "../shared/data beside the checkout")
+        assert not (tmp_path / "run").exists()
+
+
+def test_a_path_inside_the_run_folder_may_be_written_by_an_earlier_stage(tmp_path, capsys) -> None:
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c\n" * 20, encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\n[vocab]\ninput = "run/tokens.txt"\n')
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", tmp_path / "run")
+    assert code == 0, err
+    assert _ran(err) == ["preprocess", "vocab"] and (tmp_path / "run" / "vocab.json").exists()
+
+
+# ---- fingerprints: every file and folder a stage reads ---------------------------------------------------------
+
+
+def test_a_changed_file_in_an_input_folder_reruns_preprocess(tmp_path, capsys) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("one two three\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("four five\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "corpus"\n[vocab]\n')
+    out = tmp_path / "run"
+    assert run_cli(capsys, "run", pipeline, "-o", out)[0] == 0
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 0 and _ran(err) == []
+    (corpus / "b.txt").write_text("four sixx\n", encoding="utf-8")  # same size, other bytes
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 0 and _ran(err) == ["preprocess", "vocab"], err
+    assert "sixx" in (out / "tokens.txt").read_text(encoding="utf-8")
+    (corpus / "c.txt").write_text("seven\n", encoding="utf-8")  # a new file
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert _ran(err) == ["preprocess", "vocab"]
+    (corpus / ".hidden.txt").write_text("never read\n", encoding="utf-8")
+    assert _ran(run_cli(capsys, "run", pipeline, "-o", out)[2]) == []
+
+
+def test_a_changed_stopwords_file_reruns_preprocess_and_is_relative_to_the_pipeline(tmp_path, capsys,
+                                                                                   monkeypatch) -> None:
+    (tmp_path / "c.txt").write_text("alpha beta gamma\n", encoding="utf-8")
+    (tmp_path / "stop.txt").write_text("beta\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\nstopwords = true\nstopwords_file = "stop.txt"\n'
+                                   'lang = "en"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 0, err
+    assert (out / "tokens.txt").read_text(encoding="utf-8") == "alpha gamma\n"
+    (tmp_path / "stop.txt").write_text("gamma\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert _ran(err) == ["preprocess"]
+    assert (out / "tokens.txt").read_text(encoding="utf-8") == "alpha beta\n"
+
+
+def _vectors(folder: Path, seed: int) -> None:
+    from embedkit.embeddings import Embeddings
+
+    matrix = np.random.default_rng(seed).normal(size=(4, 8)).astype(np.float32)
+    Embeddings.from_vectors(["cat", "dog", "car", "bus"], matrix).save(folder)
+
+
+def test_changed_vectors_folder_and_pairs_file_rerun_eval(tmp_path, capsys) -> None:
+    _vectors(tmp_path / "vectors", seed=0)
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("cat\tdog\t9\ncar\tbus\t8\ncat\tcar\t1\ndog\tbus\t2\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[eval]\nvectors = "vectors"\nanalogies = []\npairs = ["pairs.tsv"]\n')
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 0 and _ran(err) == ["eval"], err
+    assert _ran(run_cli(capsys, "run", pipeline, "-o", out)[2]) == []
+    _vectors(tmp_path / "vectors", seed=1)
+    assert _ran(run_cli(capsys, "run", pipeline, "-o", out)[2]) == ["eval"]
+    pairs.write_text(pairs.read_text(encoding="utf-8") + "cat\tbus\t3\n", encoding="utf-8")
+    assert _ran(run_cli(capsys, "run", pipeline, "-o", out)[2]) == ["eval"]
+
+
+def _fingerprint(tmp_path: Path, text: str, name: str) -> str:
+    from embedkit.run.runner import check_tables, fingerprint, load_pipeline, plan
+
+    path = _pipeline(tmp_path, text)
+    pipeline = load_pipeline(path)
+    plan(pipeline)
+    resolved = check_tables(pipeline, tmp_path, tmp_path / "run")
+    return fingerprint(name, pipeline[name], resolved[name], "", {})
+
+
+@pytest.mark.parametrize(("text", "name", "changed"), [
+    ('[clf]\nlabels = { pos = "pos.txt", neg = "neg.txt" }\n', "clf", "neg.txt"),
+    ('[clf]\ninput = "train.tsv"\ntest = "test.tsv"\n', "clf", "test.tsv"),
+    ('[clf]\ninput = "train.tsv"\nembeddings = "vectors"\n', "clf", "vectors/meta.json"),
+    ('[lm]\ninput = "train.tsv"\nlevel = "subword"\nsubword_model = "bpe.json"\n', "lm", "bpe.json"),
+    ('[lm]\ninput = "train.tsv"\nembeddings = "vectors"\n', "lm", "vectors/vectors.txt"),
+    ('[ngram]\ninput = "train.tsv"\nvalid = "test.tsv"\n', "ngram", "test.tsv"),
+])
+def test_files_named_in_options_are_fingerprinted(tmp_path, text: str, name: str, changed: str) -> None:
+    for file in ("pos.txt", "neg.txt", "train.tsv", "test.tsv", "bpe.json", "vectors/meta.json",
+                 "vectors/vectors.txt"):
+        (tmp_path / file).parent.mkdir(exist_ok=True)
+        (tmp_path / file).write_text(f"{file}\n", encoding="utf-8")
+    before = _fingerprint(tmp_path, text, name)
+    assert _fingerprint(tmp_path, text, name) == before
+    (tmp_path / changed).write_text("changed\n", encoding="utf-8")
+    assert _fingerprint(tmp_path, text, name) != before
+
+
+def test_a_device_named_as_a_file_is_not_read_while_fingerprinting() -> None:
+    from embedkit.run.runner import path_digest
+
+    assert path_digest("/dev/zero") == "special"
+
+
+def test_embeddings_folder_option_feeds_the_stage(tmp_path) -> None:
+    from rich.console import Console
+
+    from embedkit.run.context import RunContext
+
+    ctx = RunContext(out_dir=tmp_path / "run", base_dir=tmp_path, console=Console(quiet=True))
+    ctx.artifacts["vectors"] = tmp_path / "run" / "vectors"
+    assert ctx.vectors({"embeddings": "mine"}, "lm") == tmp_path / "mine"
+    assert ctx.vectors({}, "lm") == tmp_path / "run" / "vectors"
+    assert ctx.vectors({"embeddings": False}, "lm") is None
+
+
+# ---- one run per run folder ------------------------------------------------------------------------------------
+
+
+def _cli(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "embedkit", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+def test_a_second_run_on_a_held_folder_stops_naming_the_first(tmp_path) -> None:
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\n')
+    out = tmp_path / "run"
+    with run_lock(out):  # this test's process is the first run
+        proc = _cli("run", pipeline, "-o", out, cwd=tmp_path)
+        assert not (out / "tokens.txt").exists() and not (out / ".state").exists()
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
+    assert f"pid {os.getpid()}" in proc.stderr
+    proc = _cli("run", pipeline, "-o", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "tokens.txt").exists() and not (out / LOCK_NAME).exists()
+
+
+def test_a_stale_lock_of_a_dead_run_is_taken_over(tmp_path) -> None:
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\n')
+    out = tmp_path / "run"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    out.mkdir()
+    (out / LOCK_NAME).write_text(dead.stdout, encoding="utf-8")
+    proc = _cli("run", pipeline, "-o", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "tokens.txt").exists() and not (out / LOCK_NAME).exists()
+
+
+def test_dry_run_does_not_need_the_lock(tmp_path, capsys) -> None:
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\n')
+    with run_lock(tmp_path / "run"):
+        code, _, err = run_cli(capsys, "run", pipeline, "-o", tmp_path / "run", "--dry-run")
+    assert code == 0 and "preprocess: would run" in err
