@@ -8,6 +8,11 @@ understanding and for diagnostics, where every ``h_t`` must be a tensor of its o
 
 Tensors are sequence-first, as in ``torch.nn`` by default: inputs ``[T, B, I]``, states ``[B, H]`` per layer.
 Gate blocks are stacked in torch's order: LSTM ``i, f, g, o``; GRU ``r, z, n``.
+
+Recurrent dropout (Gal & Ghahramani 2016), exactly: every cell takes an optional ``mask`` (``[B, H]`` or
+``[H]``, already scaled by ``1/(1-p)``) that multiplies ``h_{t-1}`` where it enters ``W h_{t-1}``, and
+:class:`Recurrent` applies the same mask at every step of the sequence. The cell state ``c`` and the GRU's
+``z ⊙ h_{t-1}`` carry the unmasked state.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from torch import Tensor, nn
 from embedkit.models.config import CELL_TYPES
 
 State = Tensor | tuple[Tensor, Tensor]
+
+
+def _masked(h: Tensor, mask: Tensor | None) -> Tensor:
+    return h if mask is None else h * mask
 
 
 class _Cell(nn.Module):
@@ -46,8 +55,8 @@ class _Cell(nn.Module):
 class RNNCell(_Cell):
     """Vanilla RNN: ``h_t = tanh(V x_t + W h_{t-1} + b)``."""
 
-    def forward(self, x: Tensor, h: Tensor) -> Tensor:
-        return torch.tanh(x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh)
+    def forward(self, x: Tensor, h: Tensor, mask: Tensor | None = None) -> Tensor:
+        return torch.tanh(x @ self.weight_ih.T + self.bias_ih + _masked(h, mask) @ self.weight_hh.T + self.bias_hh)
 
 
 class LSTMCell(_Cell):
@@ -64,9 +73,9 @@ class LSTMCell(_Cell):
         zeros = like.new_zeros(batch, self.hidden_size)
         return zeros, zeros.clone()
 
-    def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, state: tuple[Tensor, Tensor], mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
         h, c = state
-        pre = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh
+        pre = x @ self.weight_ih.T + self.bias_ih + _masked(h, mask) @ self.weight_hh.T + self.bias_hh
         i, f, g, o = pre.chunk(4, dim=-1)
         i, f, o, g = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o), torch.tanh(g)
         c = f * c + i * g
@@ -84,9 +93,9 @@ class GRUCell(_Cell):
 
     gates = 3
 
-    def forward(self, x: Tensor, h: Tensor) -> Tensor:
+    def forward(self, x: Tensor, h: Tensor, mask: Tensor | None = None) -> Tensor:
         xr, xz, xn = (x @ self.weight_ih.T + self.bias_ih).chunk(3, dim=-1)
-        hr, hz, hn = (h @ self.weight_hh.T + self.bias_hh).chunk(3, dim=-1)
+        hr, hz, hn = (_masked(h, mask) @ self.weight_hh.T + self.bias_hh).chunk(3, dim=-1)
         r = torch.sigmoid(xr + hr)
         z = torch.sigmoid(xz + hz)
         n = torch.tanh(xn + r * hn)
@@ -103,6 +112,7 @@ class Recurrent(nn.Module):
 
     ``forward(x [T, B, I], state) -> (outputs [T, B, H], last state)``; ``reverse=True`` reads right to left.
     ``keep_states`` keeps every ``h_t`` in ``self.states`` (gradient diagnostics call ``retain_grad`` on them).
+    ``mask`` (recurrent dropout) multiplies ``h_{t-1}`` inside ``W h_{t-1}``, the same mask at every step.
     """
 
     def __init__(self, cell: _Cell, reverse: bool = False) -> None:
@@ -110,14 +120,15 @@ class Recurrent(nn.Module):
         self.cell, self.reverse = cell, reverse
         self.states: list[Tensor] = []
 
-    def forward(self, x: Tensor, state: State | None = None, keep_states: bool = False) -> tuple[Tensor, State]:
+    def forward(self, x: Tensor, state: State | None = None, keep_states: bool = False,
+                mask: Tensor | None = None) -> tuple[Tensor, State]:
         if state is None:
             state = self.cell.init_state(x.shape[1], x)
         steps = range(x.shape[0] - 1, -1, -1) if self.reverse else range(x.shape[0])
         outputs: list[Tensor] = [x.new_empty(0)] * x.shape[0]
         self.states = []
         for t in steps:
-            state = self.cell(x[t], state)
+            state = self.cell(x[t], state, mask)
             h = state[0] if isinstance(state, tuple) else state
             outputs[t] = h
             if keep_states:
@@ -132,10 +143,10 @@ class Bidirectional(nn.Module):
         super().__init__()
         self.fwd, self.bwd = Recurrent(forward_cell), Recurrent(backward_cell, reverse=True)
 
-    def forward(self, x: Tensor, state: tuple[State, State] | tuple[None, None] = (None, None)
-                ) -> tuple[Tensor, tuple[State, State]]:
-        out_f, state_f = self.fwd(x, state[0])
-        out_b, state_b = self.bwd(x, state[1])
+    def forward(self, x: Tensor, state: tuple[State, State] | tuple[None, None] = (None, None),
+                mask: tuple[Tensor | None, Tensor | None] = (None, None)) -> tuple[Tensor, tuple[State, State]]:
+        out_f, state_f = self.fwd(x, state[0], mask=mask[0])
+        out_b, state_b = self.bwd(x, state[1], mask=mask[1])
         return torch.cat([out_f, out_b], dim=-1), (state_f, state_b)
 
 
@@ -203,12 +214,20 @@ class StackedRNN(nn.Module):
             per_dir = pick(state)
         return per_dir[0] if self.directions == 1 else (per_dir[0], per_dir[1])
 
-    def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+    def forward(self, x: Tensor, state: State | None = None,
+                masks: dict[str, Tensor] | None = None) -> tuple[Tensor, State]:
+        """Outputs and final states; ``masks`` maps torch's names (``weight_hh_l0``, ``weight_hh_l0_reverse``...)
+        to the recurrent-dropout mask of that cell (see :mod:`embedkit.models.dropout`)."""
         finals: list[State] = []
+        masks = masks or {}
         for k, layer in enumerate(self.layers):
             if k > 0:
                 x = self.dropout(x)
-            x, last = layer(x, self._split(state, k))
+            if isinstance(layer, Bidirectional):
+                pair = (masks.get(f"weight_hh_l{k}"), masks.get(f"weight_hh_l{k}_reverse"))
+                x, last = layer(x, self._split(state, k), mask=pair)
+            else:
+                x, last = layer(x, self._split(state, k), mask=masks.get(f"weight_hh_l{k}"))
             finals += list(last) if self.directions == 2 else [last]
         if self.cell_type == "lstm":
             return x, (torch.stack([s[0] for s in finals]), torch.stack([s[1] for s in finals]))

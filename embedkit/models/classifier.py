@@ -1,7 +1,8 @@
 """A many-to-one RNN/LSTM/GRU text classifier over padded and packed batches, and its saved folder.
 
-:class:`RNNClassifier` is the network: embedding -> (bi)directional stacked RNN over a packed batch ->
-pooling (last state, mean or max over the real steps) -> dropout -> linear. :class:`TextClassifier` wraps
+:class:`RNNClassifier` is the network: embedding -> (bi)directional stacked RNN over a packed batch
+(optionally with recurrent dropout on ``h_{t-1}``) -> pooling (last state, mean or max over the real steps)
+-> dropout -> linear. :class:`TextClassifier` wraps
 it with the vocabulary, the label names and the text pipeline, so ``predict`` takes raw strings. A saved
 classifier is a folder of ``model.safetensors``, ``config.json``, ``vocab.json`` and ``labels.json``:
 nothing is unpickled when it loads.
@@ -24,7 +25,8 @@ from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
 from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import ClassifierConfig
-from embedkit.models.init import init_recurrent
+from embedkit.models.dropout import RecurrentDropout
+from embedkit.models.init import apply_init
 from embedkit.models.metrics import classification_report
 from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights
@@ -62,7 +64,8 @@ class RNNClassifier(nn.Module):
         self.rnn = rnn_cls(config.emb_dim, config.hidden, num_layers=config.layers,
                            batch_first=True, bidirectional=config.bidirectional,
                            dropout=config.dropout if config.layers > 1 else 0.0)
-        init_recurrent(self.rnn)
+        apply_init(self.rnn, config.init, config.forget_bias)
+        self.recurrent_drop = RecurrentDropout(config.recurrent_dropout)
         self.emb_dropout = nn.Dropout(config.emb_dropout)
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(config.hidden * config.directions, num_classes)
@@ -71,7 +74,7 @@ class RNNClassifier(nn.Module):
         """Logits ``(batch, classes)`` for right-padded ``ids (batch, time)`` of the given ``lengths`` (>= 1)."""
         x = self.emb_dropout(self.embedding(ids))
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, hidden = self.rnn(packed)
+        out, hidden = self.recurrent_drop(self.rnn, packed)
         c = self.config
         if c.pooling == "last":
             h = hidden[0] if isinstance(hidden, tuple) else hidden

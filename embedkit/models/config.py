@@ -7,6 +7,8 @@ has one name in both (``cell``, ``layers``, ``hidden``, ``emb_dim``, ``dropout``
 from __future__ import annotations
 
 import dataclasses
+import math
+from typing import Any
 
 from embedkit.config import check_choice, check_positive, renamed
 from embedkit.errors import ConfigError
@@ -16,6 +18,20 @@ LEVELS = ("word", "subword", "char")
 CELL_TYPES = ("rnn", "lstm", "gru")
 POOLINGS = ("last", "mean", "max")
 CLASS_WEIGHTS = ("none", "balanced")
+INITS = ("orthogonal", "torch")
+
+
+def _check_recurrent(config: Any) -> None:
+    """Shared checks of ``init``, ``forget_bias`` and ``recurrent_dropout`` (``init`` true/false: old spelling)."""
+    if isinstance(config.init, bool):
+        object.__setattr__(config, "init", "orthogonal" if config.init else "torch")
+    check_choice("init", config.init, INITS)
+    if not 0 <= config.recurrent_dropout < 1:
+        raise ConfigError(f"recurrent_dropout must lie in [0, 1), got {config.recurrent_dropout}")
+    if not math.isfinite(config.forget_bias):
+        raise ConfigError(f"forget_bias must be a finite number, got {config.forget_bias}")
+    if config.init == "torch" and config.forget_bias != 1.0:
+        raise ConfigError("forget_bias acts only with init 'orthogonal' (init 'torch' keeps torch's own biases)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,8 +41,14 @@ class LMConfig:
     ``level`` chooses the units: ``word`` (the token file's space-separated tokens), ``subword`` (pieces of
     the :class:`SubwordModel` at ``subword_model``) or ``char``. ``<eos>`` ends every line. Dropout acts on the
     embeddings (``emb_dropout``, defaults to ``dropout``), between layers and on the output (``dropout``);
-    ``variational`` uses one mask per sequence for all time steps instead of a new mask each step.
-    ``bptt`` and ``batch_size`` shape truncated backpropagation through time.
+    ``variational`` uses one mask per sequence for all time steps instead of a new mask each step; it acts on
+    what enters and leaves the recurrent layers, never on the state carried from step to step.
+    ``recurrent_dropout`` is that other dropout (Gal & Ghahramani 2016): one mask on ``h_{t-1}`` inside
+    ``W h_{t-1}``, the same at every step (see :mod:`embedkit.models.dropout`); 0 turns it off.
+    ``init='orthogonal'`` starts the recurrent weights orthogonal (per gate block, from an SVD), the input
+    weights Xavier, the biases 0 and the LSTM forget-gate bias at ``forget_bias``; ``'torch'`` keeps torch's
+    uniform default (``forget_bias`` must then stay 1). ``bptt`` and ``batch_size`` shape truncated
+    backpropagation through time.
     """
 
     level: str = "word"
@@ -40,7 +62,9 @@ class LMConfig:
     variational: bool = False
     tie_weights: bool = False
     freeze_embeddings: bool = False
-    init: bool = True
+    recurrent_dropout: float = 0.0
+    init: str | bool = "orthogonal"
+    forget_bias: float = 1.0
     bptt: int = 35
     batch_size: int = 20
     eval_batch_size: int = 10
@@ -50,6 +74,7 @@ class LMConfig:
     def __post_init__(self) -> None:
         check_choice("level", self.level, LEVELS)
         check_choice("cell", self.cell, CELL_TYPES)
+        _check_recurrent(self)
         for name in ("layers", "hidden", "emb_dim", "bptt", "batch_size", "eval_batch_size", "min_count"):
             check_positive(name, getattr(self, name))
         check_positive("max_vocab", self.max_vocab, allow_none=True)
@@ -71,7 +96,9 @@ class ClassifierConfig:
 
     ``pooling`` turns the RNN outputs into one vector per text: ``last`` (the final hidden state of each
     direction), ``mean`` or ``max`` over the real (unpadded) steps. ``dropout`` applies between stacked
-    layers and to the pooled vector, ``emb_dropout`` to the word vectors. ``class_weights='balanced'``
+    layers and to the pooled vector, ``emb_dropout`` to the word vectors, ``recurrent_dropout`` to
+    ``h_{t-1}`` inside ``W h_{t-1}`` (one mask for all steps; :mod:`embedkit.models.dropout`). ``init`` and
+    ``forget_bias`` start the weights as in :class:`LMConfig`. ``class_weights='balanced'``
     weights the loss by inverse class frequency. Texts longer than ``max_len`` tokens are truncated.
     Optimisation settings (epochs, learning rate, early stopping) live in
     :class:`embedkit.training.TrainerConfig`. The old names ``embedding_dim``, ``hidden_size``, ``num_layers``
@@ -86,6 +113,9 @@ class ClassifierConfig:
     pooling: str = "max"
     dropout: float = 0.5
     emb_dropout: float = 0.2
+    recurrent_dropout: float = 0.0
+    init: str | bool = "orthogonal"
+    forget_bias: float = 1.0
     freeze_embeddings: bool = False
     min_count: int = 2
     max_vocab: int | None = None
@@ -101,6 +131,7 @@ class ClassifierConfig:
         check_choice("pooling", self.pooling, POOLINGS)
         check_choice("class weights", self.class_weights, CLASS_WEIGHTS)
         check_choice("language", self.lang, LANGS)
+        _check_recurrent(self)
         for name in ("layers", "hidden", "emb_dim", "min_count", "max_len", "batch_size"):
             check_positive(name, getattr(self, name))
         check_positive("max_vocab", self.max_vocab, allow_none=True)

@@ -50,3 +50,13 @@ def init_recurrent(module: nn.Module, forget_bias: float = 1.0,
                         hidden = param.shape[0] // 4
                         param[hidden: 2 * hidden] = forget_bias
     return module
+
+
+def apply_init(module: nn.Module, scheme: str, forget_bias: float = 1.0,
+               generator: torch.Generator | None = None) -> nn.Module:
+    """``'orthogonal'``: :func:`init_recurrent`; ``'torch'``: leave torch's uniform default untouched."""
+    if scheme == "orthogonal":
+        init_recurrent(module, forget_bias=forget_bias, generator=generator)
+    elif scheme != "torch":
+        raise ValueError(f"unknown init '{scheme}' (choose from orthogonal, torch)")
+    return module

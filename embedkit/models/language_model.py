@@ -1,8 +1,9 @@
 """The recurrent language model (one class for every cell, like pytorch/examples) and its saved folder.
 
 ``LanguageModel``: embedding (random, or from a given matrix, frozen or fine-tuned) -> dropout ->
-``torch.nn.RNN/LSTM/GRU`` (dropout between layers) -> dropout -> linear (optionally tied to the embedding)
--> logits. Loss is the mean negative log-likelihood of the next unit; perplexity is ``exp`` of it.
+``torch.nn.RNN/LSTM/GRU`` (dropout between layers, optional recurrent dropout on ``h_{t-1}``) -> dropout
+-> linear (optionally tied to the embedding) -> logits. Loss is the mean negative log-likelihood of the next
+unit; perplexity is ``exp`` of it.
 
 ``LMBundle``: the model with what it needs to read text (vocabulary, units, the preprocessing of the
 training tokens), saved as a folder a person can open: ``config.json``, ``model.safetensors``,
@@ -25,7 +26,8 @@ from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
 from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import LMConfig
-from embedkit.models.init import init_recurrent
+from embedkit.models.dropout import RecurrentDropout
+from embedkit.models.init import apply_init
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_model_preprocess, write_model_preprocess
 from embedkit.vocab import Vocab
@@ -88,8 +90,8 @@ class LanguageModel(nn.Module):
         self.emb_drop, self.out_drop = drop(emb_p), drop(config.dropout)
         self.rnn = RNN_CLASSES[config.cell](config.emb_dim, config.hidden, num_layers=config.layers,
                                             dropout=config.dropout if config.layers > 1 else 0.0)
-        if config.init:
-            init_recurrent(self.rnn)
+        apply_init(self.rnn, config.init, config.forget_bias)
+        self.recurrent_drop = RecurrentDropout(config.recurrent_dropout)
         self.decoder = nn.Linear(config.hidden, vocab_size)
         nn.init.zeros_(self.decoder.bias)
         if config.tie_weights:
@@ -110,7 +112,7 @@ class LanguageModel(nn.Module):
     def forward(self, ids: Tensor, hidden: Hidden | None = None) -> tuple[Tensor, Hidden]:
         """Logits ``[T, B, V]`` for the unit after each position, and the last hidden state."""
         x = self.emb_drop(self.encoder(ids))
-        out, hidden = self.rnn(x, hidden)
+        out, hidden = self.recurrent_drop(self.rnn, x, hidden)
         return self.decoder(self.out_drop(out)), hidden
 
 
@@ -202,7 +204,7 @@ class LMBundle:
             raise ModelFormatError(f"{folder}: vocab.json has {len(vocab)} entries, the model {meta.get('vocab_size')}")
         preprocess = read_model_preprocess(folder)
         subword = load_subword(folder / "subword.json") if config.level == "subword" else None
-        model = LanguageModel(dataclasses.replace(config, init=False), len(vocab))
+        model = LanguageModel(dataclasses.replace(config, init="torch", forget_bias=1.0), len(vocab))
         load_weights(model, folder / "model.safetensors")
         model.to(device).eval()
         return cls(model, vocab, config, Units(config.level, preprocess, subword),
