@@ -19,6 +19,12 @@ def preprocess(
     config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[preprocess] table."),
     lang: str | None = typer.Option(None, "--lang", help="en, ru, or auto (per token by script)."),
     lemmatize: bool | None = typer.Option(None, "--lemmatize/--no-lemmatize", help="Lemmas (pymorphy3, lemminflect)."),
+    lemma_context: bool | None = typer.Option(
+        None, "--lemma-context/--no-lemma-context",
+        help=f"Russian lemmas of ambiguous words chosen from the words around them "
+             f"(default {str(PreprocessConfig.lemma_context).lower()})."),
+    pos_tags: bool | None = typer.Option(
+        None, "--pos-tags/--no-pos-tags", help="Russian lemmas as lemma_UPOS, RusVectores-style (кошка_NOUN)."),
     stem: bool | None = typer.Option(None, "--stem/--no-stem", help="Snowball stems."),
     stopwords: bool | None = typer.Option(None, "--stopwords/--no-stopwords", help="Drop stop words."),
     stopwords_file: str | None = typer.Option(None, "--stopwords-file", help="Extra stop words, one a line."),
@@ -49,7 +55,8 @@ def preprocess(
     if config_file is not None:
         base = config_from_dict(PreprocessConfig, load_toml(config_file).get("preprocess", {}), "preprocess")
     config = replace_config(
-        base, lang=lang, lemmatize=lemmatize, stem=stem, stopwords=stopwords, stopwords_file=stopwords_file,
+        base, lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,
+        stopwords=stopwords, stopwords_file=stopwords_file,
         remove_negation=remove_negation, tokenizer=tokenizer, keep_punct=keep_punct, lowercase=lowercase,
         yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails, mask_numbers=mask_numbers,
         min_length=min_length, sentences=sentences, unit=unit, output_format=output_format,

@@ -195,9 +195,12 @@ class Embeddings:
         """The form a query word takes in this model: the first token the model's preprocessing makes of it.
 
         Without a recorded preprocessing the word is used as given. A word the pipeline drops (a stop
-        word) is used lower-cased.
+        word) is used lower-cased. On vectors of ``lemma_UPOS`` tokens (``pos_tags``) a tagged query such as
+        ``кошка_NOUN`` is taken as it is, and ``кошка`` becomes the tag the pipeline gives it.
         """
         if self.preprocess is None:
+            return word
+        if self.preprocess.pos_tags and word in self.kv.key_to_index:
             return word
         if self._pipeline is None:
             from embedkit.text import Pipeline

@@ -16,7 +16,12 @@ SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 
 @dataclasses.dataclass(frozen=True)
 class PreprocessConfig:
-    """Steps of :class:`embedkit.text.Pipeline`, in the order they run."""
+    """Steps of :class:`embedkit.text.Pipeline`, in the order they run.
+
+    ``lemma_context``: Russian lemmas of ambiguous words are chosen from their neighbours
+    (:mod:`embedkit.text.lemma_context`), else every word takes pymorphy3's most probable parse.
+    ``pos_tags``: Russian lemmas carry their UD part of speech, RusVectores-style (``кошка_NOUN``).
+    """
 
     lang: str = "auto"
     nfkc: bool = True
@@ -31,6 +36,8 @@ class PreprocessConfig:
     remove_negation: bool = False
     stopwords_file: str | None = None
     lemmatize: bool = False
+    lemma_context: bool = False
+    pos_tags: bool = False
     stem: bool = False
     min_length: int = 1
     sentences: bool = False
@@ -49,6 +56,10 @@ class PreprocessConfig:
         check_positive("min_length", self.min_length)
         if self.lemmatize and self.stem:
             raise ConfigError("choose either lemmatize or stem, not both")
+        if self.pos_tags and not self.lemmatize:
+            raise ConfigError("pos_tags tags lemmas: set lemmatize too")
+        if self.pos_tags and self.lang == "en":
+            raise ConfigError("pos_tags comes from the Russian analyser: use lang ru or auto")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,6 +27,7 @@ from embedkit.io import STDIN, atomic_write, iter_documents, resolve_inputs
 from embedkit.text import cache_entries
 from embedkit.text.cache_entries import Packed
 from embedkit.text.config import PreprocessConfig
+from embedkit.text.lemma_context import AMBIGUOUS, ContextLemmatizer, type_normalizer
 from embedkit.text.morph import load_russian_analyzer, word_normalizer
 from embedkit.text.normalize import MASK_TOKENS, normalize
 from embedkit.text.provenance import preprocess_toml, sidecar_path, write_preprocess
@@ -69,6 +70,10 @@ class Pipeline:
         )
         mode = "lemma" if cfg.lemmatize else "stem" if cfg.stem else "none"
         self._normalizer = word_normalizer(cfg.lang, mode)
+        self._context: ContextLemmatizer | None = None
+        if cfg.lemmatize and cfg.lang != "en" and (cfg.lemma_context or cfg.pos_tags):
+            self._context = ContextLemmatizer(cfg.pos_tags, cased=not cfg.lowercase, context=cfg.lemma_context)
+            self._normalizer = type_normalizer(self._context, cfg.lang)
         # A lemmatiser looks words up in a large dictionary, faster in sorted runs; a stemmer gains nothing
         # from the batch and loses the locality of mapping each document while its tokens are fresh.
         self._learn_in_batches = mode == "lemma"
@@ -97,6 +102,8 @@ class Pipeline:
             out = self._cache[token]
         except KeyError:
             out = self._cache[token] = self._map_uncached(token)
+        if out == AMBIGUOUS:
+            return self._in_context([token], [out])[0] or None
         return out or None
 
     def _map_uncached(self, token: str) -> str:
@@ -109,7 +116,7 @@ class Pipeline:
             return ""
         if self._normalizer is not None and token[:1].isalnum():
             token = self._normalizer(token)
-            if stop and token in stop:
+            if stop and (token.rpartition("_")[0] if self.config.pos_tags else token) in stop:
                 return ""
         return token
 
@@ -119,10 +126,24 @@ class Pipeline:
     def _map(self, tokens: list[str]) -> list[str]:
         cache = self._cache
         try:
-            return list(filter(None, map(cache.__getitem__, tokens)))
+            out = list(map(cache.__getitem__, tokens))
         except KeyError:
             self._learn(set(tokens))
-            return list(filter(None, map(cache.__getitem__, tokens)))
+            out = list(map(cache.__getitem__, tokens))
+        if self._context is not None and AMBIGUOUS in out:
+            out = self._in_context(tokens, out)
+        return list(filter(None, out))
+
+    def _in_context(self, tokens: list[str], out: list[str]) -> list[str]:
+        """Settle the lemma-ambiguous types of a unit from their neighbours (the cache holds AMBIGUOUS)."""
+        choose, stop, tagged = self._context.choose, self._stop, self.config.pos_tags
+        for i, form in enumerate(out):
+            if form == AMBIGUOUS:
+                form = choose(tokens, i)
+                if stop and (form.rpartition("_")[0] if tagged else form) in stop:
+                    form = ""
+                out[i] = form
+        return out
 
     def _learn(self, types: set[str]) -> None:
         """Map the types not cached yet, in sorted order (neighbours in the dictionary are looked up together)."""
@@ -227,7 +248,7 @@ class Pipeline:
 
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
-        return len(set(self._cache.values()) - {""})
+        return len(set(self._cache.values()) - {"", AMBIGUOUS})
 
     def run(self, documents: Iterable[str], sink: IO[str] | IO[bytes], workers: int | None = None,
             progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:
