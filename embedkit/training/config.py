@@ -8,7 +8,7 @@ from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError
 
 OPTIMIZERS = ("adamw", "sgd")
-CLIP_MODES = ("norm", "value")
+CLIP_MODES = ("norm", "value", "none")
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -17,7 +17,8 @@ class TrainerConfig:
     """Optimisation settings, independent of the model being trained.
 
     ``clip`` bounds the gradient: by global L2 norm (``clip_mode='norm'``, the careful way) or each component
-    by value (``'value'``, the lazy way); ``None`` turns clipping off. ``lr_factor``/``lr_patience`` drive
+    by value (``'value'``, the lazy way: it changes the gradient's direction); ``clip_mode='none'`` or
+    ``clip=None`` turns clipping off. ``lr_factor``/``lr_patience`` drive
     ``ReduceLROnPlateau`` on the monitored validation figure; ``patience`` stops training after that many
     epochs without improvement (``None``: never stop early). ``checkpoint_every`` also checkpoints every N
     optimiser steps inside an epoch (``None``: only at epoch ends).

@@ -310,7 +310,7 @@ class Trainer:
                                 "lower the learning rate or clip gradients")
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
-        if self.config.clip is not None:
+        if self.config.clip is not None and self.config.clip_mode != "none":
             self.scaler.unscale_(self.optimizer)
             params = [p for group in self.optimizer.param_groups for p in group["params"]]
             if self.config.clip_mode == "norm":
