@@ -9,6 +9,10 @@ from typing import Any
 
 import typer
 
+from embedkit.models.config import ClassifierConfig
+
+_CLF = ClassifierConfig()
+
 app = typer.Typer(help="RNN/LSTM/GRU text classifier: train, eval, predict.", no_args_is_help=True)
 
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: header name or 0-based number (default 'text').")
@@ -49,6 +53,14 @@ def train(
     pooling: str | None = typer.Option(None, "--pooling", help="last, mean or max."),
     dropout: float | None = typer.Option(None, "--dropout"),
     embedding_dropout: float | None = typer.Option(None, "--embedding-dropout"),
+    recurrent_dropout: float | None = typer.Option(
+        None, "--recurrent-dropout",
+        help=f"Dropout on h_(t-1) inside W h_(t-1), one mask for all steps (Gal & Ghahramani); "
+             f"0 = off (default {_CLF.recurrent_dropout:g})."),
+    init: str | None = typer.Option(None, "--init",
+                                    help=f"Recurrent weights: orthogonal (SVD) or torch (default {_CLF.init})."),
+    forget_bias: float | None = typer.Option(
+        None, "--forget-bias", help=f"LSTM forget-gate bias with --init orthogonal (default {_CLF.forget_bias:g})."),
     embeddings: Path | None = typer.Option(None, "--embeddings", help="Word vectors folder to start from."),
     freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help="Keep the word vectors fixed."),
     min_count: int | None = typer.Option(None, "--min-count"),
@@ -61,6 +73,8 @@ def train(
     epochs: int | None = typer.Option(None, "--epochs"),
     lr: float | None = typer.Option(None, "--lr"),
     optimizer: str | None = typer.Option(None, "--optimizer", help="adamw or sgd."),
+    clip: float | None = typer.Option(None, "--clip", help="Gradient clipping threshold (default 5); 0 = no clipping."),
+    clip_mode: str | None = typer.Option(None, "--clip-mode", help="norm (global L2), value or none (default norm)."),
     patience: int | None = typer.Option(None, "--patience", help="Epochs without improvement before stopping."),
     seed: int | None = typer.Option(None, "--seed"),
     device: str | None = typer.Option(None, "--device", help="auto, cpu or cuda."),
@@ -69,7 +83,6 @@ def train(
 ) -> None:
     """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel)."""
     from embedkit.config import replace_config
-    from embedkit.models.config import ClassifierConfig
     from embedkit.training import distributed
     from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
     from embedkit.training.labelled import read_labelled
@@ -77,11 +90,13 @@ def train(
 
     config = replace_config(ClassifierConfig(), cell=cell, bidirectional=bidirectional, layers=layers,
                             hidden=hidden, emb_dim=dim, pooling=pooling, dropout=dropout,
-                            emb_dropout=embedding_dropout, freeze_embeddings=freeze, min_count=min_count,
+                            emb_dropout=embedding_dropout, recurrent_dropout=recurrent_dropout, init=init,
+                            forget_bias=forget_bias, freeze_embeddings=freeze, min_count=min_count,
                             max_vocab=max_vocab, max_len=max_len, class_weights=class_weights,
                             batch_size=batch_size, valid_fraction=valid_fraction, lang=lang)
     tconfig = replace_config(CLF_TRAINER, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
-                                     device=device)
+                             clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
+                             device=device)
     _set_threads(threads)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
     held = read_labelled(valid, text_col, label_col, encoding) if valid else None

@@ -12,6 +12,10 @@ from pathlib import Path
 
 import typer
 
+from embedkit.models.config import LMConfig
+
+_LM = LMConfig()
+
 app = typer.Typer(help="Recurrent language models: train, perplexity, generate, complete, diagnose.",
                   no_args_is_help=True)
 
@@ -35,7 +39,16 @@ def train(
     dropout: float | None = typer.Option(None, "--dropout", help="Dropout between layers and on the output."),
     emb_dropout: float | None = typer.Option(None, "--emb-dropout", help="Dropout on embeddings (default --dropout)."),
     variational: bool | None = typer.Option(None, "--variational/--no-variational",
-                                            help="One dropout mask for all time steps."),
+                                            help="One mask for all time steps in the embedding/between-layer/"
+                                                 "output dropout (not on the recurrent state)."),
+    recurrent_dropout: float | None = typer.Option(
+        None, "--recurrent-dropout",
+        help=f"Dropout on h_(t-1) inside W h_(t-1), one mask for all steps (Gal & Ghahramani); "
+             f"0 = off (default {_LM.recurrent_dropout:g})."),
+    init: str | None = typer.Option(None, "--init",
+                                    help=f"Recurrent weights: orthogonal (SVD) or torch (default {_LM.init})."),
+    forget_bias: float | None = typer.Option(
+        None, "--forget-bias", help=f"LSTM forget-gate bias with --init orthogonal (default {_LM.forget_bias:g})."),
     tie: bool | None = typer.Option(None, "--tie/--no-tie", help="Tie output and embedding weights."),
     embeddings: Path | None = typer.Option(None, "--embeddings", help="Word vectors folder to start from."),
     freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help="Keep given embeddings fixed."),
@@ -47,8 +60,8 @@ def train(
     optimizer: str | None = typer.Option(None, "--optimizer", help="adamw or sgd."),
     lr: float | None = typer.Option(None, "--lr", help="Learning rate."),
     weight_decay: float | None = typer.Option(None, "--weight-decay", help="Weight decay."),
-    clip: float | None = typer.Option(None, "--clip", help="Gradient clipping threshold."),
-    clip_mode: str | None = typer.Option(None, "--clip-mode", help="norm (global L2) or value."),
+    clip: float | None = typer.Option(None, "--clip", help="Gradient clipping threshold (default 5); 0 = no clipping."),
+    clip_mode: str | None = typer.Option(None, "--clip-mode", help="norm (global L2), value or none (default norm)."),
     patience: int | None = typer.Option(None, "--patience", help="Epochs without improvement before stopping."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed."),
     device: str | None = typer.Option(None, "--device", help="auto, cpu or cuda."),
@@ -74,10 +87,12 @@ def train(
                                     "trainer")
     config = replace_config(base, level=level, subword_model=subword, cell=cell, layers=layers, hidden=hidden,
                             emb_dim=emb_dim, dropout=dropout, emb_dropout=emb_dropout, variational=variational,
+                            recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
                             tie_weights=tie, freeze_embeddings=freeze, bptt=bptt, batch_size=batch_size,
                             min_count=min_count, max_vocab=max_vocab)
     trainer = replace_config(base_trainer, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay,
-                             clip=clip, clip_mode=clip_mode, patience=patience, seed=seed, device=device,
+                             clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
+                             patience=patience, seed=seed, device=device,
                              checkpoint_every=checkpoint_every)
     source = embeddings_from(embeddings) if embeddings is not None else None
     data = read_token_files(train_file, valid, config)
@@ -139,17 +154,24 @@ def generate_cmd(
     top_p: float | None = typer.Option(None, "--top-p", help="Nucleus sampling mass (default 0.9)."),
     greedy: bool = typer.Option(False, "--greedy", help="Always take the most likely unit."),
     seed: int | None = typer.Option(None, "--seed", help="Seed, for a repeatable sample."),
-    samples: int = typer.Option(1, "--samples", "-n", help="How many samples (one a line)."),
+    samples: int = typer.Option(1, "--samples", "-n", help="How many samples (with --beam: the n best)."),
+    beam: int | None = typer.Option(None, "--beam", help="Beam search of this width instead of sampling "
+                                                          "(1 = greedy); prints each line's log-probability."),
 ) -> None:
     """Continue a prompt; prints the prompt and its continuation, one sample a line."""
     from embedkit.config import replace_config
-    from embedkit.models.generate import GenerateConfig, generate
+    from embedkit.models.generate import GenerateConfig, beam_search, generate
     from embedkit.models.language_model import LMBundle
 
     bundle = LMBundle.load(model_dir)
     config = replace_config(GenerateConfig(), max_tokens=max_tokens, min_tokens=min_tokens,
-                            temperature=0.0 if greedy else temperature, top_k=top_k, top_p=top_p, seed=seed)
+                            temperature=0.0 if greedy else temperature, top_k=top_k, top_p=top_p, seed=seed,
+                            beam=beam)
     units = bundle.units.from_text(prompt)
+    if config.beam is not None:
+        for hypothesis in beam_search(bundle, prompt, config.beam, config.max_tokens, config.min_tokens)[:samples]:
+            _echo(f"{hypothesis.log_prob:.3f}\t{bundle.units.join(units + hypothesis.units)}")
+        return
     for i in range(max(samples, 1)):
         run = replace_config(config, seed=None if config.seed is None else config.seed + i)
         _echo(bundle.units.join(units + generate(bundle, prompt, run)))
@@ -158,14 +180,19 @@ def generate_cmd(
 @app.command("complete", no_args_is_help=True)
 def complete_cmd(
     model_dir: Path = typer.Argument(..., help="Model folder."),
-    prompt: str = typer.Argument(..., help="Text whose next word to predict."),
+    prompt: str = typer.Argument(..., help="Text whose next word to predict, or whose last word to finish."),
     k: int = typer.Option(5, "-k", "--top", help="How many candidates."),
+    partial: bool | None = typer.Option(
+        None, "--partial/--next",
+        help="Finish the prompt's last word ('shares of the comp' -> company), or predict the next word. "
+             "Default: finish it when the prompt does not end in a space and it is not a whole word."),
 ) -> None:
-    """Print the k most likely next units with their probabilities."""
+    """Print the k most likely next units, or completions of a partly typed word, with their probabilities
+    (for a partial word, renormalised over the words that start with it)."""
     from embedkit.models.generate import complete
     from embedkit.models.language_model import LMBundle
 
-    for unit, prob in complete(LMBundle.load(model_dir), prompt, k):
+    for unit, prob in complete(LMBundle.load(model_dir), prompt, k, partial=partial):
         _echo(f"{prob:.4f}\t{unit}")
 
 
@@ -177,11 +204,34 @@ def diagnose(
     input_size: int = typer.Option(16, "--input-size", help="Input dimension."),
     seed: int = typer.Option(0, "--seed", help="Seed of weights and data."),
     init: bool = typer.Option(False, "--init/--torch-init", help="Orthogonal init and forget bias 1."),
+    gain: float | None = typer.Option(None, "--gain", help="Recurrent matrices = gain x orthogonal: above 1 the "
+                                                           "gradient explodes, below 1 it vanishes."),
+    input_scale: float = typer.Option(0.1, "--input-scale", help="Std of the inputs (small keeps tanh linear)."),
+    clip: float = typer.Option(1.0, "--clip", help="Threshold of the clipping comparison (by norm vs by value)."),
 ) -> None:
-    """Norm of dL/dh_k for each step k back from the loss, for RNN, LSTM and GRU: vanishing gradients, seen."""
-    from embedkit.training.diagnostics import format_table, gradient_norms, plot_gradient_norms
+    """Norm of dL/dh_k for each step k back from the loss, for RNN, LSTM and GRU (vanishing or, with --gain > 1,
+    exploding gradients), and the RNN's exploded gradient clipped by norm and by value."""
+    from embedkit.training.diagnostics import (
+        clipping_comparison,
+        format_clipping,
+        format_table,
+        gradient_norms,
+        plot_gradient_norms,
+    )
 
-    norms = gradient_norms(steps=steps, hidden=hidden, input_size=input_size, seed=seed, init=init)
-    plot_gradient_norms(norms, output)
+    if clip <= 0 or input_scale <= 0 or (gain is not None and gain <= 0):
+        from embedkit.errors import ConfigError
+
+        raise ConfigError("--clip, --input-scale and --gain must be positive")
+    norms = gradient_norms(steps=steps, hidden=hidden, input_size=input_size, seed=seed, init=init, gain=gain,
+                           input_scale=input_scale)
+    title = "Gradient norm through time" + (f" (recurrent gain {gain:g})" if gain is not None else "")
+    plot_gradient_norms(norms, output, title)
     _echo(format_table(norms))
+    clip_gain = 1.5 if gain is None else gain
+    compared = clipping_comparison(clip, steps=steps, hidden=hidden, input_size=input_size, seed=seed,
+                                   gain=clip_gain, input_scale=input_scale)
+    _echo(f"\nthe RNN's weight gradient (recurrent gain {clip_gain:g}) clipped by norm keeps its direction, "
+          "by value turns it:")
+    _echo(format_clipping(compared, clip))
     _echo(f"plot written to {output}")

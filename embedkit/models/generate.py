@@ -169,6 +169,10 @@ def _select(hidden: Any, index: torch.Tensor) -> Any:
     return hidden.index_select(1, index)
 
 
+def _kth_best(finished: list[tuple[float, list[int], bool]], k: int) -> float:
+    return sorted((f[0] for f in finished), reverse=True)[k - 1]
+
+
 @torch.no_grad()
 def beam_search(bundle: Any, prompt: str, beam: int = 4, max_tokens: int = 30,
                 min_tokens: int = 0) -> list[Hypothesis]:
@@ -177,8 +181,8 @@ def beam_search(bundle: Any, prompt: str, beam: int = 4, max_tokens: int = 30,
     Scores are summed log-probabilities under the model (no length normalisation): at each step every live
     continuation is extended by every allowed unit and the ``beam`` best that do not end survive; an
     extension by ``<eos>`` that ranks among the ``beam`` best is a finished hypothesis. The search stops
-    when no live continuation can beat the best finished one (a log-probability only falls as units are
-    added), or at ``max_tokens``. ``<pad>``/``<bos>`` are never emitted and ``<eos>`` not before
+    when no live continuation can beat the ``beam``-th best finished one (a log-probability only falls as
+    units are added), or at ``max_tokens``. ``<pad>``/``<bos>`` are never emitted and ``<eos>`` not before
     ``min_tokens`` units, as in :func:`generate`; ``beam=1`` is its greedy decoding. Returns up to ``beam``
     hypotheses.
     """
@@ -213,7 +217,7 @@ def beam_search(bundle: Any, prompt: str, beam: int = 4, max_tokens: int = 30,
                 keep_scores.append(value)
         paths = [paths[r] + [u] for r, u in zip(keep_rows, keep_units, strict=True)]
         scores = torch.tensor(keep_scores, device=device)
-        if not paths or (finished and max(f[0] for f in finished) >= max(keep_scores)):
+        if not paths or (len(finished) >= beam and _kth_best(finished, beam) >= max(keep_scores)):
             break
         if step + 1 == max_tokens:
             reached_max = True
