@@ -133,12 +133,30 @@ def test_config_fields_that_name_files_are_fingerprinted() -> None:
     ("[preprocess\n", "not valid TOML"),
     ("", "names no stage"),
     ("[preprocess]\ninput = 'gensim:lee_background.cor'\nlanguage = 'en'\n", "unknown option 'language'"),
+    (LEE + '[w2v]\ntopn = "five"\n', "option 'topn' wants an integer"),
+    (LEE + '[eval]\npairs = "gensim:wordsim353.tsv"\n', "option 'pairs' wants a list of strings"),
+    (LEE + '[lm]\nprompt = 3\n', "option 'prompt' wants a string"),
+    (LEE + '[lm]\nembeddings = 3\n', "option 'embeddings' wants a path"),
+    (LEE + '[clf]\ninput = "gensim:lee_background.cor"\ntest_fraction = "a tenth"\n', "wants a number"),
 ])
 def test_a_bad_pipeline_stops_before_any_stage_runs(tmp_path, capsys, text: str, needle: str) -> None:
     out = tmp_path / "run"
     result = run_cli(capsys, "run", _pipeline(tmp_path, text), "-o", out)
     assert_user_error(result, needle)
     assert not out.exists(), "a stage ran (or the run folder was made) before the pipeline was checked"
+
+
+def test_checking_a_pipeline_does_not_import_torch(tmp_path) -> None:
+    """A second run of an up-to-date pipeline checks every table but trains nothing: no torch import (seconds)."""
+    pipeline = _pipeline(tmp_path, LEE + '[vocab]\n[subword]\n[w2v]\n[eval]\n[ngram]\n[lm]\n'
+                                         '[clf]\ninput = "gensim:lee_background.cor"\n')
+    code = ("import sys\nfrom pathlib import Path\nfrom embedkit.run.runner import check_tables, load_pipeline, plan\n"
+            f"path = Path({str(pipeline)!r})\npipeline = load_pipeline(path)\nplan(pipeline)\n"
+            "assert len(check_tables(pipeline, path.parent, path.parent / 'run')) == 8\n"
+            "print('torch' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert proc.stdout.strip() == "False"
 
 
 def test_a_folder_as_pipeline_file_is_one_line_naming_its_recipes(capsys) -> None:

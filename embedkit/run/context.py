@@ -21,6 +21,25 @@ def resolve_spec(spec: str | Path, base_dir: Path) -> Path | str:
     return resolved
 
 
+_KINDS = {
+    "string": ("a string", lambda v: isinstance(v, str)),
+    "integer": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "number": ("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+    "strings": ("a list of strings", lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v)),
+}
+
+
+def check_options(table: Mapping[str, Any], kinds: Mapping[str, str], stage_name: str) -> None:
+    """Raise :class:`ConfigError` where a stage's own option (not one of a config's) has the wrong type.
+
+    ``kinds`` maps an option to ``string``, ``integer``, ``number`` or ``strings`` (a list of strings).
+    """
+    for key, kind in kinds.items():
+        wants, fits = _KINDS[kind]
+        if key in table and not fits(table[key]):
+            raise ConfigError(f"[{stage_name}] option '{key}' wants {wants}, got {table[key]!r}")
+
+
 @dataclasses.dataclass
 class RunContext:
     """Shared state of one pipeline run.
@@ -56,6 +75,7 @@ class RunContext:
         if not specs or not all(isinstance(s, str) for s in specs):
             raise ConfigError(f"[{stage_name}] option 'input' wants a path or a list of paths, got {spec!r}")
         return [self.resolve(s) for s in specs]
+
     def encoding(self, table: Mapping[str, Any], stage_name: str) -> str:
         """The stage's ``encoding`` of its input files (UTF-8 unless given)."""
         encoding = table.get("encoding", "utf-8")

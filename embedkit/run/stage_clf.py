@@ -3,9 +3,9 @@
 Keys of the table: ``input`` (a labelled TSV/CSV/JSONL or fastText file) or ``labels`` (a table of one
 plain file per label, one text a line, as MR ships); ``valid`` and ``test`` (labelled files; ``test`` is
 scored after training) or ``test_fraction`` (a seeded held-out share of the input); ``text_col``,
-``label_col``, ``encoding``; ``embeddings`` (start from the run's word vectors when there are some,
-default true); and any option of :class:`~embedkit.models.config.ClassifierConfig` or
-:class:`~embedkit.training.TrainerConfig`.
+``label_col``, ``encoding``; ``embeddings`` (``true``, the default: start from the run's word vectors
+when there are some; a vectors folder; ``false``); and any option of
+:class:`~embedkit.models.config.ClassifierConfig` or :class:`~embedkit.training.TrainerConfig`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from embedkit.config import config_from_dict, replace_config, split_table
 from embedkit.errors import ConfigError
-from embedkit.run.context import RunContext
+from embedkit.run.context import RunContext, check_options
 
 if TYPE_CHECKING:
     from embedkit.models.config import ClassifierConfig
@@ -30,12 +30,12 @@ def check(table: dict) -> tuple[ClassifierConfig, TrainerConfig, dict[str, Any],
     Raises :class:`ConfigError` for an unknown or bad option.
     """
     from embedkit.models.config import ClassifierConfig
-    from embedkit.training.clf import CLF_TRAINER
-    from embedkit.training.config import TrainerConfig
+    from embedkit.training.config import CLF_TRAINER, TrainerConfig
 
     (model_part, trainer_part), table = split_table(table, (ClassifierConfig, TrainerConfig), STAGE_KEYS, "clf")
     if not table.get("input") and not table.get("labels"):
         raise ConfigError("[clf] needs an 'input' (a labelled TSV/CSV/JSONL or fastText file) or 'labels'")
+    check_options(table, {"test_fraction": "number", "encoding": "string"}, "clf")
     config = config_from_dict(ClassifierConfig, model_part, "clf")
     trainer = config_from_dict(TrainerConfig, trainer_part, "clf", base=replace_config(CLF_TRAINER, progress=False))
     return config, trainer, model_part, table

@@ -12,7 +12,7 @@ from typing import Any
 
 from embedkit.embeddings.config import DEFAULT_METHOD, RESTRICT_VOCAB
 from embedkit.errors import ConfigError
-from embedkit.run.context import RunContext
+from embedkit.run.context import RunContext, check_options
 
 DEFAULT_ANALOGIES = ("gensim:questions-words.txt",)
 DEFAULT_PAIRS = ("gensim:wordsim353.tsv", "gensim:simlex999.txt")
@@ -20,10 +20,12 @@ KNOWN_KEYS = {"vectors", "analogies", "pairs", "restrict_vocab", "method"}
 
 
 def check(table: dict[str, Any]) -> None:
-    """Raise :class:`ConfigError` for an unknown option of the table."""
+    """Raise :class:`ConfigError` for an unknown option of the table or one of the wrong type."""
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
         raise ConfigError(f"unknown option '{unknown[0]}' in [eval] (known: {', '.join(sorted(KNOWN_KEYS))})")
+    check_options(table, {"analogies": "strings", "pairs": "strings", "restrict_vocab": "integer",
+                          "method": "string"}, "eval")
 
 
 def stage(table: dict[str, Any], ctx: RunContext) -> dict[str, Any]:

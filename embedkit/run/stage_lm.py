@@ -1,9 +1,10 @@
 """The ``[lm]`` stage of ``embedkit run``: train a small language model on the run's tokens, report it.
 
 Keys of the table: ``input`` (a token file; default: the run's ``tokens``), ``valid`` (a token file;
-default: the last ``valid_fraction`` of the input's lines), ``embeddings`` (start from the run's word
-vectors when there are some, default true), ``prompt`` (of the printed sample), and any option of
-:class:`~embedkit.models.config.LMConfig` or :class:`~embedkit.training.config.TrainerConfig`.
+default: the last ``valid_fraction`` of the input's lines), ``embeddings`` (``true``, the default:
+start from the run's word vectors when there are some; a vectors folder; ``false``), ``prompt`` (of the
+printed sample), and any option of :class:`~embedkit.models.config.LMConfig` or
+:class:`~embedkit.training.config.TrainerConfig`.
 :data:`STAGE_DEFAULTS` keep the stage quick (a one-layer LSTM, a few epochs: about a minute for 60k tokens on
 two CPU cores); the table overrides them. ``embedkit run`` skips the stage when its
 inputs and table did not change.
@@ -19,8 +20,8 @@ from typing import Any
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError
 from embedkit.models.config import LMConfig
-from embedkit.run.context import RunContext
-from embedkit.training.config import TrainerConfig
+from embedkit.run.context import RunContext, check_options
+from embedkit.training.config import LM_TRAINER, TrainerConfig
 
 STAGE_KEYS = ("input", "valid", "embeddings", "prompt", "valid_fraction")
 STAGE_DEFAULTS: dict[str, Any] = {"layers": 1, "hidden": 128, "emb_dim": 100, "bptt": 30, "epochs": 3,
@@ -32,14 +33,13 @@ def check(table: dict) -> tuple[LMConfig, TrainerConfig, dict[str, Any]]:
 
     Raises :class:`ConfigError` for an unknown or bad option.
     """
-    from embedkit.training.lm import LM_TRAINER
-
     merged = {**STAGE_DEFAULTS, **table}
     lm_keys = set(LMConfig.__dataclass_fields__)
     trainer_keys = set(TrainerConfig.__dataclass_fields__)
     unknown = sorted(set(merged) - lm_keys - trainer_keys - set(STAGE_KEYS))
     if unknown:
         raise ConfigError(f"unknown option '{unknown[0]}' in [lm]")
+    check_options(merged, {"prompt": "string", "valid_fraction": "number"}, "lm")
     config = config_from_dict(LMConfig, {k: v for k, v in merged.items() if k in lm_keys}, "lm")
     trainer = config_from_dict(TrainerConfig, {**config_to_dict(LM_TRAINER),
                                                **{k: v for k, v in merged.items() if k in trainer_keys}}, "lm")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from embedkit.config import config_from_dict
-from embedkit.run.context import RunContext
+from embedkit.run.context import RunContext, check_options
 
 if TYPE_CHECKING:
     from embedkit.models.ngram import NgramConfig
@@ -20,6 +20,7 @@ STAGE_KEYS = ("input", "valid", "encoding", "prompt", "seed")
 
 def check(table: dict) -> NgramConfig:
     """The stage's model settings; raises :class:`ConfigError` for a bad option."""
+    check_options(table, {"encoding": "string", "prompt": "string", "seed": "integer"}, "ngram")
     from embedkit.models.ngram import NgramConfig
 
     return config_from_dict(NgramConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, "ngram")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from embedkit.config import config_from_dict
 from embedkit.io import PIECE_CHARS, iter_token_lists
-from embedkit.run.context import RunContext
+from embedkit.run.context import RunContext, check_options
 from embedkit.text.config import SubwordConfig
 from embedkit.text.subword import SubwordModel
 
@@ -13,6 +13,7 @@ STAGE_KEYS = ("input", "encoding")
 
 def check(table: dict) -> SubwordConfig:
     """The stage's training settings; raises :class:`ConfigError` for a bad option."""
+    check_options(table, {"encoding": "string"}, "subword")
     return config_from_dict(SubwordConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS},
                             where="subword")
 

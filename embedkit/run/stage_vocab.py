@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from embedkit.config import config_from_dict
 from embedkit.io import PIECE_CHARS, iter_token_lists
-from embedkit.run.context import RunContext
+from embedkit.run.context import RunContext, check_options
 from embedkit.vocab import VocabConfig, count_tokens, vocab_report
 
 STAGE_KEYS = ("input", "encoding")
@@ -12,6 +12,7 @@ STAGE_KEYS = ("input", "encoding")
 
 def check(table: dict) -> VocabConfig:
     """The stage's vocabulary settings; raises :class:`ConfigError` for a bad option."""
+    check_options(table, {"encoding": "string"}, "vocab")
     return config_from_dict(VocabConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="vocab")
 
 

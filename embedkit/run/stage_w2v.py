@@ -7,7 +7,7 @@ from typing import Any
 from embedkit.config import config_from_dict
 from embedkit.embeddings.config import DEFAULT_VECTORS_FORMAT, Word2VecConfig
 from embedkit.errors import EmbedkitError
-from embedkit.run.context import RunContext
+from embedkit.run.context import RunContext, check_options
 
 STAGE_KEYS = ("input", "show", "topn", "vectors_format")
 DEFAULT_SHOW = ("man", "day", "good")
@@ -15,6 +15,7 @@ DEFAULT_SHOW = ("man", "day", "good")
 
 def check(table: dict[str, Any]) -> Word2VecConfig:
     """The stage's training settings; raises :class:`ConfigError` for a bad option."""
+    check_options(table, {"show": "strings", "topn": "integer", "vectors_format": "string"}, "w2v")
     return config_from_dict(Word2VecConfig, {k: v for k, v in table.items() if k not in STAGE_KEYS}, where="w2v")
 
 

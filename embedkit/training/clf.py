@@ -26,13 +26,11 @@ from embedkit.errors import ConfigError, InputError
 from embedkit.models.classifier import RNNClassifier, TextClassifier, make_tokenizer, pad_batch
 from embedkit.models.config import ClassifierConfig
 from embedkit.training import distributed
+from embedkit.training.config import CLF_TRAINER as CLF_TRAINER  # its home is training.config
 from embedkit.training.config import TrainerConfig
 from embedkit.vocab import PAD, UNK, Vocab
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-
-CLF_TRAINER = TrainerConfig(lr=2e-3, monitor="error", lr_patience=1)
-"""Trainer defaults for classifiers (AdamW at 2e-3, early stopping on validation error)."""
 
 
 def length_batches(encoded: Sequence[Sequence[int]], labels: Sequence[int], batch_size: int, pad_id: int,

@@ -59,3 +59,10 @@ class TrainerConfig:
             raise ConfigError(f"lr_factor must lie in (0, 1), got {self.lr_factor}")
         if self.lr_patience < 0 or (self.patience is not None and self.patience < 0):
             raise ConfigError("patience values must not be negative")
+
+
+LM_TRAINER = TrainerConfig(lr=3e-3, patience=2)
+"""Trainer defaults for language models (AdamW at 3e-3, clip 5, early stop after 2 flat epochs)."""
+
+CLF_TRAINER = TrainerConfig(lr=2e-3, monitor="error", lr_patience=1)
+"""Trainer defaults for classifiers (AdamW at 2e-3, early stopping on validation error)."""

@@ -25,15 +25,13 @@ from embedkit.io import read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle, Units, as_matrix, load_subword
 from embedkit.training import distributed
+from embedkit.training.config import LM_TRAINER as LM_TRAINER  # its home is training.config
 from embedkit.training.config import TrainerConfig
 from embedkit.training.data import BPTTBatches, batchify, encode_stream, read_units, shard_stream
 from embedkit.training.trainer import Trainer, seed_everything
 from embedkit.vocab import Vocab
 
 EmbeddingSource = Any  # an array/tensor [V, D], or a callable vocab -> array (e.g. Embeddings.to_matrix)
-
-LM_TRAINER = TrainerConfig(lr=3e-3, patience=2)
-"""Trainer defaults for language models (AdamW at 3e-3, clip 5, early stop after 2 flat epochs)."""
 
 
 def embeddings_from(path: str | Path) -> Callable[[Vocab], Any]:
