@@ -165,6 +165,12 @@ def test_a_folder_as_pipeline_file_is_one_line_naming_its_recipes(capsys) -> Non
     assert "quickstart.toml" in err
 
 
+def test_a_binary_pipeline_file_is_one_line(tmp_path, capsys) -> None:
+    path = tmp_path / "p.toml"
+    path.write_bytes(b"\xff\xfe[preprocess]\n\x00\x01")
+    assert_user_error(run_cli(capsys, "run", path, "-o", tmp_path / "run"), "not valid TOML")
+
+
 def test_recipes_without_shared_data_say_where_it_belongs(tmp_path, capsys) -> None:
     """A recipe copied where no ../shared/data lies beside it fails at once with the hint, whatever stage reads it."""
     recipes = [p for p in (ROOT / "pipelines").glob("*.toml") if "shared/data" in p.read_text(encoding="utf-8")]
