@@ -151,8 +151,8 @@ def test_checking_a_pipeline_does_not_import_torch(tmp_path) -> None:
     pipeline = _pipeline(tmp_path, LEE + '[vocab]\n[subword]\n[w2v]\n[eval]\n[ngram]\n[lm]\n'
                                          '[clf]\ninput = "gensim:lee_background.cor"\n')
     code = ("import sys\nfrom pathlib import Path\nfrom embedkit.run.runner import check_tables, load_pipeline, plan\n"
-            f"path = Path({str(pipeline)!r})\npipeline = load_pipeline(path)\nplan(pipeline)\n"
-            "assert len(check_tables(pipeline, path.parent, path.parent / 'run')) == 8\n"
+            f"path = Path({str(pipeline)!r})\npipeline = load_pipeline(path)\n"
+            "assert len(check_tables(pipeline, plan(pipeline), path.parent, path.parent / 'run')) == 8\n"
             "print('torch' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -183,6 +183,16 @@ def test_recipes_without_shared_data_say_where_it_belongs(tmp_path, capsys) -> N
         result = run_cli(capsys, "run", copy, "-o", tmp_path / "run")
         assert_user_error(result, "../shared/data beside the checkout")
         assert not (tmp_path / "run").exists()
+
+
+def test_a_table_left_out_of_the_stages_is_checked_but_its_inputs_need_not_exist(tmp_path, capsys) -> None:
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    head = '[run]\nstages = ["preprocess"]\n[preprocess]\ninput = "c.txt"\n'
+    result = run_cli(capsys, "run", _pipeline(tmp_path, head + '[vocab]\nmin_cuont = 2\n'), "-o", tmp_path / "run")
+    assert_user_error(result, "min_cuont")
+    code, _, err = run_cli(capsys, "run", _pipeline(tmp_path, head + '[vocab]\ninput = "gone.txt"\n'),
+                           "-o", tmp_path / "run")
+    assert code == 0 and _ran(err) == ["preprocess"], err
 
 
 def test_a_path_inside_the_run_folder_may_be_written_by_an_earlier_stage(tmp_path, capsys) -> None:
@@ -264,8 +274,7 @@ def _fingerprint(tmp_path: Path, text: str, name: str) -> str:
 
     path = _pipeline(tmp_path, text)
     pipeline = load_pipeline(path)
-    plan(pipeline)
-    resolved = check_tables(pipeline, tmp_path, tmp_path / "run")
+    resolved = check_tables(pipeline, plan(pipeline), tmp_path, tmp_path / "run")
     return fingerprint(name, pipeline[name], resolved[name], "", {})
 
 

@@ -187,12 +187,17 @@ def load_pipeline(path: str | Path) -> dict[str, Any]:
     return load_toml(path)
 
 
-def check_tables(pipeline: dict[str, Any], base_dir: Path, out_dir: Path) -> dict[str, dict[str, Any]]:
-    """Check every stage table of a planned pipeline (options and input paths); returns them, paths resolved."""
-    tables = {name: table for name, table in pipeline.items() if name != "run"}
-    for name, table in tables.items():
-        STAGES[name].check(dict(table))
-    return {name: resolve_paths(name, table, base_dir, out_dir) for name, table in tables.items()}
+def check_tables(pipeline: dict[str, Any], names: list[str], base_dir: Path,
+                 out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Check the options of every stage table and the input paths of the stages in ``names`` (the plan).
+
+    Returns the planned tables with their paths resolved. A table left out of ``[run].stages`` is checked
+    for typos but its inputs need not exist.
+    """
+    for name, table in pipeline.items():
+        if name != "run":
+            STAGES[name].check(dict(table))
+    return {name: resolve_paths(name, pipeline[name], base_dir, out_dir) for name in names}
 
 
 def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: Console | None = None,
@@ -205,7 +210,7 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
     if not names:
         raise ConfigError(f"{path}: names no stage (known: {', '.join(STAGES)})")
     out = Path(out_dir) if out_dir else Path(pipeline.get("run", {}).get("output", Path("runs") / path.stem))
-    resolved = check_tables(pipeline, base_dir, out)
+    resolved = check_tables(pipeline, names, base_dir, out)
     for flag, value in (("--only", only), ("--from", start)):
         if value is not None and value not in names:
             raise ConfigError(f"{flag} {value}: the pipeline has no such stage ({', '.join(names)})")
