@@ -40,41 +40,66 @@ def renamed_fields(cls: type) -> Mapping[str, str]:
     return getattr(cls, "RENAMED", {})
 
 
-def rename_keys(cls: type, data: Mapping[str, Any], where: str = "", warn: bool = True) -> dict[str, Any]:
+def rename_keys(cls: type, data: Mapping[str, Any], where: str = "", warn: bool = True,
+                flat: bool = False) -> dict[str, Any]:
     """``data`` with the old names of ``cls``'s renamed fields replaced by the new ones (warning when ``warn``).
 
-    Giving a field under both names is a :class:`ConfigError`.
+    Giving a field under both names is a :class:`ConfigError`. ``flat`` leaves the options that moved into a
+    nested config where they are (a flat table shares them out to that config's class itself).
     """
     old_to_new = renamed_fields(cls)
     out = dict(data)
     for old, new in old_to_new.items():
-        if old not in out:
+        if old not in out or (flat and "." in new):
             continue
-        if new in out:
+        head, _, leaf = new.partition(".")
+        if new in out or (leaf and leaf in _as_dict(out.get(head))):
             raise ConfigError(f"give '{new}' or its old name '{old}', not both")
         if warn:
             warn_renamed(old, new, where)
-        out[new] = out.pop(old)
+        if leaf:
+            out[head] = _with(out.get(head), leaf, out.pop(old))
+        else:
+            out[new] = out.pop(old)
     return out
+
+
+def _as_dict(value: Any) -> Mapping[str, Any]:
+    """A nested config given as a table or as a dataclass, as a mapping of the fields it sets."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {}
+    return value if isinstance(value, Mapping) else {}
+
+
+def _with(nested: Any, key: str, value: Any) -> Any:
+    """A nested config (table, dataclass or nothing yet) with one more field set."""
+    if dataclasses.is_dataclass(nested) and not isinstance(nested, type):
+        return dataclasses.replace(nested, **{key: value})
+    return {**(nested if isinstance(nested, Mapping) else {}), key: value}
 
 
 def renamed(**old_to_new: str) -> Callable[[type[T]], type[T]]:
     """Class decorator of a config dataclass whose fields were renamed; the old names keep working one release.
 
     The constructor takes a field under its old keyword too, :func:`config_from_dict` maps an old key, and
-    reading ``config.old_name`` gives the new field: each with a :class:`RenamedOptionWarning`.
+    reading ``config.old_name`` gives the new field: each with a :class:`RenamedOptionWarning`. A dotted new
+    name (``lang="text.lang"``) moves the option into a nested config.
     """
     def wrap(cls: type[T]) -> type[T]:
         init = cls.__init__  # type: ignore[misc]
 
         @functools.wraps(init)
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            init(self, *args, **rename_keys(cls, kwargs, cls.__name__))
+            kwargs = rename_keys(cls, kwargs, cls.__name__)
+            for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+                if isinstance(kwargs.get(field.name), Mapping) and field.default_factory is not dataclasses.MISSING:
+                    kwargs[field.name] = dataclasses.replace(field.default_factory(), **kwargs[field.name])
+            init(self, *args, **kwargs)
 
         def old_attribute(old: str, new: str) -> property:
             def get(self: Any) -> Any:
                 warn_renamed(old, new, cls.__name__)
-                return getattr(self, new)
+                return functools.reduce(getattr, new.split("."), self)
             return property(get, doc=f"Deprecated: the old name of ``{new}``.")
 
         cls.__init__ = __init__  # type: ignore[misc]
@@ -99,14 +124,14 @@ def check_positive(name: str, value: float | None, allow_none: bool = False) -> 
         raise ConfigError(f"{name} must be positive, got {value}")
 
 
-def _coerce(value: Any, hint: Any, name: str) -> Any:
+def _coerce(value: Any, hint: Any, name: str, warn: bool = True) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
-        return _coerce(value, inner[0], name) if len(inner) == 1 else value
+        return _coerce(value, inner[0], name, warn) if len(inner) == 1 else value
     if origin is tuple or hint is tuple:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"option '{name}' wants a list, got {value!r}")
@@ -123,6 +148,12 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"option '{name}' wants a number, got {value!r}")
         return float(value)
+    if dataclasses.is_dataclass(hint):
+        if isinstance(value, hint):
+            return value
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"option '{name}' wants a table, got {value!r}")
+        return config_from_dict(hint, value, name, warn=warn)
     if hint is str:
         if not isinstance(value, (str, Path)):
             raise ConfigError(f"option '{name}' wants a string, got {value!r}")
@@ -145,7 +176,7 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], where: str = "", bas
     if unknown:
         place = f" in [{where}]" if where else ""
         raise ConfigError(f"unknown option '{unknown[0]}'{place} (known: {', '.join(sorted(fields))})")
-    kwargs = {key: _coerce(value, hints[key], key) for key, value in data.items()}
+    kwargs = {key: _coerce(value, hints[key], key, warn) for key, value in data.items()}
     if base is not None:
         return dataclasses.replace(base, **kwargs)  # type: ignore[type-var]
     return cls(**kwargs)
@@ -158,7 +189,7 @@ def split_table(table: Mapping[str, Any], classes: Sequence[type], extra: Iterab
     :class:`ConfigError` naming the known ones."""
     data = dict(table)
     for cls in classes:
-        data = rename_keys(cls, data, f"[{where}]" if where else "", warn)
+        data = rename_keys(cls, data, f"[{where}]" if where else "", warn, flat=True)
     names = [{f.name for f in dataclasses.fields(cls)} for cls in classes]  # type: ignore[arg-type]
     extra = set(extra)
     known = set().union(*names, extra)
@@ -171,12 +202,16 @@ def split_table(table: Mapping[str, Any], classes: Sequence[type], extra: Iterab
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
-    """A TOML-ready dict of a config dataclass (``None`` values dropped, tuples as lists)."""
+    """A TOML-ready dict of a config dataclass (``None`` values dropped, tuples as lists, nested configs as
+    tables)."""
     out: dict[str, Any] = {}
-    for key, value in dataclasses.asdict(config).items():
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
         if value is None:
             continue
-        out[key] = list(value) if isinstance(value, tuple) else value
+        if dataclasses.is_dataclass(value):
+            value = config_to_dict(value)
+        out[field.name] = list(value) if isinstance(value, tuple) else value
     return out
 
 

@@ -11,9 +11,10 @@ import warnings
 import numpy as np
 import pytest
 
-from embedkit.config import RenamedOptionWarning, config_from_dict, split_table
+from embedkit.config import RenamedOptionWarning, config_from_dict, config_to_dict, split_table
 from embedkit.errors import ConfigError
 from embedkit.models.config import CELL_TYPES, ClassifierConfig, LMConfig
+from embedkit.text.config import PreprocessConfig
 from embedkit.training.config import TrainerConfig
 
 OLD_CLF = {"embedding_dim": 8, "hidden_size": 6, "num_layers": 2, "embedding_dropout": 0.1}
@@ -73,7 +74,8 @@ def test_a_classifier_saved_under_the_old_names_still_loads_silently(tmp_path) -
     clf.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "config.json").read_text())
     for old, new in ClassifierConfig.RENAMED.items():
-        meta["model"][old] = meta["model"].pop(new)
+        head, _, leaf = new.partition(".")
+        meta["model"][old] = meta["model"][head].pop(leaf) if leaf else meta["model"].pop(new)
     (tmp_path / "m" / "config.json").write_text(json.dumps(meta))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -119,3 +121,25 @@ def test_every_config_checks_its_options_when_built() -> None:
         Word2VecConfig(arch="glove")
     with pytest.raises(ConfigError, match="bucket must be positive"):
         Word2VecConfig(fasttext=True, bucket=0)
+
+
+def test_old_top_level_text_options_move_into_the_nested_text_config() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        config = ClassifierConfig(lang="ru", keep_punct=True)
+    assert [str(w.message).split(";")[0] for w in caught] == [
+        "'lang' in ClassifierConfig is now 'text.lang'", "'keep_punct' in ClassifierConfig is now 'text.keep_punct'"]
+    assert (config.text.lang, config.text.keep_punct) == ("ru", True)
+    table = config_from_dict(ClassifierConfig, {"lang": "en", "text": {"lemmatize": True}}, "clf", warn=False)
+    assert (table.text.lang, table.text.lemmatize) == ("en", True)
+    with pytest.raises(ConfigError, match="not both"):
+        config_from_dict(ClassifierConfig, {"lang": "en", "text": {"lang": "ru"}}, "clf", warn=False)
+    with pytest.raises(ConfigError, match="unknown option 'lematize'"):
+        config_from_dict(ClassifierConfig, {"text": {"lematize": True}}, "clf")
+
+
+def test_a_nested_config_round_trips_through_a_toml_ready_dict() -> None:
+    config = ClassifierConfig(text=PreprocessConfig(lang="ru", lemmatize=True, stopwords_file=None))
+    data = config_to_dict(config)
+    assert data["text"]["lemmatize"] is True and "stopwords_file" not in data["text"]
+    assert config_from_dict(ClassifierConfig, data) == config

@@ -83,6 +83,7 @@ def train(
 ) -> None:
     """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel)."""
     from embedkit.config import replace_config
+    from embedkit.text.config import PreprocessConfig
     from embedkit.training import distributed
     from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
     from embedkit.training.labelled import read_labelled
@@ -93,7 +94,8 @@ def train(
                             emb_dropout=embedding_dropout, recurrent_dropout=recurrent_dropout, init=init,
                             forget_bias=forget_bias, freeze_embeddings=freeze, min_count=min_count,
                             max_vocab=max_vocab, max_len=max_len, class_weights=class_weights,
-                            batch_size=batch_size, valid_fraction=valid_fraction, lang=lang)
+                            batch_size=batch_size, valid_fraction=valid_fraction,
+                            text=replace_config(PreprocessConfig(), lang=lang))
     tconfig = replace_config(CLF_TRAINER, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
                              device=device)

@@ -176,12 +176,21 @@ def load_folder(folder: str | Path) -> StoredVectors:
 
 
 def load_vectors(path: str | Path, fmt: str = "auto") -> StoredVectors:
-    """A model folder (``meta.json`` inside) or a plain vector file (``fmt``: auto, word2vec, word2vec-bin, glove)."""
+    """A model folder (``meta.json`` inside), a plain vector file (``fmt``: auto, word2vec, word2vec-bin, glove),
+    a navec ``.tar`` archive or ``pretrained:NAME`` (vectors an installed package carries)."""
+    from embedkit.embeddings.pretrained import PREFIX, pretrained, read_navec
+
+    if str(path).startswith(PREFIX):
+        words, matrix, preprocess = pretrained(str(path))
+        return StoredVectors(keyed_vectors(words, matrix), None, preprocess, {"source": str(path)}, Path(str(path)))
     path = Path(path).expanduser()
     if path.is_dir():
         return load_folder(path)
     if not path.exists():
         raise InputError(f"{path}: no such model folder or vector file")
+    if path.suffix == ".tar":
+        words, matrix = read_navec(path)
+        return StoredVectors(keyed_vectors(words, matrix), None, None, {"source": str(path)}, path)
     return StoredVectors(read_vectors(path, fmt), None, None, {"source": str(path)}, path)
 
 

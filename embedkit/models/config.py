@@ -12,7 +12,7 @@ from typing import Any
 
 from embedkit.config import check_choice, check_positive, renamed
 from embedkit.errors import ConfigError
-from embedkit.text.config import LANGS, PreprocessConfig
+from embedkit.text.config import PreprocessConfig
 
 LEVELS = ("word", "subword", "char")
 CELL_TYPES = ("rnn", "lstm", "gru")
@@ -89,7 +89,8 @@ class LMConfig:
                               f"emb_dim {self.emb_dim}): the output layer reuses the embedding matrix")
 
 
-@renamed(embedding_dim="emb_dim", hidden_size="hidden", num_layers="layers", embedding_dropout="emb_dropout")
+@renamed(embedding_dim="emb_dim", hidden_size="hidden", num_layers="layers", embedding_dropout="emb_dropout",
+         lang="text.lang", keep_punct="text.keep_punct")
 @dataclasses.dataclass(frozen=True)
 class ClassifierConfig:
     """Architecture, vocabulary, preprocessing and batching of :class:`~embedkit.models.classifier.RNNClassifier`.
@@ -100,6 +101,9 @@ class ClassifierConfig:
     ``h_{t-1}`` inside ``W h_{t-1}`` (one mask for all steps; :mod:`embedkit.models.dropout`). ``init`` and
     ``forget_bias`` start the weights as in :class:`LMConfig`. ``class_weights='balanced'``
     weights the loss by inverse class frequency. Texts longer than ``max_len`` tokens are truncated.
+    ``text`` is the whole preprocessing (language, lemmas or stems, stop words, negation, masks, tokeniser),
+    applied at training and prediction alike; ``lang`` and ``keep_punct`` at the top level are its old
+    spelling.
     Optimisation settings (epochs, learning rate, early stopping) live in
     :class:`embedkit.training.TrainerConfig`. The old names ``embedding_dim``, ``hidden_size``, ``num_layers``
     and ``embedding_dropout`` still work for one release, with a :class:`~embedkit.config.RenamedOptionWarning`.
@@ -123,14 +127,12 @@ class ClassifierConfig:
     class_weights: str = "none"
     batch_size: int = 32
     valid_fraction: float = 0.1
-    lang: str = "auto"
-    keep_punct: bool = False
+    text: PreprocessConfig = dataclasses.field(default_factory=PreprocessConfig)
 
     def __post_init__(self) -> None:
         check_choice("cell", self.cell, CELL_TYPES)
         check_choice("pooling", self.pooling, POOLINGS)
         check_choice("class weights", self.class_weights, CLASS_WEIGHTS)
-        check_choice("language", self.lang, LANGS)
         _check_recurrent(self)
         for name in ("layers", "hidden", "emb_dim", "min_count", "max_len", "batch_size"):
             check_positive(name, getattr(self, name))
@@ -147,4 +149,4 @@ class ClassifierConfig:
 
     def preprocess(self) -> PreprocessConfig:
         """The text pipeline every input goes through, at training and at prediction time alike."""
-        return PreprocessConfig(lang=self.lang, keep_punct=self.keep_punct)
+        return self.text

@@ -4,8 +4,12 @@ Keys of the table: ``input`` (a labelled TSV/CSV/JSONL or fastText file) or ``la
 plain file per label, one text a line, as MR ships); ``valid`` and ``test`` (labelled files; ``test`` is
 scored after training) or ``test_fraction`` (a seeded held-out share of the input); ``text_col``,
 ``label_col``, ``encoding``; ``embeddings`` (``true``, the default: start from the run's word vectors
-when there are some; a vectors folder; ``false``); and any option of
-:class:`~embedkit.models.config.ClassifierConfig` or :class:`~embedkit.training.TrainerConfig`.
+when there are some; a vectors folder; ``false``); any option of
+:class:`~embedkit.models.config.ClassifierConfig` or :class:`~embedkit.training.TrainerConfig`; and any
+preprocessing option (``lang``, ``lemmatize``, ``stem``, ``stopwords``, ...) of
+:class:`~embedkit.text.config.PreprocessConfig`. With word vectors the preprocessing starts from theirs
+(``preprocess.toml``), so the classifier sees the tokens the vectors were trained on; keys given here
+override it.
 """
 
 from __future__ import annotations
@@ -24,21 +28,25 @@ STAGE_KEYS = ("input", "labels", "valid", "test", "test_fraction", "text_col", "
               "embeddings")
 
 
-def check(table: dict) -> tuple[ClassifierConfig, TrainerConfig, dict[str, Any], dict[str, Any]]:
-    """The model and trainer settings of the table, the model options it gives and its stage keys.
+def check(table: dict) -> tuple[ClassifierConfig, TrainerConfig, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The model and trainer settings of the table, the model and preprocessing options it gives and its stage
+    keys.
 
     Raises :class:`ConfigError` for an unknown or bad option.
     """
     from embedkit.models.config import ClassifierConfig
+    from embedkit.text.config import PreprocessConfig
     from embedkit.training.config import CLF_TRAINER, TrainerConfig
 
-    (model_part, trainer_part), table = split_table(table, (ClassifierConfig, TrainerConfig), STAGE_KEYS, "clf")
+    parts, table = split_table(table, (ClassifierConfig, TrainerConfig, PreprocessConfig), STAGE_KEYS, "clf")
+    model_part, trainer_part, text_part = parts
     if not table.get("input") and not table.get("labels"):
         raise ConfigError("[clf] needs an 'input' (a labelled TSV/CSV/JSONL or fastText file) or 'labels'")
     check_options(table, {"test_fraction": "number", "encoding": "string"}, "clf")
-    config = config_from_dict(ClassifierConfig, model_part, "clf")
+    text = config_from_dict(PreprocessConfig, text_part, "clf")
+    config = config_from_dict(ClassifierConfig, {**model_part, "text": text}, "clf")
     trainer = config_from_dict(TrainerConfig, trainer_part, "clf", base=replace_config(CLF_TRAINER, progress=False))
-    return config, trainer, model_part, table
+    return config, trainer, model_part, text_part, table
 
 
 def stage(table: dict, ctx: RunContext) -> dict:
@@ -47,7 +55,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
     from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
     from embedkit.training.trainer import output_folder
 
-    config, trainer, model_part, table = check(table)
+    config, trainer, model_part, text_part, table = check(table)
     columns: dict[str, Any] = {"text_col": table.get("text_col"), "label_col": table.get("label_col"),
                                "encoding": table.get("encoding", "utf-8")}
     if table.get("labels"):
@@ -63,8 +71,12 @@ def stage(table: dict, ctx: RunContext) -> dict:
     source = ctx.vectors(table, "clf")
     if source is not None:
         from embedkit.embeddings import Embeddings
+        from embedkit.text.config import PreprocessConfig
 
         vectors = Embeddings.load(source)
+        if vectors.preprocess is not None:
+            text = config_from_dict(PreprocessConfig, text_part, "clf", base=vectors.preprocess)
+            config = replace_config(config, text=text)
     prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
                        adopt_dim="emb_dim" not in model_part)
     out = ctx.output("clf")
