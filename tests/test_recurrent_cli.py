@@ -139,6 +139,6 @@ def test_pipeline_tables_take_the_same_keys() -> None:
     config, trainer, _ = stage_lm.check({"input": "x.txt", "recurrent_dropout": 0.25, "init": "torch",
                                          "clip_mode": "none"})
     assert (config.recurrent_dropout, config.init, trainer.clip_mode) == (0.25, "torch", "none")
-    config, trainer, _, _ = stage_clf.check({"input": "x.tsv", "recurrent_dropout": 0.1, "forget_bias": 2.0,
+    config, trainer, *_ = stage_clf.check({"input": "x.tsv", "recurrent_dropout": 0.1, "forget_bias": 2.0,
                                              "clip_mode": "value"})
     assert (config.recurrent_dropout, config.forget_bias, trainer.clip_mode) == (0.1, 2.0, "value")
