@@ -8,8 +8,7 @@ PyTorch)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from embedkit.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -36,8 +35,4 @@ _EXPORTS = {
 
 __all__ = ["__version__", *_EXPORTS]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'embedkit' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

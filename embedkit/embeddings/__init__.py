@@ -11,8 +11,7 @@ can read :class:`Word2VecConfig` without loading numpy or gensim.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from embedkit.lazy import lazy_exports
 
 _EXPORTS = {
     "Word2VecConfig": "embedkit.embeddings.config",
@@ -34,8 +33,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'embedkit.embeddings' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

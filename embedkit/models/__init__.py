@@ -4,8 +4,7 @@ import torch."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from embedkit.lazy import lazy_exports
 
 _EXPORTS = {
     "LMConfig": "embedkit.models.config",
@@ -26,8 +25,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'embedkit.models' has no attribute '{name}'")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,19 +6,13 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from embedkit.lazy import lazy_exports
 from embedkit.training.config import TrainerConfig
 
-_LAZY = {"Trainer": "embedkit.training.trainer", "Task": "embedkit.training.trainer",
-         "TrainingError": "embedkit.training.trainer", "seed_everything": "embedkit.training.trainer",
-         "rolling_origin_splits": "embedkit.training.splits"}
+_EXPORTS = {"Trainer": "embedkit.training.trainer", "Task": "embedkit.training.trainer",
+            "TrainingError": "embedkit.training.trainer", "seed_everything": "embedkit.training.trainer",
+            "rolling_origin_splits": "embedkit.training.splits"}
 
-__all__ = ["TrainerConfig", *sorted(_LAZY)]
+__all__ = ["TrainerConfig", *sorted(_EXPORTS)]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'embedkit.training' has no attribute '{name}'")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
