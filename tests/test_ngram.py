@@ -110,6 +110,21 @@ def test_generation_repeats_with_a_seed_and_respects_prompt() -> None:
     assert lm.generate(5, prompt=["the", "dog"], temperature=0)[:3] == ["sat", "on", "the"]
 
 
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("prompt", [[], ["the"], ["a", "cat"], ["zebra"]])
+def test_greedy_generation_takes_the_most_probable_word_at_every_step(order: int, prompt: list[str]) -> None:
+    lm = NgramModel(order=order).fit(CORPUS)
+    words, expected = list(prompt), []
+    while len(expected) < 12:  # the argmax of prob() over the vocabulary, the earliest word on a tie
+        probs = [lm.prob(w, words) for w in lm.vocabulary]
+        best = lm.vocabulary[probs.index(max(probs))]
+        if best == EOS:
+            break
+        expected.append(best)
+        words.append(best)
+    assert lm.generate(12, prompt=prompt, temperature=0) == expected
+
+
 def test_bad_options_and_empty_input() -> None:
     with pytest.raises(ConfigError):
         NgramModel(order=0)
