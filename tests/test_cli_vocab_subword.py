@@ -8,25 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cli_helpers
 import pytest
-from cli_helpers import peak_memory_kb
+from cli_helpers import assert_user_error, peak_memory_kb, run_cli
 
 from embedkit.cli import main
 from embedkit.text.subword import SubwordModel
 from embedkit.vocab import Vocab
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    return cli_helpers.run_cli(capsys, *args)
-
-
-def assert_user_error(result: tuple[int, str, str], pattern: str) -> None:
-    code, _, err = result
-    assert code == 2, result
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert pattern in lines[0], err
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +42,7 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
 
 def test_vocab_build(tokens: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "vocab.json"
-    code, stdout, _ = run_cli(["vocab", "build", str(tokens), "-o", str(out), "--min-count", "2"], capsys)
+    code, stdout, _ = run_cli(capsys, "vocab", "build", tokens, "-o", out, "--min-count", "2")
     assert code == 0
     vocab = Vocab.load(out)
     assert vocab.itos[:5] == ["<pad>", "<unk>", "<bos>", "<eos>", "the"]
@@ -65,23 +52,12 @@ def test_vocab_build(tokens: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_vocab_build_options(tokens: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "v.json"
-    assert (
-        run_cli(["vocab", "build", str(tokens), "-o", str(out), "--max-size", "10", "--no-specials"], capsys)[
-            0
-        ]
-        == 0
-    )
+    assert run_cli(capsys, "vocab", "build", tokens, "-o", out, "--max-size", "10", "--no-specials")[0] == 0
     vocab = Vocab.load(out)
     assert len(vocab) == 10 and vocab.specials == () and vocab.itos[0] == "the"
     config = tmp_path / "c.toml"
     config.write_text("[vocab]\nmax_size = 5\nmin_count = 3\n", encoding="utf-8")
-    assert (
-        run_cli(
-            ["vocab", "build", str(tokens), "-o", str(out), "--config", str(config), "--max-size", "7"],
-            capsys,
-        )[0]
-        == 0
-    )
+    assert run_cli(capsys, "vocab", "build", tokens, "-o", out, "--config", config, "--max-size", "7")[0] == 0
     assert len(Vocab.load(out)) == 4 + 7  # the flag wins over the file
 
 
@@ -90,11 +66,11 @@ def test_vocab_build_stdin_and_encoding(
 ) -> None:
     _stdin(monkeypatch, "кот кот пёс\n".encode())
     out = tmp_path / "v.json"
-    assert run_cli(["vocab", "build", "-", "-o", str(out)], capsys)[0] == 0
+    assert run_cli(capsys, "vocab", "build", "-", "-o", out)[0] == 0
     assert Vocab.load(out).itos[4:] == ["кот", "пёс"]
     cp = tmp_path / "cp.txt"
     cp.write_bytes("кот пёс\n".encode("cp1251"))
-    assert run_cli(["vocab", "build", str(cp), "-o", str(out), "--encoding", "cp1251"], capsys)[0] == 0
+    assert run_cli(capsys, "vocab", "build", cp, "-o", out, "--encoding", "cp1251")[0] == 0
     assert Vocab.load(out).itos[4:] == ["кот", "пёс"]
 
 
@@ -136,7 +112,7 @@ def test_vocab_build_errors(
         args += ["--config", str(tmp_path / "c.toml")]
     elif case == "out_is_dir":
         out.mkdir()
-    assert_user_error(run_cli(args, capsys), expect)
+    assert_user_error(run_cli(capsys, *args), expect)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith((".v.json", "v.json"))]
     assert leftovers == (["v.json"] if case == "out_is_dir" else [])
 
@@ -147,22 +123,8 @@ def test_vocab_build_errors(
 @pytest.mark.parametrize("kind", ["bpe", "unigram"])
 def test_subword_train(kind: str, tokens: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / f"{kind}.json"
-    code, stdout, _ = run_cli(
-        [
-            "subword",
-            "train",
-            str(tokens),
-            "-o",
-            str(out),
-            "--model",
-            kind,
-            "--vocab-size",
-            "1200",
-            "--min-frequency",
-            "3",
-        ],
-        capsys,
-    )
+    code, stdout, _ = run_cli(capsys, "subword", "train", tokens, "-o", out, "--model", kind, "--vocab-size", "1200",
+                              "--min-frequency", "3")
     assert code == 0
     model = SubwordModel.load(out)
     assert model.config.model == kind and model.config.min_frequency == 3 and model.vocab_size == 1200
@@ -173,7 +135,7 @@ def test_subword_train_config_file(tokens: Path, tmp_path: Path, capsys: pytest.
     config = tmp_path / "c.toml"
     config.write_text('[subword]\nmodel = "unigram"\nvocab_size = 900\n', encoding="utf-8")
     out = tmp_path / "m.json"
-    assert run_cli(["subword", "train", str(tokens), "-o", str(out), "--config", str(config)], capsys)[0] == 0
+    assert run_cli(capsys, "subword", "train", tokens, "-o", out, "--config", config)[0] == 0
     assert SubwordModel.load(out).config.model == "unigram"
     assert SubwordModel.load(out).vocab_size == 900
 
@@ -206,7 +168,7 @@ def test_subword_train_errors(
     elif case == "unknown_key":
         (tmp_path / "c.toml").write_text("[subword]\nsize = 5\n", encoding="utf-8")
         args += ["--config", str(tmp_path / "c.toml")]
-    assert_user_error(run_cli(args, capsys), expect)
+    assert_user_error(run_cli(capsys, *args), expect)
     assert not [p for p in tmp_path.iterdir() if "m.json" in p.name]
 
 
@@ -229,7 +191,7 @@ def test_subword_encode_stdout_file_ids(
 ) -> None:
     model = SubwordModel.load(bpe_model)
     lines = tokens.read_text(encoding="utf-8").splitlines()
-    code, stdout, _ = run_cli(["subword", "encode", str(bpe_model), str(tokens)], capsys)
+    code, stdout, _ = run_cli(capsys, "subword", "encode", bpe_model, tokens)
     assert code == 0
     got = stdout.splitlines()
     assert len(got) == len(lines)
@@ -237,7 +199,7 @@ def test_subword_encode_stdout_file_ids(
     assert model.decode(got[5].split()) == lines[5]
     out = tmp_path / "enc.txt"
     assert (
-        run_cli(["subword", "encode", str(bpe_model), str(tokens), "-o", str(out), "--ids"], capsys)[0] == 0
+        run_cli(capsys, "subword", "encode", bpe_model, tokens, "-o", out, "--ids")[0] == 0
     )
     ids = out.read_text(encoding="utf-8").splitlines()
     assert len(ids) == len(lines) and [int(i) for i in ids[0].split()] == model.encode_ids(lines[0])
@@ -247,7 +209,7 @@ def test_subword_encode_stdin_keeps_empty_lines(
     bpe_model: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _stdin(monkeypatch, b"the government\n\nsaid\n")
-    code, stdout, _ = run_cli(["subword", "encode", str(bpe_model)], capsys)
+    code, stdout, _ = run_cli(capsys, "subword", "encode", bpe_model)
     assert code == 0 and stdout == "\u2581the \u2581government\n\n\u2581said\n"
 
 
@@ -279,7 +241,7 @@ def test_subword_encode_errors(
     elif case == "bad_bytes_late":
         source = str(tmp_path / "late.txt")
         Path(source).write_bytes(b"the cat\n" * 2500 + "кот\n".encode("cp1251"))
-    assert_user_error(run_cli(["subword", "encode", model, source, "-o", str(out)], capsys), expect)
+    assert_user_error(run_cli(capsys, "subword", "encode", model, source, "-o", out), expect)
     assert not [p for p in tmp_path.iterdir() if "enc.txt" in p.name]
 
 

@@ -7,14 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import assert_user_error, run_cli
 from gensim.models import KeyedVectors
 
 from embedkit.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    return run_cli(capsys, *args)
+from embedkit.embeddings import Embeddings
 
 
 @pytest.fixture(scope="module")
@@ -43,30 +40,37 @@ def test_train_writes_a_readable_folder(model: Path) -> None:
 
 
 def test_similar_json_and_plain(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["w2v", "similar", str(model), "government", "police", "--topn", "3", "--json"], capsys)
+    emb = Embeddings.load(model)
+    code, out, _ = run_cli(capsys, "w2v", "similar", model, "government", "police", "--topn", "3", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"government", "police"} and len(data["government"]) == 3
-    code, out, _ = run(["w2v", "similar", str(model), "government", "--topn", "2"], capsys)
-    assert code == 0 and out.splitlines()[0] == "government" and len(out.splitlines()) == 3
+    assert set(data) == {"government", "police"}
+    for word in ("government", "police"):
+        expected = emb.most_similar(word, topn=3)
+        assert [row[0] for row in data[word]] == [w for w, _ in expected]
+        assert [row[1] for row in data[word]] == pytest.approx([s for _, s in expected], abs=1e-4)
+    code, out, _ = run_cli(capsys, "w2v", "similar", model, "government", "--topn", "2")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "government" and len(lines) == 3
+    assert [line.split()[0] for line in lines[1:]] == [w for w, _ in emb.most_similar("government", topn=2)]
 
 
 def test_analogy_eval_export(model: Path, workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from gensim.test.utils import datapath
 
-    code, out, _ = run(["w2v", "analogy", str(model), "man", "king", "woman", "--topn", "2", "--json"], capsys)
-    assert code == 0 and len(json.loads(out)) == 2
-    code, out, _ = run(["w2v", "eval", str(model), "--analogies", datapath("questions-words.txt"),
-                        "--pairs", datapath("wordsim353.tsv"), "--json"], capsys)
+    code, out, _ = run_cli(capsys, "w2v", "analogy", model, "man", "king", "woman", "--topn", "2", "--json")
+    expected = Embeddings.load(model).analogy_scores("man", "king", "woman", topn=2)
+    assert code == 0 and [row[0] for row in json.loads(out)] == [w for w, _ in expected]
+    code, out, _ = run_cli(capsys, "w2v", "eval", model, "--analogies", datapath("questions-words.txt"),
+                           "--pairs", datapath("wordsim353.tsv"), "--json")
     report = json.loads(out)
     assert code == 0
     assert report["pairs"][datapath("wordsim353.tsv")]["pairs"] == 353
     assert report["analogies"][datapath("questions-words.txt")]["oov"] > 0
     target = workdir / "v.txt"
-    code, _, _ = run(["w2v", "export", str(model), "--format", "word2vec", "-o", str(target)], capsys)
+    code, _, err = run_cli(capsys, "w2v", "export", model, "--format", "word2vec", "-o", target)
+    assert code == 0, err
     kv = KeyedVectors.load_word2vec_format(str(target))
-    from embedkit.embeddings import Embeddings
-
     np.testing.assert_allclose(kv["government"], Embeddings.load(model).vector("government"), atol=1e-6)
 
 
@@ -107,22 +111,16 @@ def test_errors_are_one_line_exit_2_and_leave_nothing(case: str, workdir: Path, 
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     out_path = tmp_path / "out"
     argv = [a.replace("{out}", str(out_path)) for a in _bad_inputs(workdir, model)[case]]
-    code, _, err = run(argv, capsys)
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    needle = {"min count": "lower min_count", "unknown word": "government"}.get(case, "")
+    assert_user_error(run_cli(capsys, *argv), needle)
     assert list(tmp_path.iterdir()) == [], "nothing half-written"
-    if case == "min count":
-        assert "lower min_count" in lines[0]
-    if case == "unknown word":
-        assert "government" in lines[0]
 
 
 def test_train_help_shows_the_config_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     from embedkit.embeddings import Word2VecConfig
 
     defaults = Word2VecConfig()
-    code, out, _ = run(["w2v", "train", "--help"], capsys)
+    code, out, _ = run_cli(capsys, "w2v", "train", "--help")
     flat = " ".join(out.replace("│", " ").split())
     assert code == 0
     for text in (f"Vector size. (default: {defaults.dim})", f"Passes over the corpus. (default: {defaults.epochs})",
@@ -137,9 +135,8 @@ def test_train_refuses_a_folder_that_is_not_a_model_folder(command: list[str], w
     corpus = tmp_path / "tok.txt"
     corpus.write_bytes((workdir / "tok.txt").read_bytes())
     (tmp_path / "notes.md").write_text("mine")
-    code, out, err = run([*command, str(corpus), "-o", str(tmp_path), "--min-count", "3"], capsys)
-    assert code == 2 and err.startswith("error: ") and "not an embedkit model folder" in err
-    assert len(err.strip().splitlines()) == 1
+    assert_user_error(run_cli(capsys, *command, corpus, "-o", tmp_path, "--min-count", "3"),
+                      "not an embedkit model folder")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md", "tok.txt"]
 
 
@@ -148,11 +145,11 @@ def test_train_replaces_a_model_folder_in_one_step(workdir: Path, tmp_path: Path
     out_dir = tmp_path / "vec"
     args = ["w2v", "train", str(workdir / "tok.txt"), "-o", str(out_dir), "--dim", "8", "--epochs", "1",
             "--min-count", "3", "--workers", "1"]
-    assert run(args, capsys)[0] == 0
+    assert run_cli(capsys, *args)[0] == 0
     (tmp_path / ".vec.old").mkdir()
     (tmp_path / ".vec.old" / "keep.txt").write_text("not ours")
     first = (out_dir / "meta.json").read_text()
-    assert run([*args, "--dim", "12"], capsys)[0] == 0
+    assert run_cli(capsys, *args, "--dim", "12")[0] == 0
     assert json.loads((out_dir / "meta.json").read_text())["dim"] == 12 and first != (out_dir / "meta.json").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".vec.old", "vec"], "no temporary folders left behind"
     assert (tmp_path / ".vec.old" / "keep.txt").read_text() == "not ours"
@@ -162,19 +159,18 @@ def test_train_into_the_current_folder_is_a_clear_error(workdir: Path, tmp_path:
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "tok.txt").write_bytes((workdir / "tok.txt").read_bytes())
     monkeypatch.chdir(tmp_path)
-    code, _, err = run(["w2v", "train", "tok.txt", "-o", ".", "--min-count", "3", "--epochs", "1"], capsys)
-    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert_user_error(run_cli(capsys, "w2v", "train", "tok.txt", "-o", ".", "--min-count", "3", "--epochs", "1"))
     assert [p.name for p in tmp_path.iterdir()] == ["tok.txt"]
 
 
 def test_eval_accepts_gensim_names_as_the_readme_writes_them(model: Path, workdir: Path, monkeypatch,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(workdir)
-    code, out, err = run(["w2v", "eval", str(model), "--analogies", "questions-words.txt", "--pairs",
-                          "simlex999.txt", "--pairs", "gensim:wordsim353.tsv", "--json"], capsys)
+    code, out, err = run_cli(capsys, "w2v", "eval", model, "--analogies", "questions-words.txt", "--pairs",
+                             "simlex999.txt", "--pairs", "gensim:wordsim353.tsv", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["pairs"]["simlex999.txt"]["pairs"] == 999 and report["pairs"]["gensim:wordsim353.tsv"]["pairs"] == 353
     assert report["analogies"]["questions-words.txt"]["total"] > 0
-    code, _, err = run(["w2v", "eval", str(model), "--pairs", "no-such-set.txt"], capsys)
-    assert code == 2 and "no such file, and gensim ships no test file" in err and len(err.strip().splitlines()) == 1
+    assert_user_error(run_cli(capsys, "w2v", "eval", model, "--pairs", "no-such-set.txt"),
+                      "no such file, and gensim ships no test file")

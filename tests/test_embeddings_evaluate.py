@@ -56,7 +56,18 @@ def test_spearman_matches_scipy_and_counts_oov(emb: Embeddings, tmp_path: Path) 
     assert (result.pairs, result.used, result.oov, result.oov_words) == (6, 5, 1, ("zebra",))
 
 
-def test_analogy_accuracy_per_section_matches_single_queries(emb: Embeddings, tmp_path: Path) -> None:
+def _gendered() -> Embeddings:
+    """Axes male, female, royal, fruit, pear-ness, car: man:woman :: king:queen holds both ways, and
+    apple:pear :: man:? answers king, not woman."""
+    axes = {"man": [1, 0, 0, 0, 0, 0], "woman": [0, 1, 0, 0, 0, 0], "king": [1, 0, 1, 0, 0, 0],
+            "queen": [0, 1, 1, 0, 0, 0], "apple": [0, 0, 0, 1, 0, 0], "pear": [0, 0, 0, 1, 1, 0],
+            "car": [0, 0, 0, 0, 0, 1]}
+    noise = np.random.default_rng(4).normal(scale=0.01, size=(len(WORDS), 6))
+    return Embeddings.from_vectors(WORDS, np.array([axes[w] for w in WORDS], dtype=float) + noise)
+
+
+def test_analogy_accuracy_per_section_matches_single_queries(tmp_path: Path) -> None:
+    emb = _gendered()
     path = tmp_path / "q.txt"
     path.write_text(": family\nman woman king queen\nking queen man woman\n"
                     ": fruit\napple pear man woman\napple pear zebra car\n")
@@ -66,11 +77,12 @@ def test_analogy_accuracy_per_section_matches_single_queries(emb: Embeddings, tm
                                   ("family", ("king", "queen", "man", "woman")),
                                   ("fruit", ("apple", "pear", "man", "woman"))]:
         expected[section] += emb.analogy(a, b, c) == d
+    assert expected == {"family": 2, "fruit": 0}, "the vectors answer some questions right and some wrong"
     assert {s.name: s.correct for s in result.sections} == expected
     assert [s.total for s in result.sections] == [2, 1]
     assert result.oov == 1 and result.total == 3
     cosmul = evaluate_analogies(emb, path, method="3cosmul")
-    assert cosmul.correct == sum(emb.analogy(a, b, c, method="3cosmul") == d for a, b, c, d in
+    assert cosmul.correct == 2 == sum(emb.analogy(a, b, c, method="3cosmul") == d for a, b, c, d in
                                  [("man", "woman", "king", "queen"), ("king", "queen", "man", "woman"),
                                   ("apple", "pear", "man", "woman")])
 

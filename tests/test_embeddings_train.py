@@ -29,8 +29,10 @@ SETTINGS = dict(arch="skipgram", dim=32, min_count=3, epochs=3, workers=1, seed=
 def test_seeded_single_worker_runs_agree(lee_tokens: Path) -> None:
     first = train_word2vec(lee_tokens, **SETTINGS)
     second = train_word2vec(lee_tokens, **SETTINGS)
-    assert first.words == second.words
+    assert first.words == second.words and np.array_equal(first.vectors, second.vectors)
     assert first.most_similar("government", topn=10) == second.most_similar("government", topn=10)
+    other = train_word2vec(lee_tokens, **{**SETTINGS, "seed": 8})
+    assert other.words == first.words and not np.allclose(other.vectors, first.vectors), "the seed is used"
     assert first.meta["history"][0]["words"] == sum(len(x.split()) for x in lee_tokens.read_text().splitlines())
 
 

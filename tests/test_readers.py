@@ -190,3 +190,13 @@ def test_jsonl_lines_come_whole(tmp_path) -> None:
     src = tmp_path / "t.jsonl"
     src.write_text('{"tokens": ["a", "b", "c"]}\n\n{"tokens": []}\n', encoding="utf-8")
     assert list(iter_token_pieces([src], max_chars=1)) == [(["a", "b", "c"], True), ([], True)]
+
+
+def test_token_lists_from_text_and_jsonl_files(tmp_path) -> None:
+    (tmp_path / "a.txt").write_text("b a  c a\n\na b d\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"tokens": ["e"]}\n', encoding="utf-8")
+    lists = list(iter_token_lists([tmp_path / "a.txt", tmp_path / "b.jsonl"]))
+    assert lists == [["b", "a", "c", "a"], [], ["a", "b", "d"], ["e"]]
+    (tmp_path / "bad.jsonl").write_text('{"toks": []}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 1"):
+        list(iter_token_lists([tmp_path / "bad.jsonl"]))
