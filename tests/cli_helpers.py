@@ -1,15 +1,18 @@
-"""Running the ``embedkit`` entry point from tests: in-process, checking its one-line errors, measuring its
-peak memory in a fresh process."""
+"""Running ``embedkit`` from tests: the entry point in-process, checking its one-line errors, measuring its
+peak memory in a fresh process; one stage of ``embedkit run`` called directly."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from embedkit.cli import main
+from embedkit.run.context import RunContext
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
@@ -45,3 +48,10 @@ def peak_memory_kb(*args: object, cwd: Path) -> int:
                           cwd=cwd, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return int(proc.stderr.rsplit("peak-kb", 1)[1].split()[0])
+
+
+def stage_context(base: Path, out: str = "run") -> tuple[RunContext, io.StringIO]:
+    """A run context for calling one stage directly: inputs relative to ``base``, outputs in ``base / out``;
+    what the stage prints lands in the returned buffer."""
+    printed = io.StringIO()
+    return RunContext(out_dir=base / out, base_dir=base, console=Console(file=printed)), printed

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
 import torch
+from cli_helpers import stage_context
 
 from embedkit.config import replace_config
 from embedkit.errors import ConfigError, InputError, ModelFormatError
@@ -128,15 +128,12 @@ def test_metrics_against_hand_computation() -> None:
 
 
 def test_run_stage_writes_its_artifacts(tmp_path) -> None:
-    from rich.console import Console
-
     from embedkit.run import stage_clf
-    from embedkit.run.context import RunContext
 
     texts, labels = _toy(60)
     rows = "".join(f"{t}\t{y}\n" for t, y in zip(texts, labels, strict=True))
     (tmp_path / "train.tsv").write_text("text\tlabel\n" + rows)
-    ctx = RunContext(out_dir=tmp_path / "out", base_dir=tmp_path, console=Console(file=io.StringIO()))
+    ctx, _ = stage_context(tmp_path, "out")
     summary = stage_clf.stage({"input": "train.tsv", "test": "train.tsv", "epochs": 1, "emb_dim": 8,
                                "hidden": 8, "min_count": 1}, ctx)
     assert summary["classes"] == 2

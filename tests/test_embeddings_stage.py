@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from cli_helpers import stage_context
 
 from embedkit.errors import ConfigError
-from embedkit.run.context import RunContext
 from embedkit.run.stage_w2v import stage
-
-
-def _ctx(tmp_path: Path) -> tuple[RunContext, io.StringIO]:
-    buffer = io.StringIO()
-    return RunContext(out_dir=tmp_path / "run", base_dir=tmp_path, console=Console(file=buffer)), buffer
 
 
 def test_stage_trains_on_earlier_tokens(lee_corpus: Path, tmp_path: Path) -> None:
     tokens = tmp_path / "tok.txt"
     tokens.write_text(lee_corpus.read_text(encoding="utf-8").lower())
-    ctx, buffer = _ctx(tmp_path)
+    ctx, buffer = stage_context(tmp_path)
     ctx.artifacts["tokens"] = tokens
     summary = stage({"dim": 8, "epochs": 2, "min_count": 3, "workers": 1, "show": ["police", "qqqq"]}, ctx)
     assert ctx.artifacts["vectors"] == tmp_path / "run" / "vectors"
@@ -33,7 +26,7 @@ def test_stage_trains_on_earlier_tokens(lee_corpus: Path, tmp_path: Path) -> Non
 
 def test_stage_input_is_relative_to_the_pipeline_file(lee_corpus: Path, tmp_path: Path) -> None:
     (tmp_path / "tok.txt").write_text(lee_corpus.read_text(encoding="utf-8").lower())
-    ctx, _ = _ctx(tmp_path)
+    ctx, _ = stage_context(tmp_path)
     summary = stage({"input": "tok.txt", "dim": 8, "epochs": 1, "min_count": 3, "workers": 1, "show": []}, ctx)
     assert summary["corpus_words"] > 50_000
 
@@ -50,14 +43,14 @@ def test_quickstart_w2v_table_gives_the_same_vectors_twice(lee_corpus: Path, tmp
     (tmp_path / "tok.txt").write_text(lee_corpus.read_text(encoding="utf-8").lower())
     vectors = []
     for run in ("a", "b"):
-        ctx, _ = _ctx(tmp_path / run)
+        ctx, _ = stage_context(tmp_path / run)
         stage({**table, "input": str(tmp_path / "tok.txt")}, ctx)
         vectors.append(Embeddings.load(ctx.artifacts["vectors"]).vectors)
     assert np.array_equal(vectors[0], vectors[1])
 
 
 def test_stage_errors(tmp_path: Path) -> None:
-    ctx, _ = _ctx(tmp_path)
+    ctx, _ = stage_context(tmp_path)
     with pytest.raises(ConfigError, match="needs an 'input'"):
         stage({}, ctx)
     with pytest.raises(ConfigError, match="unknown option 'dims'"):

@@ -3,13 +3,12 @@ and its ``[ngram]`` stage."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 
 import numpy as np
 import pytest
-from cli_helpers import assert_user_error, peak_memory_kb, run_cli
+from cli_helpers import assert_user_error, peak_memory_kb, run_cli, stage_context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -264,14 +263,10 @@ def test_truncated_counts_file_is_one_line_exit_2(tmp_path, capsys) -> None:
 
 
 def test_stage_writes_the_model_and_its_perplexity(tmp_path) -> None:
-    from rich.console import Console
-
     from embedkit.run import stage_ngram
-    from embedkit.run.context import RunContext
 
     (tmp_path / "tokens.txt").write_text("".join(" ".join(s) + "\n" for s in CORPUS))
-    printed = io.StringIO()
-    ctx = RunContext(out_dir=tmp_path / "out", base_dir=tmp_path, console=Console(file=printed))
+    ctx, printed = stage_context(tmp_path, "out")
     ctx.artifacts["tokens"] = tmp_path / "tokens.txt"
     summary = stage_ngram.stage({"order": 2, "valid": "tokens.txt", "prompt": "the"}, ctx)
     assert summary["order"] == 2 and summary["vocab"] == len(NgramModel(order=2).fit(CORPUS).vocabulary)

@@ -7,10 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from cli_helpers import stage_context
 
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.run.context import RunContext
 from embedkit.run.stage_subword import stage
 from embedkit.text.config import SubwordConfig
 from embedkit.text.subword import HISTOGRAM_BINS, SubwordModel
@@ -169,7 +168,7 @@ def test_missing_model_file(tmp_path: Path) -> None:
 
 
 def test_stage(tmp_path: Path, lee_corpus: Path) -> None:
-    ctx = RunContext(out_dir=tmp_path / "run", base_dir=tmp_path, console=Console(quiet=True))
+    ctx, _ = stage_context(tmp_path)
     ctx.artifacts["tokens"] = lee_corpus
     summary = stage({"model": "unigram", "vocab_size": 1000}, ctx)
     assert ctx.artifacts["subword"] == tmp_path / "run" / "subword.json"
@@ -177,13 +176,10 @@ def test_stage(tmp_path: Path, lee_corpus: Path) -> None:
     assert summary["vocab_size"] == 1000 and summary["model"] == "unigram"
     assert sum(summary["histogram_tokens"].values()) == summary["tokens"]
     json.dumps(summary)
-    ctx2 = RunContext(out_dir=tmp_path / "run2", base_dir=tmp_path, console=Console(quiet=True))
+    ctx2, _ = stage_context(tmp_path, "run2")
     assert stage({"input": "gensim:lee_background.cor", "vocab_size": 800}, ctx2)["vocab_size"] == 800
     with pytest.raises(ConfigError, match=r"\[subword\]"):
         stage({"input": "gensim:lee_background.cor", "vocab": 800}, ctx2)
     with pytest.raises(ConfigError, match="too small"):
-        stage(
-            {"input": "gensim:lee_background.cor", "vocab_size": 10},
-            RunContext(out_dir=tmp_path / "run3", base_dir=tmp_path, console=Console(quiet=True)),
-        )
+        stage({"input": "gensim:lee_background.cor", "vocab_size": 10}, stage_context(tmp_path, "run3")[0])
     assert not (tmp_path / "run3" / "subword.json").exists()

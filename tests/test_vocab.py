@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from cli_helpers import stage_context
 
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import iter_token_lists
-from embedkit.run.context import RunContext
 from embedkit.run.stage_vocab import stage
 from embedkit.text.config import SPECIALS
 from embedkit.vocab import Vocab, VocabConfig, count_tokens, vocab_report
@@ -125,29 +124,25 @@ def test_token_files_without_tokens_are_an_input_error(tmp_path: Path) -> None:
         count_tokens(iter_token_lists([tmp_path / "empty.txt"]))
 
 
-def _ctx(tmp_path: Path) -> RunContext:
-    return RunContext(out_dir=tmp_path / "run", base_dir=tmp_path, console=Console(quiet=True))
-
-
 def test_stage_from_artifact_and_from_input(tmp_path: Path) -> None:
     tokens = tmp_path / "tokens.txt"
     tokens.write_text("b a c a\na b d\ne\n", encoding="utf-8")
-    ctx = _ctx(tmp_path)
+    ctx, _ = stage_context(tmp_path)
     ctx.artifacts["tokens"] = tokens
     summary = stage({"min_count": 2}, ctx)
     assert ctx.artifacts["vocab"] == tmp_path / "run" / "vocab.json"
     assert Vocab.load(ctx.artifacts["vocab"]).itos[4:] == ["a", "b"]
     assert summary["size"] == 6 and summary["coverage"] == pytest.approx(5 / 8)
     json.dumps(summary)  # figures only
-    ctx2 = _ctx(tmp_path / "other")
+    ctx2, _ = stage_context(tmp_path / "other")
     assert stage({"input": str(tokens), "max_size": 1}, ctx2)["size"] == 5
-    ctx3 = _ctx(tmp_path)
+    ctx3, _ = stage_context(tmp_path)
     (tmp_path / "rel.txt").write_text("x y\n", encoding="utf-8")
     assert stage({"input": ["rel.txt"], "specials": []}, ctx3)["size"] == 2
 
 
 def test_stage_errors(tmp_path: Path) -> None:
-    ctx = _ctx(tmp_path)
+    ctx, _ = stage_context(tmp_path)
     with pytest.raises(ConfigError, match="needs an 'input'"):
         stage({}, ctx)
     with pytest.raises(ConfigError, match="unknown option 'min_cnt' in \\[vocab\\]"):
