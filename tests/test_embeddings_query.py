@@ -51,7 +51,7 @@ def test_3cosmul_matches_hand_computation(tiny: Embeddings) -> None:
     assert [s for _, s in scores] == pytest.approx(np.sort(expected)[::-1][:3], abs=1e-5)
 
 
-def test_unknown_analogy_method(tiny: Embeddings) -> None:
+def test_unknown_analogy_method_is_an_error_naming_the_known_ones(tiny: Embeddings) -> None:
     with pytest.raises(EmbedkitError, match="3cosadd"):
         tiny.analogy("man", "king", "woman", method="pairdir")
 

@@ -49,7 +49,7 @@ def test_quickstart_w2v_table_gives_the_same_vectors_twice(lee_corpus: Path, tmp
     assert np.array_equal(vectors[0], vectors[1])
 
 
-def test_stage_errors(tmp_path: Path) -> None:
+def test_stage_without_input_or_with_unknown_options_is_a_config_error(tmp_path: Path) -> None:
     ctx, _ = stage_context(tmp_path)
     with pytest.raises(ConfigError, match="needs an 'input'"):
         stage({}, ctx)

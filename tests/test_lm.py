@@ -79,12 +79,12 @@ def test_train_save_load_same_perplexity(corpus: Path, tmp_path: Path, cell: str
     assert loaded.model.decoder.weight is loaded.model.encoder.weight
 
 
-def test_char_level(corpus: Path, tmp_path: Path) -> None:
+def test_char_level_vocabulary_holds_characters_and_the_space(corpus: Path, tmp_path: Path) -> None:
     bundle = _train(corpus, None, tmp_path / "c", LMConfig(**{**SMALL.__dict__, "level": "char"}), 0.2)
     assert "c" in bundle.vocab and " " in bundle.vocab and "valid_perplexity" in bundle.results
 
 
-def test_subword_level(corpus: Path, tmp_path: Path) -> None:
+def test_subword_level_trains_saves_and_scores_a_file(corpus: Path, tmp_path: Path) -> None:
     model = SubwordModel.train([line.split() for line in corpus.read_text().splitlines()],
                                        SubwordConfig(vocab_size=40, min_frequency=1))
     model.save(tmp_path / "bpe.json")

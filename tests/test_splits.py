@@ -21,6 +21,6 @@ def test_no_future_leak(window: str, initial: int, horizon: int, step: int | Non
     assert origins == sorted(origins)
 
 
-def test_too_small() -> None:
+def test_a_series_too_short_for_one_fold_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         list(rolling_origin_splits(3, initial=3, horizon=1))

@@ -130,12 +130,12 @@ def test_vocab_size_too_small(kind: str, lee_lines: list[list[str]]) -> None:
 
 
 @pytest.mark.parametrize("kind", ["bpe", "unigram"])
-def test_empty_input(kind: str) -> None:
+def test_input_without_tokens_is_an_input_error(kind: str) -> None:
     with pytest.raises(InputError, match="no tokens"):
         SubwordModel.train(["", "   ", []], SubwordConfig(model=kind))
 
 
-def test_bad_config() -> None:
+def test_unknown_model_and_missing_unk_are_config_errors() -> None:
     with pytest.raises(ConfigError):
         SubwordConfig(model="wordpiece")
     with pytest.raises(ConfigError, match="<unk>"):
@@ -152,7 +152,7 @@ def test_bad_config() -> None:
         '{"format": "embedkit.subword/1", "config": {"model": "x"}, "tokenizer": {}}',
     ],
 )
-def test_corrupt_model_file(tmp_path: Path, text: str) -> None:
+def test_corrupt_model_file_is_a_one_line_format_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "m.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ModelFormatError) as info:
@@ -160,14 +160,14 @@ def test_corrupt_model_file(tmp_path: Path, text: str) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_missing_model_file(tmp_path: Path) -> None:
+def test_missing_model_file_or_a_folder_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         SubwordModel.load(tmp_path / "nope.json")
     with pytest.raises(InputError):
         SubwordModel.load(tmp_path)
 
 
-def test_stage(tmp_path: Path, lee_corpus: Path) -> None:
+def test_stage_trains_on_the_run_tokens_or_its_input_and_checks_its_table(tmp_path: Path, lee_corpus: Path) -> None:
     ctx, _ = stage_context(tmp_path)
     ctx.artifacts["tokens"] = lee_corpus
     summary = stage({"model": "unigram", "vocab_size": 1000}, ctx)

@@ -55,7 +55,7 @@ def test_encode_decode_round_trip_and_unk() -> None:
     assert vocab["zzz"] == vocab.unk_id
 
 
-def test_coverage() -> None:
+def test_coverage_is_the_share_of_known_tokens() -> None:
     vocab = Vocab.build(DOCS, min_count=2)
     assert vocab.coverage(DOCS) == pytest.approx(5 / 8)
     assert vocab.coverage([]) == 0.0
@@ -100,7 +100,7 @@ def test_empty_after_min_count_says_what_to_do() -> None:
         Vocab.build(DOCS, min_count=5)
 
 
-def test_bad_config_values() -> None:
+def test_bad_config_values_are_config_errors() -> None:
     with pytest.raises(ConfigError):
         VocabConfig(min_count=0)
     with pytest.raises(ConfigError):
@@ -141,7 +141,7 @@ def test_stage_from_artifact_and_from_input(tmp_path: Path) -> None:
     assert stage({"input": ["rel.txt"], "specials": []}, ctx3)["size"] == 2
 
 
-def test_stage_errors(tmp_path: Path) -> None:
+def test_stage_without_input_with_an_unknown_option_or_a_missing_file_writes_nothing(tmp_path: Path) -> None:
     ctx, _ = stage_context(tmp_path)
     with pytest.raises(ConfigError, match="needs an 'input'"):
         stage({}, ctx)
