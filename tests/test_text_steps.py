@@ -139,7 +139,10 @@ def test_stopwords_keep_negation_unless_asked() -> None:
 def test_user_stopword_file(tmp_path) -> None:
     path = tmp_path / "stop.txt"
     path.write_text("# mine\nкошка\nFoo\n", encoding="utf-8")
-    assert {"кошка", "foo"} <= stopword_set("ru", user_file=path)
+    words = stopword_set("ru", user_file=path)
+    assert {"кошка", "foo"} <= words and "Foo" not in words, "the file's words are added, lower-cased"
+    assert not {"# mine", "mine", "#"} & words, "a comment line is not a stop word"
+    assert stopword_set("ru") < words and "кошка" not in stopword_set("ru")
 
 
 def test_sentence_splitting_both_languages() -> None:
