@@ -8,9 +8,9 @@ import math
 
 import pytest
 import torch
+from lm_helpers import tiny_lm
 
 from embedkit.errors import InputError
-from embedkit.models.config import LMConfig
 from embedkit.models.generate import (
     GenerateConfig,
     beam_search,
@@ -19,8 +19,7 @@ from embedkit.models.generate import (
     sequence_log_prob,
     split_partial,
 )
-from embedkit.models.language_model import LanguageModel, LMBundle, Units
-from embedkit.vocab import Vocab
+from embedkit.models.language_model import LMBundle
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -28,23 +27,9 @@ WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "me", "compa
          "shares", "of", "car"]
 
 
-def _bundle(words: list[str], seed: int, train_steps: int) -> LMBundle:
-    torch.manual_seed(seed)
-    vocab = Vocab.build([words])
-    model = LanguageModel(LMConfig(layers=1, hidden=12, emb_dim=12, dropout=0.0), len(vocab))
-    ids = torch.tensor(vocab.encode(words * 3)).view(-1, 1)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-    for _ in range(train_steps):
-        optimizer.zero_grad()
-        logits, _ = model(ids[:-1])
-        torch.nn.functional.cross_entropy(logits.view(-1, len(vocab)), ids[1:].view(-1)).backward()
-        optimizer.step()
-    return LMBundle(model.eval(), vocab, model.config, Units("word"))
-
-
 @pytest.fixture(scope="module")
 def bundle() -> LMBundle:
-    return _bundle(WORDS, seed=0, train_steps=15)
+    return tiny_lm(WORDS, seed=0, steps=15)
 
 
 @pytest.mark.parametrize("prompt,min_tokens", [("the cat", 0), ("shares of", 3), ("a dog", 10)])
@@ -71,7 +56,7 @@ def test_wider_beams_score_at_least_greedy_and_report_their_true_log_prob(bundle
 
 
 def test_a_beam_wide_enough_finds_the_exhaustive_optimum() -> None:
-    small = _bundle(["a", "b", "c", "a", "c", "b", "b"], seed=3, train_steps=5)
+    small = tiny_lm(["a", "b", "c", "a", "c", "b", "b"], seed=3, steps=5)
     vocab = small.vocab
     allowed = [w for w in vocab.itos if w not in ("<pad>", "<bos>", "<eos>")]
     max_tokens, min_tokens = 3, 1

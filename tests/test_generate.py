@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from lm_helpers import tiny_lm
 
 from embedkit.errors import InputError
-from embedkit.models.config import LMConfig
 from embedkit.models.generate import (
     GenerateConfig,
     complete,
@@ -17,7 +17,6 @@ from embedkit.models.generate import (
     top_p_filter,
 )
 from embedkit.models.language_model import LanguageModel, LMBundle, Units
-from embedkit.vocab import Vocab
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -47,18 +46,7 @@ def test_greedy_is_the_argmax() -> None:
 
 @pytest.fixture(scope="module")
 def bundle() -> LMBundle:
-    torch.manual_seed(0)
-    vocab = Vocab.build([["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "me"]])
-    model = LanguageModel(LMConfig(layers=1, hidden=16, emb_dim=16, dropout=0.0), len(vocab))
-    # a few steps on one repeated sentence, so greedy decoding walks through many words, not one
-    ids = torch.tensor(vocab.encode("the cat sat on a mat a dog ran to me".split() * 3)).view(-1, 1)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-    for _ in range(30):
-        optimizer.zero_grad()
-        logits, _ = model(ids[:-1])
-        torch.nn.functional.cross_entropy(logits.view(-1, len(vocab)), ids[1:].view(-1)).backward()
-        optimizer.step()
-    return LMBundle(model.eval(), vocab, model.config, Units("word"))
+    return tiny_lm("the cat sat on a mat a dog ran to me".split(), seed=0, steps=30, size=16)
 
 
 def _next_logits(bundle: LMBundle, ids: list[int]) -> torch.Tensor:
