@@ -15,7 +15,7 @@ from embedkit.cli import main
 TRAIN = "text\tlabel\n" + "".join(
     f"{'the film was great fun' if i % 2 else 'the plot was dull and awful'} {i % 3}\t{'pos' if i % 2 else 'neg'}\n"
     for i in range(40))
-TINY = ["--dim", "8", "--hidden", "8", "--epochs", "2", "--min-count", "1", "--seed", "1"]
+TINY = ["--emb-dim", "8", "--hidden", "8", "--epochs", "2", "--min-count", "1", "--seed", "1"]
 
 
 def call(args: list[str]) -> None:
@@ -115,7 +115,7 @@ def test_clf_eval_and_predict_errors(trained: Path, tmp_path, capsys) -> None:
 
 def test_clf_train_resumes_from_its_checkpoint(tmp_path, capsys) -> None:
     (tmp_path / "t.tsv").write_text(TRAIN)
-    base = ["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m"), "--dim", "8", "--hidden", "8",
+    base = ["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m"), "--emb-dim", "8", "--hidden", "8",
             "--min-count", "1"]
     code, out, _ = run([*base, "--epochs", "1"], capsys)
     assert code == 0 and "1 epochs" in out
@@ -123,3 +123,34 @@ def test_clf_train_resumes_from_its_checkpoint(tmp_path, capsys) -> None:
     assert code == 0 and "2 epochs" in out
     records = [json.loads(x) for x in (tmp_path / "m" / "training" / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in records if r["event"] == "epoch"] == [1, 2]
+
+
+def test_clf_train_takes_the_old_flag_spellings_with_a_warning(tmp_path, capsys) -> None:
+    (tmp_path / "t.tsv").write_text(TRAIN)
+    base = ["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m"), "--hidden", "4", "--epochs", "1",
+            "--min-count", "1"]
+    code, _, err = run([*base, "--dim", "6", "--embedding-dropout", "0.1"], capsys)
+    assert code == 0, err
+    assert [line for line in err.splitlines() if line.startswith("warning:")] == [
+        "warning: '--dim' in clf train is now '--emb-dim'; the old name goes in the next release",
+        "warning: '--embedding-dropout' in clf train is now '--emb-dropout'; the old name goes in the next release"]
+    model = json.loads((tmp_path / "m" / "config.json").read_text())["model"]
+    assert (model["emb_dim"], model["emb_dropout"]) == (6, 0.1)
+    assert_user_error(run([*base, "--dim", "6", "--emb-dim", "6"], capsys), "--emb-dim or its old spelling --dim")
+
+
+def test_clf_train_config_is_a_pipeline_clf_table(tmp_path, capsys) -> None:
+    (tmp_path / "t.tsv").write_text(TRAIN)
+    config = tmp_path / "p.toml"
+    config.write_text('[clf]\ninput = "elsewhere.tsv"\nemb_dim = 6\nhidden = 4\nepochs = 1\nmin_count = 1\n'
+                      'embedding_dropout = 0.1\n')
+    code, _, err = run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m"), "--config", str(config),
+                        "--hidden", "5"], capsys)
+    assert code == 0, err
+    assert f"note: clf train takes input from its arguments, not from {config}" in err
+    assert "warning: 'embedding_dropout' in [clf] is now 'emb_dropout'" in err
+    model = json.loads((tmp_path / "m" / "config.json").read_text())["model"]
+    assert (model["emb_dim"], model["hidden"], model["emb_dropout"]) == (6, 5, 0.1)  # the flag wins over the file
+    config.write_text("[clf]\ncolour = 1\n")
+    assert_user_error(run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m2"), "--config",
+                           str(config)], capsys), "unknown option 'colour' in [clf]")

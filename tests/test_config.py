@@ -100,6 +100,19 @@ def test_a_pipeline_clf_table_takes_the_old_names_with_a_warning(tmp_path) -> No
     assert TextClassifier.load(ctx.artifacts["clf"]).config.emb_dim == 6
 
 
+def test_pipeline_tables_take_the_dataclass_defaults() -> None:
+    from embedkit.run import stage_clf, stage_lm
+    from embedkit.training.config import CLF_TRAINER, LM_TRAINER
+
+    lm = stage_lm.read_table({})
+    assert (lm.model, lm.trainer, lm.stage, lm.emb_dim_given) == (LMConfig(), LM_TRAINER, stage_lm.LMStageOptions(),
+                                                                  False)
+    clf = stage_clf.read_table({"emb_dim": 4})
+    assert (clf.model, clf.trainer, clf.emb_dim_given) == (ClassifierConfig(emb_dim=4), CLF_TRAINER, True)
+    with pytest.raises(ConfigError, match="option 'prompt' wants a string"):
+        stage_lm.read_table({"prompt": 3})
+
+
 @pytest.mark.parametrize("build", [
     lambda: LMConfig(cell="transformer"),
     lambda: ClassifierConfig(cell="transformer"),
@@ -143,3 +156,28 @@ def test_a_nested_config_round_trips_through_a_toml_ready_dict() -> None:
     data = config_to_dict(config)
     assert data["text"]["lemmatize"] is True and "stopwords_file" not in data["text"]
     assert config_from_dict(ClassifierConfig, data) == config
+
+
+@pytest.mark.parametrize("command", ["clf", "lm"])
+def test_train_help_shows_every_default_from_its_dataclass(command: str) -> None:
+    import dataclasses
+
+    import typer.main
+
+    from embedkit.cli import clf, lm
+    from embedkit.models.config import ClassifierConfig, LMConfig
+    from embedkit.training.config import CLF_TRAINER, LM_TRAINER
+
+    app, model, trainer = {"clf": (clf.app, ClassifierConfig(), CLF_TRAINER),
+                           "lm": (lm.app, LMConfig(), LM_TRAINER)}[command]
+    params = {p.opts[0].lstrip("-").replace("-", "_"): p for p in typer.main.get_command(app).commands["train"].params}
+    checked = 0
+    for config in (model, trainer):
+        for field in dataclasses.fields(config):
+            param = params.get(field.name)
+            value = getattr(config, field.name)
+            if param is None or value is None or isinstance(value, bool):
+                continue
+            assert param.help.endswith(f"(default: {value})"), (field.name, param.help)
+            checked += 1
+    assert checked >= 10

@@ -26,7 +26,7 @@ from embedkit.weights import load_weights
 
 needs_gloo = pytest.mark.skipif(not (dist.is_available() and dist.is_gloo_available()),
                                 reason="torch.distributed with gloo is not available")
-CLF_ARGS = ["--dim", "16", "--hidden", "16", "--epochs", "6", "--lr", "0.02", "--batch-size", "16",
+CLF_ARGS = ["--emb-dim", "16", "--hidden", "16", "--epochs", "6", "--lr", "0.02", "--batch-size", "16",
             "--min-count", "1", "--seed", "1", "--patience", "6"]
 
 

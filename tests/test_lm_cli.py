@@ -120,3 +120,30 @@ def test_not_a_model_folder_and_missing_file(capsys, tmp_path: Path, model_dir: 
 def test_diagnose_writes_a_plot(capsys, tmp_path: Path) -> None:
     code, out, _ = _run(capsys, "lm", "diagnose", "--steps", "12", "--hidden", "8", "-o", tmp_path / "g.png")
     assert code == 0 and "lstm" in out and (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_train_config_is_a_pipeline_lm_table(capsys, corpus: Path, tmp_path: Path) -> None:
+    config = tmp_path / "p.toml"
+    config.write_text('[run]\noutput = "runs/x"\n\n[lm]\nlayers = 1\nhidden = 6\nemb_dim = 6\nbptt = 5\n'
+                      'batch_size = 2\nepochs = 1\nlr = 0.01\nprompt = "the cat"\n')
+    code, _, err = _run(capsys, "lm", "train", corpus / "train.txt", "-o", tmp_path / "m", "--config", config,
+                        "--device", "cpu", "--hidden", "8", "--emb-dim", "8")
+    assert code == 0, err
+    assert f"note: lm train takes prompt from its arguments, not from {config}" in err
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert (saved["model"]["layers"], saved["model"]["hidden"], saved["model"]["bptt"]) == (1, 8, 5)
+    assert (saved["trainer"]["lr"], saved["trainer"]["epochs"]) == (0.01, 1)
+
+
+def test_train_config_in_the_old_shape_still_loads_with_a_warning(capsys, corpus: Path, tmp_path: Path) -> None:
+    config = tmp_path / "old.toml"
+    config.write_text("[lm]\nlayers = 1\nhidden = 6\nemb_dim = 6\nbptt = 5\nbatch_size = 2\n\n"
+                      "[trainer]\nepochs = 1\nlr = 0.01\n")
+    code, _, err = _run(capsys, "lm", "train", corpus / "train.txt", "-o", tmp_path / "m", "--config", config,
+                        "--device", "cpu")
+    assert code == 0, err
+    assert f"warning: '[trainer]' in {config} is now '[lm]'; the old name goes in the next release" in err
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["trainer"]["lr"] == 0.01
+    config.write_text("[lm]\nepochs = 2\n\n[trainer]\nepochs = 1\n")
+    code, _, err = _run(capsys, "lm", "train", corpus / "train.txt", "-o", tmp_path / "m2", "--config", config)
+    _assert_one_line_error(code, err.split("\n", 1)[1], "'epochs' is in both [lm] and [trainer]")

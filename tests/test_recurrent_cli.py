@@ -74,13 +74,13 @@ def test_clf_train_flags_reach_the_model_and_the_trainer(capsys, tmp_path: Path,
         return original(prepared, tconfig, **kwargs)
 
     monkeypatch.setattr(clf_training, "train_classifier", spy)
-    code, _, err = run_cli(capsys, "clf", "train", tmp_path / "train.tsv", "-o", tmp_path / "clf", "--dim", "8",
+    code, _, err = run_cli(capsys, "clf", "train", tmp_path / "train.tsv", "-o", tmp_path / "clf", "--emb-dim", "8",
                            "--hidden", "8", "--epochs", "1", "--min-count", "1", "--cell", "lstm",
                            "--recurrent-dropout", "0.25", "--init", "torch", "--clip", "0")
     assert code == 0, err
     assert seen["model"].recurrent_dropout == 0.25 and seen["model"].init == "torch"
     assert seen["trainer"].clip_mode == "none"
-    code, _, err = run_cli(capsys, "clf", "train", tmp_path / "train.tsv", "-o", tmp_path / "clf2", "--dim", "8",
+    code, _, err = run_cli(capsys, "clf", "train", tmp_path / "train.tsv", "-o", tmp_path / "clf2", "--emb-dim", "8",
                            "--hidden", "8", "--epochs", "1", "--min-count", "1", "--forget-bias", "3",
                            "--clip", "0.5", "--clip-mode", "value")
     assert code == 0, err
@@ -136,8 +136,8 @@ def test_diagnose_shows_the_explosion_and_both_clippings(capsys, tmp_path: Path)
 def test_pipeline_tables_take_the_same_keys() -> None:
     from embedkit.run import stage_clf, stage_lm
 
-    config, trainer, _ = stage_lm.check({"input": "x.txt", "recurrent_dropout": 0.25, "init": "torch",
-                                         "clip_mode": "none"})
+    config, trainer, _, _ = stage_lm.check({"input": "x.txt", "recurrent_dropout": 0.25, "init": "torch",
+                                            "clip_mode": "none"})
     assert (config.recurrent_dropout, config.init, trainer.clip_mode) == (0.25, "torch", "none")
     config, trainer, *_ = stage_clf.check({"input": "x.tsv", "recurrent_dropout": 0.1, "forget_bias": 2.0,
                                              "clip_mode": "value"})

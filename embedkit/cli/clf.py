@@ -1,4 +1,9 @@
-"""`embedkit clf ...`: train, evaluate and apply an RNN text classifier (torch is imported inside commands)."""
+"""`embedkit clf ...`: train, evaluate and apply an RNN text classifier (torch is imported inside commands).
+
+Training options default to ``None`` and only override :class:`~embedkit.models.config.ClassifierConfig` and
+:class:`~embedkit.training.config.TrainerConfig` (classifier defaults: ``CLF_TRAINER``); the help reads the
+defaults from them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,10 @@ from typing import Any
 
 import typer
 
-from embedkit.models.config import ClassifierConfig
+from embedkit.cli.options import choice_help, config_table, default_help, renamed_flag, switch_help
+from embedkit.models.config import CELL_TYPES, CLASS_WEIGHTS, INITS, POOLINGS, ClassifierConfig
+from embedkit.text.config import LANGS
+from embedkit.training.config import CLF_TRAINER, CLIP_MODES, DEVICES, OPTIMIZERS
 
 _CLF = ClassifierConfig()
 
@@ -45,65 +53,92 @@ def train(
     text_col: str | None = TEXT_COL,
     label_col: str | None = LABEL_COL,
     encoding: str = ENCODING,
-    cell: str | None = typer.Option(None, "--cell", help="rnn, lstm or gru."),
-    bidirectional: bool | None = typer.Option(None, "--bidirectional/--unidirectional"),
-    layers: int | None = typer.Option(None, "--layers", help="Stacked recurrent layers."),
-    hidden: int | None = typer.Option(None, "--hidden", help="Hidden size per direction."),
-    dim: int | None = typer.Option(None, "--dim", help="Embedding size (default: the vectors' size)."),
-    pooling: str | None = typer.Option(None, "--pooling", help="last, mean or max."),
-    dropout: float | None = typer.Option(None, "--dropout"),
-    embedding_dropout: float | None = typer.Option(None, "--embedding-dropout"),
-    recurrent_dropout: float | None = typer.Option(
-        None, "--recurrent-dropout",
-        help=f"Dropout on h_(t-1) inside W h_(t-1), one mask for all steps (Gal & Ghahramani); "
-             f"0 = off (default {_CLF.recurrent_dropout:g})."),
-    init: str | None = typer.Option(None, "--init",
-                                    help=f"Recurrent weights: orthogonal (SVD) or torch (default {_CLF.init})."),
-    forget_bias: float | None = typer.Option(
-        None, "--forget-bias", help=f"LSTM forget-gate bias with --init orthogonal (default {_CLF.forget_bias:g})."),
+    config_file: Path | None = typer.Option(None, "--config", help=(
+        "TOML file with a \\[clf] table, as in a pipeline file (flags win over it).")),
+    cell: str | None = typer.Option(None, "--cell", help=choice_help("Recurrent cell", CELL_TYPES, _CLF, "cell")),
+    bidirectional: bool | None = typer.Option(None, "--bidirectional/--unidirectional", help=switch_help(
+        "Read each text both ways.", _CLF, "bidirectional", "--bidirectional", "--unidirectional")),
+    layers: int | None = typer.Option(None, "--layers", help=default_help("Stacked recurrent layers.", _CLF,
+                                                                          "layers")),
+    hidden: int | None = typer.Option(None, "--hidden", help=default_help("Hidden size per direction.", _CLF,
+                                                                          "hidden")),
+    emb_dim: int | None = typer.Option(None, "--emb-dim", help=default_help(
+        "Embedding size; with --embeddings, the vectors' size unless given.", _CLF, "emb_dim")),
+    old_dim: int | None = typer.Option(None, "--dim", hidden=True, help="Old spelling of --emb-dim."),
+    pooling: str | None = typer.Option(None, "--pooling", help=choice_help("Pooling over time", POOLINGS, _CLF,
+                                                                           "pooling")),
+    dropout: float | None = typer.Option(None, "--dropout", help=default_help(
+        "Dropout between layers and on the pooled vector.", _CLF, "dropout")),
+    emb_dropout: float | None = typer.Option(None, "--emb-dropout", help=default_help(
+        "Dropout on the word vectors.", _CLF, "emb_dropout")),
+    old_emb_dropout: float | None = typer.Option(None, "--embedding-dropout", hidden=True,
+                                                 help="Old spelling of --emb-dropout."),
+    recurrent_dropout: float | None = typer.Option(None, "--recurrent-dropout", help=default_help(
+        "Dropout on h_(t-1) inside W h_(t-1), one mask for all steps (Gal & Ghahramani); 0 = off.", _CLF,
+        "recurrent_dropout")),
+    init: str | None = typer.Option(None, "--init", help=choice_help(
+        "Recurrent weights (orthogonal: SVD)", INITS, _CLF, "init")),
+    forget_bias: float | None = typer.Option(None, "--forget-bias", help=default_help(
+        "LSTM forget-gate bias with --init orthogonal.", _CLF, "forget_bias")),
     embeddings: Path | None = typer.Option(None, "--embeddings", help="Word vectors folder to start from."),
-    freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help="Keep the word vectors fixed."),
-    min_count: int | None = typer.Option(None, "--min-count"),
-    max_vocab: int | None = typer.Option(None, "--max-vocab"),
-    max_len: int | None = typer.Option(None, "--max-len", help="Truncate texts to this many tokens."),
-    class_weights: str | None = typer.Option(None, "--class-weights", help="none or balanced."),
-    batch_size: int | None = typer.Option(None, "--batch-size"),
-    valid_fraction: float | None = typer.Option(None, "--valid-fraction"),
-    lang: str | None = typer.Option(None, "--lang"),
-    epochs: int | None = typer.Option(None, "--epochs"),
-    lr: float | None = typer.Option(None, "--lr"),
-    optimizer: str | None = typer.Option(None, "--optimizer", help="adamw or sgd."),
-    clip: float | None = typer.Option(None, "--clip", help="Gradient clipping threshold (default 5); 0 = no clipping."),
-    clip_mode: str | None = typer.Option(None, "--clip-mode", help="norm (global L2), value or none (default norm)."),
-    patience: int | None = typer.Option(None, "--patience", help="Epochs without improvement before stopping."),
-    seed: int | None = typer.Option(None, "--seed"),
-    device: str | None = typer.Option(None, "--device", help="auto, cpu or cuda."),
+    freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help=switch_help(
+        "Keep the word vectors fixed.", _CLF, "freeze_embeddings", "--freeze", "--fine-tune")),
+    min_count: int | None = typer.Option(None, "--min-count", help=default_help("Rarer words become <unk>.", _CLF,
+                                                                                "min_count")),
+    max_vocab: int | None = typer.Option(None, "--max-vocab", help=default_help(
+        "At most this many words.", _CLF, "max_vocab", shown="no limit")),
+    max_len: int | None = typer.Option(None, "--max-len", help=default_help("Truncate texts to this many tokens.",
+                                                                            _CLF, "max_len")),
+    class_weights: str | None = typer.Option(None, "--class-weights", help=choice_help(
+        "Loss weights", CLASS_WEIGHTS, _CLF, "class_weights")),
+    batch_size: int | None = typer.Option(None, "--batch-size", help=default_help("Texts per batch.", _CLF,
+                                                                                  "batch_size")),
+    valid_fraction: float | None = typer.Option(None, "--valid-fraction", help=default_help(
+        "Share held out for validation when --valid is not given.", _CLF, "valid_fraction")),
+    lang: str | None = typer.Option(None, "--lang", help=choice_help("Language of the texts", LANGS, _CLF.text,
+                                                                      "lang")),
+    epochs: int | None = typer.Option(None, "--epochs", help=default_help("Training epochs.", CLF_TRAINER,
+                                                                          "epochs")),
+    lr: float | None = typer.Option(None, "--lr", help=default_help("Learning rate.", CLF_TRAINER, "lr")),
+    optimizer: str | None = typer.Option(None, "--optimizer", help=choice_help("Optimizer", OPTIMIZERS, CLF_TRAINER,
+                                                                                "optimizer")),
+    clip: float | None = typer.Option(None, "--clip", help=default_help(
+        "Gradient clipping threshold; 0 = no clipping.", CLF_TRAINER, "clip")),
+    clip_mode: str | None = typer.Option(None, "--clip-mode", help=choice_help(
+        "Clip by global L2 norm, by value, or not", CLIP_MODES, CLF_TRAINER, "clip_mode")),
+    patience: int | None = typer.Option(None, "--patience", help=default_help(
+        "Epochs without improvement before stopping.", CLF_TRAINER, "patience", shown="never stop early")),
+    seed: int | None = typer.Option(None, "--seed", help=default_help("Random seed.", CLF_TRAINER, "seed")),
+    device: str | None = typer.Option(None, "--device", help=choice_help("Device", DEVICES, CLF_TRAINER, "device")),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/training/checkpoint."),
     threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
 ) -> None:
     """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel)."""
     from embedkit.config import replace_config
-    from embedkit.text.config import PreprocessConfig
+    from embedkit.run.stage_clf import STAGE_KEYS, read_table
     from embedkit.training import distributed
-    from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
+    from embedkit.training.clf import prepare, train_classifier
     from embedkit.training.labelled import read_labelled
     from embedkit.training.trainer import output_folder
 
-    config = replace_config(ClassifierConfig(), cell=cell, bidirectional=bidirectional, layers=layers,
-                            hidden=hidden, emb_dim=dim, pooling=pooling, dropout=dropout,
-                            emb_dropout=embedding_dropout, recurrent_dropout=recurrent_dropout, init=init,
-                            forget_bias=forget_bias, freeze_embeddings=freeze, min_count=min_count,
-                            max_vocab=max_vocab, max_len=max_len, class_weights=class_weights,
-                            batch_size=batch_size, valid_fraction=valid_fraction,
-                            text=replace_config(PreprocessConfig(), lang=lang))
-    tconfig = replace_config(CLF_TRAINER, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
+    emb_dim = renamed_flag(emb_dim, old_dim, "--emb-dim", "--dim", "clf train")
+    emb_dropout = renamed_flag(emb_dropout, old_emb_dropout, "--emb-dropout", "--embedding-dropout", "clf train")
+    base, base_trainer, _, emb_dim_given, _ = read_table(config_table(config_file, "clf", STAGE_KEYS, "clf train"))
+    config = replace_config(base, cell=cell, bidirectional=bidirectional, layers=layers, hidden=hidden,
+                            emb_dim=emb_dim, pooling=pooling, dropout=dropout, emb_dropout=emb_dropout,
+                            recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
+                            freeze_embeddings=freeze, min_count=min_count, max_vocab=max_vocab, max_len=max_len,
+                            class_weights=class_weights, batch_size=batch_size, valid_fraction=valid_fraction,
+                            text=replace_config(base.text, lang=lang))
+    tconfig = replace_config(base_trainer, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
                              device=device)
     _set_threads(threads)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
     held = read_labelled(valid, text_col, label_col, encoding) if valid else None
     vectors = _load_embeddings(embeddings) if embeddings else None
-    prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed, adopt_dim=dim is None)
+    prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed,
+                       adopt_dim=emb_dim is None and not emb_dim_given)
     clf = prepared.classifier
     distributed.setup(tconfig.device)
     main = distributed.is_main()

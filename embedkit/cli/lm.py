@@ -1,9 +1,9 @@
 """`embedkit lm ...`: train a recurrent language model, score a file, generate, complete, diagnose gradients.
 
 Options default to ``None`` and only override :class:`~embedkit.models.config.LMConfig`,
-:class:`~embedkit.training.config.TrainerConfig` (LM defaults: ``embedkit.training.lm.LM_TRAINER``) and
-:class:`~embedkit.models.generate.GenerateConfig`, the one home of each default. Torch is imported inside
-the commands, so ``embedkit --help`` stays fast.
+:class:`~embedkit.training.config.TrainerConfig` (LM defaults: ``embedkit.training.config.LM_TRAINER``) and
+:class:`~embedkit.models.config.GenerateConfig`, the one home of each default; the help reads the defaults
+from them. Torch is imported inside the commands, so ``embedkit --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from pathlib import Path
 
 import typer
 
-from embedkit.models.config import LMConfig
+from embedkit.cli.options import choice_help, config_table, default_help, switch_help
+from embedkit.models.config import CELL_TYPES, INITS, LEVELS, GenerateConfig, LMConfig
+from embedkit.training.config import CLIP_MODES, DEVICES, LM_TRAINER, OPTIMIZERS
 
 _LM = LMConfig()
+_GEN = GenerateConfig()
 
 app = typer.Typer(help="Recurrent language models: train, perplexity, generate, complete, diagnose.",
                   no_args_is_help=True)
@@ -29,43 +32,58 @@ def train(
     train_file: Path = typer.Argument(..., help="Token file: one document a line, tokens separated by spaces."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
     valid: Path | None = typer.Option(None, "--valid", help="Validation token file (early stopping, perplexity)."),
-    config_file: Path | None = typer.Option(None, "--config", help="TOML file with \\[lm] and \\[trainer] tables."),
-    level: str | None = typer.Option(None, "--level", help="Units: word, subword or char (default word)."),
+    config_file: Path | None = typer.Option(None, "--config", help=(
+        "TOML file with an \\[lm] table, as in a pipeline file (flags win over it).")),
+    level: str | None = typer.Option(None, "--level", help=choice_help("Units", LEVELS, _LM, "level")),
     subword: str | None = typer.Option(None, "--subword", help="Subword model JSON (for --level subword)."),
-    cell: str | None = typer.Option(None, "--cell", help="rnn, lstm or gru (default lstm)."),
-    layers: int | None = typer.Option(None, "--layers", help="Stacked recurrent layers (default 2)."),
-    hidden: int | None = typer.Option(None, "--hidden", help="Hidden units per layer (default 200)."),
-    emb_dim: int | None = typer.Option(None, "--emb-dim", help="Embedding size (default 200, or the vectors')."),
-    dropout: float | None = typer.Option(None, "--dropout", help="Dropout between layers and on the output."),
-    emb_dropout: float | None = typer.Option(None, "--emb-dropout", help="Dropout on embeddings (default --dropout)."),
-    variational: bool | None = typer.Option(None, "--variational/--no-variational",
-                                            help="One mask for all time steps in the embedding/between-layer/"
-                                                 "output dropout (not on the recurrent state)."),
-    recurrent_dropout: float | None = typer.Option(
-        None, "--recurrent-dropout",
-        help=f"Dropout on h_(t-1) inside W h_(t-1), one mask for all steps (Gal & Ghahramani); "
-             f"0 = off (default {_LM.recurrent_dropout:g})."),
-    init: str | None = typer.Option(None, "--init",
-                                    help=f"Recurrent weights: orthogonal (SVD) or torch (default {_LM.init})."),
-    forget_bias: float | None = typer.Option(
-        None, "--forget-bias", help=f"LSTM forget-gate bias with --init orthogonal (default {_LM.forget_bias:g})."),
-    tie: bool | None = typer.Option(None, "--tie/--no-tie", help="Tie output and embedding weights."),
+    cell: str | None = typer.Option(None, "--cell", help=choice_help("Recurrent cell", CELL_TYPES, _LM, "cell")),
+    layers: int | None = typer.Option(None, "--layers", help=default_help("Stacked recurrent layers.", _LM,
+                                                                          "layers")),
+    hidden: int | None = typer.Option(None, "--hidden", help=default_help("Hidden units per layer.", _LM, "hidden")),
+    emb_dim: int | None = typer.Option(None, "--emb-dim", help=default_help(
+        "Embedding size; with --embeddings, the vectors' size unless given.", _LM, "emb_dim")),
+    dropout: float | None = typer.Option(None, "--dropout", help=default_help(
+        "Dropout between layers and on the output.", _LM, "dropout")),
+    emb_dropout: float | None = typer.Option(None, "--emb-dropout", help=default_help(
+        "Dropout on embeddings.", _LM, "emb_dropout", shown="--dropout")),
+    variational: bool | None = typer.Option(None, "--variational/--no-variational", help=switch_help(
+        "One mask for all time steps in the embedding/between-layer/output dropout (not on the recurrent state).",
+        _LM, "variational", "--variational", "--no-variational")),
+    recurrent_dropout: float | None = typer.Option(None, "--recurrent-dropout", help=default_help(
+        "Dropout on h_(t-1) inside W h_(t-1), one mask for all steps (Gal & Ghahramani); 0 = off.", _LM,
+        "recurrent_dropout")),
+    init: str | None = typer.Option(None, "--init", help=choice_help(
+        "Recurrent weights (orthogonal: SVD)", INITS, _LM, "init")),
+    forget_bias: float | None = typer.Option(None, "--forget-bias", help=default_help(
+        "LSTM forget-gate bias with --init orthogonal.", _LM, "forget_bias")),
+    tie: bool | None = typer.Option(None, "--tie/--no-tie", help=switch_help(
+        "Tie output and embedding weights.", _LM, "tie_weights", "--tie", "--no-tie")),
     embeddings: Path | None = typer.Option(None, "--embeddings", help="Word vectors folder to start from."),
-    freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help="Keep given embeddings fixed."),
-    bptt: int | None = typer.Option(None, "--bptt", help="Truncated BPTT window (default 35)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Parallel streams (default 20)."),
-    min_count: int | None = typer.Option(None, "--min-count", help="Rarer units become <unk>."),
-    max_vocab: int | None = typer.Option(None, "--max-vocab", help="At most this many units."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Training epochs."),
-    optimizer: str | None = typer.Option(None, "--optimizer", help="adamw or sgd."),
-    lr: float | None = typer.Option(None, "--lr", help="Learning rate."),
-    weight_decay: float | None = typer.Option(None, "--weight-decay", help="Weight decay."),
-    clip: float | None = typer.Option(None, "--clip", help="Gradient clipping threshold (default 5); 0 = no clipping."),
-    clip_mode: str | None = typer.Option(None, "--clip-mode", help="norm (global L2), value or none (default norm)."),
-    patience: int | None = typer.Option(None, "--patience", help="Epochs without improvement before stopping."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed."),
-    device: str | None = typer.Option(None, "--device", help="auto, cpu or cuda."),
-    checkpoint_every: int | None = typer.Option(None, "--checkpoint-every", help="Also checkpoint every N steps."),
+    freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help=switch_help(
+        "Keep given embeddings fixed.", _LM, "freeze_embeddings", "--freeze", "--fine-tune")),
+    bptt: int | None = typer.Option(None, "--bptt", help=default_help("Truncated BPTT window.", _LM, "bptt")),
+    batch_size: int | None = typer.Option(None, "--batch-size", help=default_help("Parallel streams.", _LM,
+                                                                                  "batch_size")),
+    min_count: int | None = typer.Option(None, "--min-count", help=default_help("Rarer units become <unk>.", _LM,
+                                                                                "min_count")),
+    max_vocab: int | None = typer.Option(None, "--max-vocab", help=default_help(
+        "At most this many units.", _LM, "max_vocab", shown="no limit")),
+    epochs: int | None = typer.Option(None, "--epochs", help=default_help("Training epochs.", LM_TRAINER, "epochs")),
+    optimizer: str | None = typer.Option(None, "--optimizer", help=choice_help("Optimizer", OPTIMIZERS, LM_TRAINER,
+                                                                                "optimizer")),
+    lr: float | None = typer.Option(None, "--lr", help=default_help("Learning rate.", LM_TRAINER, "lr")),
+    weight_decay: float | None = typer.Option(None, "--weight-decay", help=default_help(
+        "Weight decay.", LM_TRAINER, "weight_decay")),
+    clip: float | None = typer.Option(None, "--clip", help=default_help(
+        "Gradient clipping threshold; 0 = no clipping.", LM_TRAINER, "clip")),
+    clip_mode: str | None = typer.Option(None, "--clip-mode", help=choice_help(
+        "Clip by global L2 norm, by value, or not", CLIP_MODES, LM_TRAINER, "clip_mode")),
+    patience: int | None = typer.Option(None, "--patience", help=default_help(
+        "Epochs without improvement before stopping.", LM_TRAINER, "patience", shown="never stop early")),
+    seed: int | None = typer.Option(None, "--seed", help=default_help("Random seed.", LM_TRAINER, "seed")),
+    device: str | None = typer.Option(None, "--device", help=choice_help("Device", DEVICES, LM_TRAINER, "device")),
+    checkpoint_every: int | None = typer.Option(None, "--checkpoint-every", help=default_help(
+        "Also checkpoint every N steps.", LM_TRAINER, "checkpoint_every", shown="at epoch ends only")),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint."),
     sample: str = typer.Option("the", "--sample-prompt", help="Prompt of the sample printed at the end."),
 ) -> None:
@@ -74,17 +92,14 @@ def train(
     Under ``torchrun --nproc_per_node N -m embedkit lm train ...`` the N processes train data-parallel, each
     on its own slice of the token stream; rank 0 writes the model folder and prints.
     """
-    from embedkit.config import config_from_dict, config_to_dict, load_toml, replace_config
-    from embedkit.models.config import LMConfig
+    from embedkit.config import replace_config
+    from embedkit.run.stage_lm import STAGE_KEYS, read_table
     from embedkit.training import distributed
-    from embedkit.training.config import TrainerConfig
-    from embedkit.training.lm import LM_TRAINER, embeddings_from, prepare, read_token_files, train_language_model
+    from embedkit.training.lm import embeddings_from, prepare, read_token_files, train_language_model
     from embedkit.training.trainer import output_folder
 
-    tables = load_toml(config_file) if config_file else {}
-    base = config_from_dict(LMConfig, tables.get("lm", {}), "lm")
-    base_trainer = config_from_dict(TrainerConfig, {**config_to_dict(LM_TRAINER), **tables.get("trainer", {})},
-                                    "trainer")
+    table = config_table(config_file, "lm", STAGE_KEYS, "lm train", old_tables=("trainer",))
+    base, base_trainer, _, emb_dim_given = read_table(table)
     config = replace_config(base, level=level, subword_model=subword, cell=cell, layers=layers, hidden=hidden,
                             emb_dim=emb_dim, dropout=dropout, emb_dropout=emb_dropout, variational=variational,
                             recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
@@ -96,8 +111,7 @@ def train(
                              checkpoint_every=checkpoint_every)
     source = embeddings_from(embeddings) if embeddings is not None else None
     data = read_token_files(train_file, valid, config)
-    prepared = prepare(data, config, source, seed=trainer.seed,
-                       adopt_dim=emb_dim is None and "emb_dim" not in tables.get("lm", {}))
+    prepared = prepare(data, config, source, seed=trainer.seed, adopt_dim=emb_dim is None and not emb_dim_given)
     bundle = prepared.bundle
     try:
         distributed.setup(trainer.device)
@@ -118,7 +132,7 @@ def train(
     if "valid_perplexity" in results:
         _echo(f"valid perplexity {results['valid_perplexity']:.2f}")
     from embedkit.errors import InputError
-    from embedkit.models.generate import GenerateConfig, generate
+    from embedkit.models.generate import generate
 
     try:
         words = generate(bundle, sample, GenerateConfig(seed=trainer.seed))
@@ -147,11 +161,15 @@ def perplexity(
 def generate_cmd(
     model_dir: Path = typer.Argument(..., help="Model folder."),
     prompt: str = typer.Option("", "--prompt", "-p", help="Text to continue (preprocessed like the training data)."),
-    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Length limit (default 30)."),
-    min_tokens: int | None = typer.Option(None, "--min-tokens", help="No <eos> before this many (default 10)."),
-    temperature: float | None = typer.Option(None, "--temperature", help="0 = greedy; default 1."),
-    top_k: int | None = typer.Option(None, "--top-k", help="Sample among the k most likely units."),
-    top_p: float | None = typer.Option(None, "--top-p", help="Nucleus sampling mass (default 0.9)."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help=default_help("Length limit.", _GEN,
+                                                                                  "max_tokens")),
+    min_tokens: int | None = typer.Option(None, "--min-tokens", help=default_help("No <eos> before this many.", _GEN,
+                                                                                  "min_tokens")),
+    temperature: float | None = typer.Option(None, "--temperature", help=default_help("0 = greedy.", _GEN,
+                                                                                      "temperature")),
+    top_k: int | None = typer.Option(None, "--top-k", help=default_help(
+        "Sample among the k most likely units.", _GEN, "top_k", shown="all")),
+    top_p: float | None = typer.Option(None, "--top-p", help=default_help("Nucleus sampling mass.", _GEN, "top_p")),
     greedy: bool = typer.Option(False, "--greedy", help="Always take the most likely unit."),
     seed: int | None = typer.Option(None, "--seed", help="Seed, for a repeatable sample."),
     samples: int = typer.Option(1, "--samples", "-n", help="How many samples (with --beam: the n best)."),
@@ -160,11 +178,11 @@ def generate_cmd(
 ) -> None:
     """Continue a prompt; prints the prompt and its continuation, one sample a line."""
     from embedkit.config import replace_config
-    from embedkit.models.generate import GenerateConfig, beam_search, generate
+    from embedkit.models.generate import beam_search, generate
     from embedkit.models.language_model import LMBundle
 
     bundle = LMBundle.load(model_dir)
-    config = replace_config(GenerateConfig(), max_tokens=max_tokens, min_tokens=min_tokens,
+    config = replace_config(_GEN, max_tokens=max_tokens, min_tokens=min_tokens,
                             temperature=0.0 if greedy else temperature, top_k=top_k, top_p=top_p, seed=seed,
                             beam=beam)
     units = bundle.units.from_text(prompt)

@@ -12,7 +12,7 @@ _EXPORTS = {
     "LMBundle": "embedkit.models.language_model",
     "StackedRNN": "embedkit.models.cells",
     "init_recurrent": "embedkit.models.init",
-    "GenerateConfig": "embedkit.models.generate",
+    "GenerateConfig": "embedkit.models.config",
     "generate": "embedkit.models.generate",
     "complete": "embedkit.models.generate",
     "NgramModel": "embedkit.models.ngram",

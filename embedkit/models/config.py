@@ -1,7 +1,8 @@
 """The models' settings, saved beside their weights: :class:`LMConfig` (the language model) and
-:class:`ClassifierConfig` (the text classifier). One tuple of cell types serves both, and a knob they share
-has one name in both (``cell``, ``layers``, ``hidden``, ``emb_dim``, ``dropout``, ``emb_dropout``,
-``freeze_embeddings``, ``min_count``, ``max_vocab``, ``batch_size``), in Python, TOML and on the command line.
+:class:`ClassifierConfig` (the text classifier); and :class:`GenerateConfig` (sampling from a language model).
+One tuple of cell types serves both models, and a knob they share has one name in both (``cell``, ``layers``,
+``hidden``, ``emb_dim``, ``dropout``, ``emb_dropout``, ``freeze_embeddings``, ``min_count``, ``max_vocab``,
+``batch_size``), in Python, TOML and on the command line.
 """
 
 from __future__ import annotations
@@ -150,3 +151,30 @@ class ClassifierConfig:
     def preprocess(self) -> PreprocessConfig:
         """The text pipeline every input goes through, at training and at prediction time alike."""
         return self.text
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerateConfig:
+    """Sampling settings. ``temperature=0`` is greedy decoding; ``top_k``/``top_p`` keep the k most likely
+    units / the smallest set whose probability reaches p. ``<eos>`` cannot end a sample before
+    ``min_tokens`` units (so a sample is never an empty fragment), and ``max_tokens`` caps its length.
+    ``beam`` (K >= 1) replaces sampling by beam search of width K (K = 1 is greedy decoding)."""
+
+    max_tokens: int = 30
+    min_tokens: int = 10
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = 0.9
+    seed: int | None = None
+    beam: int | None = None
+
+    def __post_init__(self) -> None:
+        check_positive("max_tokens", self.max_tokens)
+        check_positive("beam", self.beam, allow_none=True)
+        check_positive("top_k", self.top_k, allow_none=True)
+        if self.min_tokens < 0:
+            raise ConfigError(f"min_tokens must not be negative, got {self.min_tokens}")
+        if self.temperature < 0:
+            raise ConfigError(f"temperature must not be negative, got {self.temperature}")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must lie in (0, 1], got {self.top_p}")

@@ -23,35 +23,9 @@ from typing import Any
 import torch
 
 from embedkit.config import check_positive
-from embedkit.errors import ConfigError, InputError
+from embedkit.errors import InputError
+from embedkit.models.config import GenerateConfig
 from embedkit.vocab import BOS, PAD
-
-
-@dataclasses.dataclass(frozen=True)
-class GenerateConfig:
-    """Sampling settings. ``temperature=0`` is greedy decoding; ``top_k``/``top_p`` keep the k most likely
-    units / the smallest set whose probability reaches p. ``<eos>`` cannot end a sample before
-    ``min_tokens`` units (so a sample is never an empty fragment), and ``max_tokens`` caps its length.
-    ``beam`` (K >= 1) replaces sampling by beam search of width K (K = 1 is greedy decoding)."""
-
-    max_tokens: int = 30
-    min_tokens: int = 10
-    temperature: float = 1.0
-    top_k: int | None = None
-    top_p: float | None = 0.9
-    seed: int | None = None
-    beam: int | None = None
-
-    def __post_init__(self) -> None:
-        check_positive("max_tokens", self.max_tokens)
-        check_positive("beam", self.beam, allow_none=True)
-        check_positive("top_k", self.top_k, allow_none=True)
-        if self.min_tokens < 0:
-            raise ConfigError(f"min_tokens must not be negative, got {self.min_tokens}")
-        if self.temperature < 0:
-            raise ConfigError(f"temperature must not be negative, got {self.temperature}")
-        if self.top_p is not None and not 0 < self.top_p <= 1:
-            raise ConfigError(f"top_p must lie in (0, 1], got {self.top_p}")
 
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:

@@ -1,52 +1,84 @@
 """The ``[clf]`` stage of ``embedkit run``: train a text classifier on labelled text and report it.
 
-Keys of the table: ``input`` (a labelled TSV/CSV/JSONL or fastText file) or ``labels`` (a table of one
-plain file per label, one text a line, as MR ships); ``valid`` and ``test`` (labelled files; ``test`` is
-scored after training) or ``test_fraction`` (a seeded held-out share of the input); ``text_col``,
-``label_col``, ``encoding``; ``embeddings`` (``true``, the default: start from the run's word vectors
-when there are some; a vectors folder; ``false``); any option of
-:class:`~embedkit.models.config.ClassifierConfig` or :class:`~embedkit.training.TrainerConfig`; and any
-preprocessing option (``lang``, ``lemmatize``, ``stem``, ``stopwords``, ...) of
-:class:`~embedkit.text.config.PreprocessConfig`. With word vectors the preprocessing starts from theirs
-(``preprocess.toml``), so the classifier sees the tokens the vectors were trained on; keys given here
-override it.
+Keys of the table: the stage's own (:class:`ClfStageOptions`), any option of
+:class:`~embedkit.models.config.ClassifierConfig` or :class:`~embedkit.training.TrainerConfig` (starting
+from :data:`~embedkit.training.config.CLF_TRAINER`), and any preprocessing option (``lang``, ``lemmatize``,
+``stem``, ``stopwords``, ...) of :class:`~embedkit.text.config.PreprocessConfig`; every default comes from
+those dataclasses. With word vectors the preprocessing starts from theirs (``preprocess.toml``), so the
+classifier sees the tokens the vectors were trained on; keys given here override it.
+``embedkit clf train --config`` reads the same table.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from embedkit.config import config_from_dict, replace_config, split_table
 from embedkit.errors import ConfigError
-from embedkit.run.context import RunContext, check_options
-
-if TYPE_CHECKING:
-    from embedkit.models.config import ClassifierConfig
-    from embedkit.training.config import TrainerConfig
-
-STAGE_KEYS = ("input", "labels", "valid", "test", "test_fraction", "text_col", "label_col", "encoding",
-              "embeddings")
+from embedkit.models.config import ClassifierConfig
+from embedkit.run.context import RunContext
+from embedkit.text.config import PreprocessConfig
+from embedkit.training.config import CLF_TRAINER, TrainerConfig
 
 
-def check(table: dict) -> tuple[ClassifierConfig, TrainerConfig, dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The model and trainer settings of the table, the model and preprocessing options it gives and its stage
-    keys.
+@dataclasses.dataclass(frozen=True)
+class ClfStageOptions:
+    """The ``[clf]`` table's own keys: ``input`` (a labelled TSV/CSV/JSONL or fastText file) or ``labels`` (a
+    table of one plain file per label, one text a line, as MR ships); ``valid`` and ``test`` (labelled files;
+    ``test`` is scored after training) or ``test_fraction`` (a seeded held-out share of the input);
+    ``text_col``, ``label_col``, ``encoding``; ``embeddings`` (true: start from the run's word vectors when
+    there are some; false; or a vectors folder)."""
 
-    Raises :class:`ConfigError` for an unknown or bad option.
-    """
-    from embedkit.models.config import ClassifierConfig
-    from embedkit.text.config import PreprocessConfig
-    from embedkit.training.config import CLF_TRAINER, TrainerConfig
+    input: str | None = None
+    labels: Any = None
+    valid: str | None = None
+    test: str | None = None
+    test_fraction: float | None = None
+    text_col: Any = None
+    label_col: Any = None
+    encoding: str = "utf-8"
+    embeddings: bool | str = True
 
-    parts, table = split_table(table, (ClassifierConfig, TrainerConfig, PreprocessConfig), STAGE_KEYS, "clf")
-    model_part, trainer_part, text_part = parts
-    if not table.get("input") and not table.get("labels"):
+
+STAGE_KEYS = tuple(f.name for f in dataclasses.fields(ClfStageOptions))
+
+
+class ClfTable(NamedTuple):
+    """A ``[clf]`` table read: the model, trainer and stage settings, whether it sets ``emb_dim``, and the
+    preprocessing options it gives (to lay over the word vectors' own preprocessing)."""
+
+    model: ClassifierConfig
+    trainer: TrainerConfig
+    stage: ClfStageOptions
+    emb_dim_given: bool
+    text_given: dict[str, Any]
+
+
+def read_table(table: Mapping[str, Any], where: str = "clf") -> ClfTable:
+    """The settings of a ``[clf]`` table (a pipeline's, or a ``clf train --config`` file's): one flat table of
+    :class:`ClassifierConfig`, :class:`TrainerConfig`, :class:`PreprocessConfig` and :class:`ClfStageOptions`
+    keys (a nested ``text`` table also works; its flat keys win); old key names load."""
+    classes = (ClassifierConfig, TrainerConfig, PreprocessConfig, ClfStageOptions)
+    (model, trainer, text, stage), _ = split_table(table, classes, (), where)
+    nested = model.pop("text", {})
+    if not isinstance(nested, Mapping):
+        raise ConfigError(f"[{where}] option 'text' wants a table, got {nested!r}")
+    text = {**nested, **text}
+    model["text"] = config_from_dict(PreprocessConfig, text, where)
+    return ClfTable(config_from_dict(ClassifierConfig, model, where),
+                    config_from_dict(TrainerConfig, trainer, where, base=CLF_TRAINER),
+                    config_from_dict(ClfStageOptions, stage, where), "emb_dim" in model, text)
+
+
+def check(table: dict) -> ClfTable:
+    """The settings of a pipeline's ``[clf]`` table (:func:`read_table`), which must name its data; a bad or
+    unknown option raises :class:`ConfigError` before anything is read or written."""
+    read = read_table(table)
+    if not read.stage.input and not read.stage.labels:
         raise ConfigError("[clf] needs an 'input' (a labelled TSV/CSV/JSONL or fastText file) or 'labels'")
-    check_options(table, {"test_fraction": "number", "encoding": "string"}, "clf")
-    text = config_from_dict(PreprocessConfig, text_part, "clf")
-    config = config_from_dict(ClassifierConfig, {**model_part, "text": text}, "clf")
-    trainer = config_from_dict(TrainerConfig, trainer_part, "clf", base=replace_config(CLF_TRAINER, progress=False))
-    return config, trainer, model_part, text_part, table
+    return read
 
 
 def stage(table: dict, ctx: RunContext) -> dict:
@@ -55,30 +87,30 @@ def stage(table: dict, ctx: RunContext) -> dict:
     from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
     from embedkit.training.trainer import output_folder
 
-    config, trainer, model_part, text_part, table = check(table)
-    columns: dict[str, Any] = {"text_col": table.get("text_col"), "label_col": table.get("label_col"),
-                               "encoding": table.get("encoding", "utf-8")}
-    if table.get("labels"):
-        files = {label: ctx.resolve(path) for label, path in table["labels"].items()}
-        texts, labels = read_label_files(files, columns["encoding"])
+    config, trainer, options, emb_dim_given, text_given = check(table)
+    trainer = replace_config(trainer, progress=False)
+    columns: dict[str, Any] = {"text_col": options.text_col, "label_col": options.label_col,
+                               "encoding": options.encoding}
+    if options.labels:
+        files = {label: ctx.resolve(path) for label, path in options.labels.items()}
+        texts, labels = read_label_files(files, options.encoding)
     else:
-        texts, labels = read_labelled(ctx.resolve(table["input"]), **columns)
-    valid = read_labelled(ctx.resolve(table["valid"]), **columns) if table.get("valid") else None
-    test = read_labelled(ctx.resolve(table["test"]), **columns) if table.get("test") else None
-    if test is None and table.get("test_fraction"):
-        (texts, labels), test = split_holdout(texts, labels, float(table["test_fraction"]), trainer.seed)
+        texts, labels = read_labelled(ctx.resolve(options.input), **columns)
+    valid = read_labelled(ctx.resolve(options.valid), **columns) if options.valid else None
+    test = read_labelled(ctx.resolve(options.test), **columns) if options.test else None
+    if test is None and options.test_fraction:
+        (texts, labels), test = split_holdout(texts, labels, options.test_fraction, trainer.seed)
     vectors = None
-    source = ctx.vectors(table, "clf")
+    source = ctx.vectors({"embeddings": options.embeddings}, "clf")
     if source is not None:
         from embedkit.embeddings import Embeddings
-        from embedkit.text.config import PreprocessConfig
 
         vectors = Embeddings.load(source)
         if vectors.preprocess is not None:
-            text = config_from_dict(PreprocessConfig, text_part, "clf", base=vectors.preprocess)
+            text = config_from_dict(PreprocessConfig, text_given, "clf", base=vectors.preprocess)
             config = replace_config(config, text=text)
     prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
-                       adopt_dim="emb_dim" not in model_part)
+                       adopt_dim=not emb_dim_given)
     out = ctx.output("clf")
     clf = prepared.classifier
     with output_folder(out):

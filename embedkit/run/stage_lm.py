@@ -1,49 +1,67 @@
 """The ``[lm]`` stage of ``embedkit run``: train a small language model on the run's tokens, report it.
 
-Keys of the table: ``input`` (a token file; default: the run's ``tokens``), ``valid`` (a token file;
-default: the last ``valid_fraction`` of the input's lines), ``embeddings`` (``true``, the default:
-start from the run's word vectors when there are some; a vectors folder; ``false``), ``prompt`` (of the
-printed sample), and any option of :class:`~embedkit.models.config.LMConfig` or
-:class:`~embedkit.training.config.TrainerConfig`.
-:data:`STAGE_DEFAULTS` keep the stage quick (a one-layer LSTM, a few epochs: about a minute for 60k tokens on
-two CPU cores); the table overrides them. ``embedkit run`` skips the stage when its
-inputs and table did not change.
+Keys of the table: the stage's own (:class:`LMStageOptions`: ``input``, ``valid``, ``embeddings``,
+``prompt``, ``valid_fraction``) and any option of :class:`~embedkit.models.config.LMConfig` or
+:class:`~embedkit.training.config.TrainerConfig` (starting from
+:data:`~embedkit.training.config.LM_TRAINER`). Every default comes from those dataclasses; a pipeline that
+wants a quick model says so in its table (``pipelines/quickstart.toml``). ``embedkit lm train --config``
+reads the same table. ``embedkit run`` skips the stage when its inputs and table did not change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from embedkit.config import config_from_dict, config_to_dict
+from embedkit.config import config_from_dict, split_table
 from embedkit.errors import ConfigError
 from embedkit.models.config import LMConfig
-from embedkit.run.context import RunContext, check_options
+from embedkit.run.context import RunContext
 from embedkit.training.config import LM_TRAINER, TrainerConfig
 
-STAGE_KEYS = ("input", "valid", "embeddings", "prompt", "valid_fraction")
-STAGE_DEFAULTS: dict[str, Any] = {"layers": 1, "hidden": 128, "emb_dim": 100, "bptt": 30, "epochs": 3,
-                                  "dropout": 0.3, "min_count": 2, "valid_fraction": 0.1, "prompt": "the"}
+
+@dataclasses.dataclass(frozen=True)
+class LMStageOptions:
+    """The ``[lm]`` table's own keys: ``input`` (a token file; default: the run's ``tokens``), ``valid`` (a
+    token file; default: the last ``valid_fraction`` of the input's lines), ``embeddings`` (true: start from the
+    run's word vectors when there are some; false; or a vectors folder), ``prompt`` (of the printed sample)."""
+
+    input: Any = None
+    valid: str | None = None
+    embeddings: bool | str = True
+    prompt: str = "the"
+    valid_fraction: float = 0.1
 
 
-def check(table: dict) -> tuple[LMConfig, TrainerConfig, dict[str, Any]]:
-    """The model and trainer settings of the table, and the table over the stage's defaults.
+STAGE_KEYS = tuple(f.name for f in dataclasses.fields(LMStageOptions))
 
-    Raises :class:`ConfigError` for an unknown or bad option.
-    """
-    merged = {**STAGE_DEFAULTS, **table}
-    lm_keys = set(LMConfig.__dataclass_fields__)
-    trainer_keys = set(TrainerConfig.__dataclass_fields__)
-    unknown = sorted(set(merged) - lm_keys - trainer_keys - set(STAGE_KEYS))
-    if unknown:
-        raise ConfigError(f"unknown option '{unknown[0]}' in [lm]")
-    check_options(merged, {"prompt": "string", "valid_fraction": "number"}, "lm")
-    config = config_from_dict(LMConfig, {k: v for k, v in merged.items() if k in lm_keys}, "lm")
-    trainer = config_from_dict(TrainerConfig, {**config_to_dict(LM_TRAINER),
-                                               **{k: v for k, v in merged.items() if k in trainer_keys}}, "lm")
-    return config, trainer, merged
+
+class LMTable(NamedTuple):
+    """An ``[lm]`` table read: the model, trainer and stage settings, and whether it sets ``emb_dim``."""
+
+    model: LMConfig
+    trainer: TrainerConfig
+    stage: LMStageOptions
+    emb_dim_given: bool
+
+
+def read_table(table: Mapping[str, Any], where: str = "lm") -> LMTable:
+    """The settings of an ``[lm]`` table (a pipeline's, or a ``lm train --config`` file's): one flat table of
+    :class:`LMConfig`, :class:`TrainerConfig` and :class:`LMStageOptions` keys; old key names still load."""
+    (model, trainer, stage), _ = split_table(table, (LMConfig, TrainerConfig, LMStageOptions), (), where)
+    return LMTable(config_from_dict(LMConfig, model, where), config_from_dict(TrainerConfig, trainer, where,
+                                                                              base=LM_TRAINER),
+                   config_from_dict(LMStageOptions, stage, where), "emb_dim" in model)
+
+
+def check(table: dict) -> LMTable:
+    """The settings of a pipeline's ``[lm]`` table (:func:`read_table`); a bad or unknown option raises
+    :class:`ConfigError` before anything is read or written."""
+    return read_table(table)
 
 
 def stage(table: dict, ctx: RunContext) -> dict:
@@ -52,10 +70,10 @@ def stage(table: dict, ctx: RunContext) -> dict:
     from embedkit.training.lm import embeddings_from, prepare, read_token_files, train_language_model
     from embedkit.training.trainer import output_folder
 
-    config, trainer, merged = check(table)
+    config, trainer, options, emb_dim_given = check(table)
     source = ctx.token_file(table, "lm")
-    valid = ctx.resolve(table["valid"]) if table.get("valid") else None
-    vectors = ctx.vectors(merged, "lm")
+    valid = ctx.resolve(options.valid) if options.valid else None
+    vectors = ctx.vectors({"embeddings": options.embeddings}, "lm")
     embeddings = None
     if vectors is not None:
         try:
@@ -63,15 +81,15 @@ def stage(table: dict, ctx: RunContext) -> dict:
         except ConfigError as exc:
             ctx.console.print(f"[lm] word vectors not used: {exc}", markup=False)
     out = ctx.output("lm")
-    data = read_token_files(source, valid, config, valid_fraction=None if valid else merged["valid_fraction"])
-    prepared = prepare(data, config, embeddings, seed=trainer.seed, adopt_dim="emb_dim" not in table)
+    data = read_token_files(source, valid, config, valid_fraction=None if valid else options.valid_fraction)
+    prepared = prepare(data, config, embeddings, seed=trainer.seed, adopt_dim=not emb_dim_given)
     bundle = prepared.bundle
     with output_folder(out):
         train_language_model(prepared, trainer, out)
         bundle.save(out)
     config = bundle.config
-    sample_words = generate(bundle, merged["prompt"], GenerateConfig(seed=trainer.seed, max_tokens=20))
-    sample = bundle.units.join(bundle.units.from_text(merged["prompt"]) + sample_words)
+    sample_words = generate(bundle, options.prompt, GenerateConfig(seed=trainer.seed, max_tokens=20))
+    sample = bundle.units.join(bundle.units.from_text(options.prompt) + sample_words)
     results = bundle.results
     ppl = results.get("valid_perplexity")
     figure = f"; valid perplexity {ppl:.1f}" if ppl is not None else ""

@@ -1,4 +1,5 @@
-"""The :class:`TrainerConfig`: every option of :class:`embedkit.training.trainer.Trainer` and its default."""
+"""The :class:`TrainerConfig`: every option of :class:`embedkit.training.trainer.Trainer` and its default, and
+the defaults of each kind of model (:data:`LM_TRAINER`, :data:`CLF_TRAINER`), importable without torch."""
 
 from __future__ import annotations
 
