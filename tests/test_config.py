@@ -158,26 +158,34 @@ def test_a_nested_config_round_trips_through_a_toml_ready_dict() -> None:
     assert config_from_dict(ClassifierConfig, data) == config
 
 
-@pytest.mark.parametrize("command", ["clf", "lm"])
-def test_train_help_shows_every_default_from_its_dataclass(command: str) -> None:
-    import dataclasses
+def _train_apps() -> dict[str, tuple]:
+    from embedkit.cli import clf, lm, ngram, subword, vocab, w2v
+    from embedkit.embeddings.config import Word2VecConfig
+    from embedkit.models.config import NgramConfig
+    from embedkit.text.config import SubwordConfig
+    from embedkit.training.config import CLF_TRAINER, LM_TRAINER
+    from embedkit.vocab import VocabConfig
 
+    return {"clf": (clf.app, "train", ClassifierConfig(), CLF_TRAINER), "lm": (lm.app, "train", LMConfig(), LM_TRAINER),
+            "ngram": (ngram.app, "train", NgramConfig()), "vocab": (vocab.app, "build", VocabConfig()),
+            "subword": (subword.app, "train", SubwordConfig()), "w2v": (w2v.app, "train", Word2VecConfig())}
+
+
+@pytest.mark.parametrize("command", ["clf", "lm", "ngram", "vocab", "subword", "w2v"])
+def test_train_help_shows_every_default_from_its_dataclass(command: str) -> None:
     import typer.main
 
-    from embedkit.cli import clf, lm
-    from embedkit.models.config import ClassifierConfig, LMConfig
-    from embedkit.training.config import CLF_TRAINER, LM_TRAINER
-
-    app, model, trainer = {"clf": (clf.app, ClassifierConfig(), CLF_TRAINER),
-                           "lm": (lm.app, LMConfig(), LM_TRAINER)}[command]
-    params = {p.opts[0].lstrip("-").replace("-", "_"): p for p in typer.main.get_command(app).commands["train"].params}
+    app, name, *configs = _train_apps()[command]
+    cmd = typer.main.get_command(app)
+    cmd = cmd.commands[name] if hasattr(cmd, "commands") else cmd  # a one-command app is that command
+    params = {p.opts[0].lstrip("-").replace("-", "_"): p for p in cmd.params}
     checked = 0
-    for config in (model, trainer):
+    for config in configs:
         for field in dataclasses.fields(config):
             param = params.get(field.name)
             value = getattr(config, field.name)
-            if param is None or value is None or isinstance(value, bool):
+            if param is None or isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 continue
             assert param.help.endswith(f"(default: {value})"), (field.name, param.help)
             checked += 1
-    assert checked >= 10
+    assert checked >= 1

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import typer
 
+from embedkit.cli.options import choice_help, default_help, switch_help
+from embedkit.models.config import SMOOTHINGS, NgramConfig
+
+_NGRAM = NgramConfig()
 app = typer.Typer(help="N-gram language model baseline: train, perplexity, generate.", no_args_is_help=True)
 
 ENCODING = typer.Option("utf-8", "--encoding", help="Encoding of the token files.")
@@ -37,20 +41,22 @@ class _Tally:
 def train(
     inputs: list[str] = typer.Argument(..., help="Token files (one sentence a line, tokens split by spaces)."),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
-    order: int | None = typer.Option(None, "--order", help="n of the n-grams."),
-    smoothing: str | None = typer.Option(None, "--smoothing", help="kneser-ney or add-k."),
-    k: float | None = typer.Option(None, "--k", help="Pseudo-count of add-k smoothing."),
-    min_count: int | None = typer.Option(None, "--min-count", help="Rarer words become <unk>."),
-    modified: bool | None = typer.Option(None, "--modified/--plain", help="Modified (3 discounts) or plain KN."),
-    discount: float | None = typer.Option(None, "--discount", help="Fixed Kneser-Ney discount."),
+    order: int | None = typer.Option(None, "--order", help=default_help("n of the n-grams.", _NGRAM, "order")),
+    smoothing: str | None = typer.Option(None, "--smoothing", help=choice_help("Smoothing", SMOOTHINGS, _NGRAM,
+                                                                               "smoothing")),
+    k: float | None = typer.Option(None, "--k", help=default_help("Pseudo-count of add-k smoothing.", _NGRAM, "k")),
+    min_count: int | None = typer.Option(None, "--min-count", help=default_help("Rarer words become <unk>.", _NGRAM,
+                                                                                "min_count")),
+    modified: bool | None = typer.Option(None, "--modified/--plain", help=switch_help(
+        "Modified (3 discounts) or plain Kneser-Ney.", _NGRAM, "modified", "--modified", "--plain")),
+    discount: float | None = typer.Option(None, "--discount", help=default_help(
+        "Fixed Kneser-Ney discount.", _NGRAM, "discount", shown="estimated from the counts")),
     encoding: str = ENCODING,
 ) -> None:
     """Count n-grams and save the model."""
     from embedkit.config import replace_config
     from embedkit.io import check_model_dir
-    from embedkit.models.ngram import NgramConfig
-
-    model = replace_config(NgramConfig(), order=order, smoothing=smoothing, k=k, min_count=min_count,
+    model = replace_config(_NGRAM, order=order, smoothing=smoothing, k=k, min_count=min_count,
                            modified=modified, discount=discount).build()
     check_model_dir(output)
     tally = _Tally()

@@ -12,15 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from embedkit.cli.options import choice_help, default_help
 from embedkit.config import config_from_dict, load_toml, replace_config
 from embedkit.errors import OutputError
-from embedkit.text.config import SubwordConfig
+from embedkit.text.config import SUBWORD_MODELS, SubwordConfig
 
 app = typer.Typer(
     help="Subword models (BPE, unigram): train on token files, encode text.", no_args_is_help=True
 )
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+_SUBWORD = SubwordConfig()
 
 
 @app.command("train", no_args_is_help=True)
@@ -29,12 +31,14 @@ def train(
         ..., help="Token files (one document a line), folders, .gz, or - for stdin."
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Model JSON to write (HF tokenizer inside)."),
-    model: str | None = typer.Option(None, "--model", "-m", help="bpe or unigram (default bpe)."),
+    model: str | None = typer.Option(None, "--model", "-m", help=choice_help("Model", SUBWORD_MODELS, _SUBWORD,
+                                                                             "model")),
     vocab_size: int | None = typer.Option(
-        None, "--vocab-size", help="Pieces, specials included (default 8000)."
+        None, "--vocab-size", help=default_help("Pieces, specials included.", _SUBWORD, "vocab_size")
     ),
     min_frequency: int | None = typer.Option(
-        None, "--min-frequency", help="BPE: merge only pairs seen this often (default 2); unigram ignores it."
+        None, "--min-frequency", help=default_help("BPE: merge only pairs seen this often; unigram ignores it.",
+                                                   _SUBWORD, "min_frequency")
     ),
     config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[subword] table."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding, e.g. cp1251."),

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from embedkit.cli.options import default_help, switch_help
 from embedkit.config import config_from_dict, load_toml, replace_config
 from embedkit.text.config import SPECIALS
 from embedkit.vocab import VocabConfig
@@ -17,6 +18,7 @@ app = typer.Typer(
     help="Word vocabularies: counts, min_count / max_size, specials, JSON.", no_args_is_help=True
 )
 console = Console(highlight=False)
+_VOCAB = VocabConfig()
 
 
 @app.command("build", no_args_is_help=True)
@@ -26,11 +28,13 @@ def build(
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Vocabulary JSON to write."),
     min_count: int | None = typer.Option(
-        None, "--min-count", help="Keep tokens seen at least this often (default 1)."
+        None, "--min-count", help=default_help("Keep tokens seen at least this often.", _VOCAB, "min_count")
     ),
-    max_size: int | None = typer.Option(None, "--max-size", help="At most this many words, specials aside."),
+    max_size: int | None = typer.Option(None, "--max-size", help=default_help(
+        "At most this many words, specials aside.", _VOCAB, "max_size", shown="no limit")),
     specials: bool | None = typer.Option(
-        None, "--specials/--no-specials", help="Put <pad> <unk> <bos> <eos> first (default specials)."
+        None, "--specials/--no-specials", help=switch_help(
+            f"Put {' '.join(SPECIALS)} first.", _VOCAB, "specials", "--specials", "--no-specials")
     ),
     config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[vocab] table."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding, e.g. cp1251."),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from embedkit.cli.options import default_help, switch_help
 from embedkit.embeddings.config import (
     ARCHS,
     DEFAULT_METHOD,
@@ -31,11 +32,11 @@ def _echo_json(data: object) -> None:
 
 def _d(text: str, name: str) -> str:
     """Help text ending in the Word2VecConfig default of ``name`` (the one home of the default)."""
-    return f"{text} (default: {getattr(_DEFAULTS, name)})"
+    return default_help(text, _DEFAULTS, name)
 
 
 def _flag(text: str, name: str, on: str, off: str) -> str:
-    return f"{text} (default: {on if getattr(_DEFAULTS, name) else off})"
+    return switch_help(text, _DEFAULTS, name, on, off)
 
 
 @app.command(no_args_is_help=True)

@@ -16,7 +16,7 @@ _EXPORTS = {
     "generate": "embedkit.models.generate",
     "complete": "embedkit.models.generate",
     "NgramModel": "embedkit.models.ngram",
-    "NgramConfig": "embedkit.models.ngram",
+    "NgramConfig": "embedkit.models.config",
     "RNNClassifier": "embedkit.models.classifier",
     "TextClassifier": "embedkit.models.classifier",
     "Prediction": "embedkit.models.classifier",

@@ -1,5 +1,6 @@
 """The models' settings, saved beside their weights: :class:`LMConfig` (the language model) and
-:class:`ClassifierConfig` (the text classifier); and :class:`GenerateConfig` (sampling from a language model).
+:class:`ClassifierConfig` (the text classifier); :class:`GenerateConfig` (sampling from a language model) and
+:class:`NgramConfig` (the n-gram baseline). None of them imports torch or numpy.
 One tuple of cell types serves both models, and a knob they share has one name in both (``cell``, ``layers``,
 ``hidden``, ``emb_dim``, ``dropout``, ``emb_dropout``, ``freeze_embeddings``, ``min_count``, ``max_vocab``,
 ``batch_size``), in Python, TOML and on the command line.
@@ -9,16 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embedkit.config import check_choice, check_positive, renamed
 from embedkit.errors import ConfigError
 from embedkit.text.config import PreprocessConfig
 
+if TYPE_CHECKING:
+    from embedkit.models.ngram import NgramModel
+
 LEVELS = ("word", "subword", "char")
 CELL_TYPES = ("rnn", "lstm", "gru")
 POOLINGS = ("last", "mean", "max")
 CLASS_WEIGHTS = ("none", "balanced")
+SMOOTHINGS = ("kneser-ney", "add-k")
 INITS = ("orthogonal", "torch")
 
 
@@ -178,3 +183,29 @@ class GenerateConfig:
             raise ConfigError(f"temperature must not be negative, got {self.temperature}")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             raise ConfigError(f"top_p must lie in (0, 1], got {self.top_p}")
+
+
+@dataclasses.dataclass(frozen=True)
+class NgramConfig:
+    """Options of :class:`NgramModel` (checked when the model is built): the one home of their defaults."""
+
+    order: int = 3
+    smoothing: str = "kneser-ney"
+    k: float = 1.0
+    min_count: int = 1
+    modified: bool = True
+    discount: float | None = None
+
+    def __post_init__(self) -> None:
+        check_positive("order", self.order)
+        check_choice("smoothing", self.smoothing, SMOOTHINGS)
+        check_positive("k", self.k)
+        check_positive("min_count", self.min_count)
+        if self.discount is not None and not 0 < self.discount < 1:
+            raise ConfigError(f"discount must lie between 0 and 1, got {self.discount}")
+
+    def build(self) -> NgramModel:
+        """A fresh, untrained model with these options."""
+        from embedkit.models.ngram import NgramModel
+
+        return NgramModel(**dataclasses.asdict(self))

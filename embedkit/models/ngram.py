@@ -15,7 +15,6 @@ is one integer array plus a JSON header and loads without unpickling.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import zipfile
@@ -26,42 +25,18 @@ from pathlib import Path
 
 import numpy as np
 
-from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import PIECE_CHARS, check_format, iter_token_pieces, read_json, replace_model_dir, write_json
+from embedkit.models.config import SMOOTHINGS as SMOOTHINGS  # re-exported
+from embedkit.models.config import NgramConfig
 
 PAD = "<PAD>"
 UNK = "<unk>"
 EOS = "<eos>"
 PAD_ID, UNK_ID, EOS_ID = 0, 1, 2
-SMOOTHINGS = ("kneser-ney", "add-k")
 FORMAT = "embedkit.ngram/1"
 HEADER_FILE = "ngram.json"
 COUNTS_FILE = "counts.npz"
-
-
-@dataclasses.dataclass(frozen=True)
-class NgramConfig:
-    """Options of :class:`NgramModel` (checked when the model is built): the one home of their defaults."""
-
-    order: int = 3
-    smoothing: str = "kneser-ney"
-    k: float = 1.0
-    min_count: int = 1
-    modified: bool = True
-    discount: float | None = None
-
-    def __post_init__(self) -> None:
-        check_positive("order", self.order)
-        check_choice("smoothing", self.smoothing, SMOOTHINGS)
-        check_positive("k", self.k)
-        check_positive("min_count", self.min_count)
-        if self.discount is not None and not 0 < self.discount < 1:
-            raise ConfigError(f"discount must lie between 0 and 1, got {self.discount}")
-
-    def build(self) -> NgramModel:
-        """A fresh, untrained model with these options."""
-        return NgramModel(**dataclasses.asdict(self))
 
 
 def _estimate_discounts(counts: Iterable[int], modified: bool) -> tuple[float, float, float]:

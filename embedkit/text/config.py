@@ -12,6 +12,7 @@ TOKENIZERS = ("regex", "razdel", "nltk")
 UNITS = ("line", "file")
 OUTPUT_FORMATS = ("text", "jsonl")
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
+SUBWORD_MODELS = ("bpe", "unigram")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +73,6 @@ class SubwordConfig:
     specials: tuple[str, ...] = SPECIALS
 
     def __post_init__(self) -> None:
-        check_choice("subword model", self.model, ("bpe", "unigram"))
+        check_choice("subword model", self.model, SUBWORD_MODELS)
         check_positive("vocab_size", self.vocab_size)
         check_positive("min_frequency", self.min_frequency)
