@@ -1,4 +1,4 @@
-"""A word vocabulary: counts from a token stream, cut by ``min_count``/``max_size``, specials, JSON."""
+"""A word vocabulary: counts from a token stream, cut by ``min_count``/``max_vocab``, specials, JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from embedkit.config import check_positive
+from embedkit.config import check_positive, rename_keys, renamed
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
 from embedkit.text.config import SPECIALS
@@ -16,17 +16,20 @@ from embedkit.text.config import SPECIALS
 PAD, UNK, BOS, EOS = SPECIALS
 
 
+@renamed(max_size="max_vocab")
 @dataclasses.dataclass(frozen=True)
 class VocabConfig:
-    """Options of :class:`embedkit.vocab.Vocab` building."""
+    """Options of :class:`embedkit.vocab.Vocab` building. ``max_vocab`` (at most this many words, specials
+    aside) is the knob of the same name in the word2vec, LM and classifier configs; its old name ``max_size``
+    still works for one release, with a :class:`~embedkit.config.RenamedOptionWarning`."""
 
     min_count: int = 1
-    max_size: int | None = None
+    max_vocab: int | None = None
     specials: tuple[str, ...] = SPECIALS
 
     def __post_init__(self) -> None:
         check_positive("min_count", self.min_count)
-        check_positive("max_size", self.max_size, allow_none=True)
+        check_positive("max_vocab", self.max_vocab, allow_none=True)
 
 
 FORMAT = "embedkit.vocab/1"
@@ -50,10 +53,15 @@ class Vocab:
         self.specials: tuple[str, ...] = tuple(s for s in specials if s in self.stoi)
 
     @classmethod
-    def build(cls, token_lists: Iterable[Iterable[str]], min_count: int = 1, max_size: int | None = None,
-              specials: Sequence[str] = SPECIALS) -> Vocab:
-        """Count tokens in one pass and keep those seen ``min_count`` times, at most ``max_size`` words."""
-        config = VocabConfig(min_count=min_count, max_size=max_size, specials=tuple(specials))
+    def build(cls, token_lists: Iterable[Iterable[str]], min_count: int = 1, max_vocab: int | None = None,
+              specials: Sequence[str] = SPECIALS, **old: Any) -> Vocab:
+        """Count tokens in one pass and keep those seen ``min_count`` times, at most ``max_vocab`` words.
+
+        ``max_size``, the old name of ``max_vocab``, still works for one release (with a warning).
+        """
+        config = VocabConfig(min_count=min_count, specials=tuple(specials),
+                             **rename_keys(VocabConfig, {**({} if max_vocab is None else {"max_vocab": max_vocab}),
+                                                         **old}, "Vocab.build"))
         counter: Counter[str] = Counter()
         for tokens in token_lists:
             counter.update(tokens)
@@ -65,8 +73,8 @@ class Vocab:
         config = config or VocabConfig()
         ordered = sorted(counts.items(), key=lambda kv: -kv[1])
         words = [w for w, c in ordered if c >= config.min_count and w not in config.specials]
-        if config.max_size is not None:
-            words = words[: config.max_size]
+        if config.max_vocab is not None:
+            words = words[: config.max_vocab]
         if not words:
             raise ConfigError(
                 f"vocabulary is empty with min_count={config.min_count}: lower min_count "

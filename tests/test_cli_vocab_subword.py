@@ -52,13 +52,21 @@ def test_vocab_build(tokens: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_vocab_build_options(tokens: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "v.json"
-    assert run_cli(capsys, "vocab", "build", tokens, "-o", out, "--max-size", "10", "--no-specials")[0] == 0
+    assert run_cli(capsys, "vocab", "build", tokens, "-o", out, "--max-vocab", "10", "--no-specials")[0] == 0
     vocab = Vocab.load(out)
     assert len(vocab) == 10 and vocab.specials == () and vocab.itos[0] == "the"
     config = tmp_path / "c.toml"
-    config.write_text("[vocab]\nmax_size = 5\nmin_count = 3\n", encoding="utf-8")
-    assert run_cli(capsys, "vocab", "build", tokens, "-o", out, "--config", config, "--max-size", "7")[0] == 0
+    config.write_text("[vocab]\nmax_vocab = 5\nmin_count = 3\n", encoding="utf-8")
+    assert run_cli(capsys, "vocab", "build", tokens, "-o", out, "--config", config, "--max-vocab", "7")[0] == 0
     assert len(Vocab.load(out)) == 4 + 7  # the flag wins over the file
+    config.write_text("[vocab]\nmax_size = 5\n", encoding="utf-8")  # old spellings: one warning line each
+    code, _, err = run_cli(capsys, "vocab", "build", tokens, "-o", out, "--config", config)
+    assert code == 0 and len(Vocab.load(out)) == 4 + 5
+    assert "warning: 'max_size' in [vocab] is now 'max_vocab'; the old name goes in the next release" in err
+    code, _, err = run_cli(capsys, "vocab", "build", tokens, "-o", out, "--max-size", "6")
+    assert code == 0 and len(Vocab.load(out)) == 4 + 6
+    assert err.splitlines()[:1] == [
+        "warning: '--max-size' in vocab build is now '--max-vocab'; the old name goes in the next release"]
 
 
 def test_vocab_build_stdin_and_encoding(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import stage_context
 
+from embedkit.config import config_from_dict
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import iter_token_lists
 from embedkit.run.stage_vocab import stage
@@ -25,10 +26,21 @@ def test_counts_and_order() -> None:
     assert len(vocab) == 9 and "a" in vocab and "z" not in vocab
 
 
-def test_min_count_and_max_size() -> None:
+def test_min_count_and_max_vocab() -> None:
     assert Vocab.build(DOCS, min_count=2).itos[4:] == ["a", "b"]
-    assert Vocab.build(DOCS, max_size=3).itos[4:] == ["a", "b", "c"]
-    assert Vocab.build(DOCS, min_count=2, max_size=1).itos[4:] == ["a"]
+    assert Vocab.build(DOCS, max_vocab=3).itos[4:] == ["a", "b", "c"]
+    assert Vocab.build(DOCS, min_count=2, max_vocab=1).itos[4:] == ["a"]
+
+
+def test_max_size_is_the_old_name_of_max_vocab() -> None:
+    from embedkit.config import RenamedOptionWarning
+
+    with pytest.warns(RenamedOptionWarning, match="'max_size' in Vocab.build is now 'max_vocab'"):
+        assert Vocab.build(DOCS, max_size=3).itos[4:] == ["a", "b", "c"]
+    with pytest.warns(RenamedOptionWarning, match=r"'max_size' in \[vocab\] is now 'max_vocab'"):
+        assert config_from_dict(VocabConfig, {"max_size": 2}, "vocab") == VocabConfig(max_vocab=2)
+    with pytest.raises(ConfigError, match="not both"):
+        Vocab.build(DOCS, max_vocab=3, max_size=3)
 
 
 def test_specials_order_and_none() -> None:
@@ -104,7 +116,7 @@ def test_bad_config_values_are_config_errors() -> None:
     with pytest.raises(ConfigError):
         VocabConfig(min_count=0)
     with pytest.raises(ConfigError):
-        VocabConfig(max_size=-1)
+        VocabConfig(max_vocab=-1)
 
 
 def test_report_of_token_files_counts_tokens_types_and_coverage(tmp_path: Path) -> None:
@@ -135,7 +147,7 @@ def test_stage_from_artifact_and_from_input(tmp_path: Path) -> None:
     assert summary["size"] == 6 and summary["coverage"] == pytest.approx(5 / 8)
     json.dumps(summary)  # figures only
     ctx2, _ = stage_context(tmp_path / "other")
-    assert stage({"input": str(tokens), "max_size": 1}, ctx2)["size"] == 5
+    assert stage({"input": str(tokens), "max_vocab": 1}, ctx2)["size"] == 5
     ctx3, _ = stage_context(tmp_path)
     (tmp_path / "rel.txt").write_text("x y\n", encoding="utf-8")
     assert stage({"input": ["rel.txt"], "specials": []}, ctx3)["size"] == 2

@@ -9,13 +9,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from embedkit.cli.options import default_help, switch_help
+from embedkit.cli.options import default_help, renamed_flag, switch_help
 from embedkit.config import config_from_dict, load_toml, replace_config
 from embedkit.text.config import SPECIALS
 from embedkit.vocab import VocabConfig
 
 app = typer.Typer(
-    help="Word vocabularies: counts, min_count / max_size, specials, JSON.", no_args_is_help=True
+    help="Word vocabularies: counts, min_count / max_vocab, specials, JSON.", no_args_is_help=True
 )
 console = Console(highlight=False)
 _VOCAB = VocabConfig()
@@ -30,8 +30,9 @@ def build(
     min_count: int | None = typer.Option(
         None, "--min-count", help=default_help("Keep tokens seen at least this often.", _VOCAB, "min_count")
     ),
-    max_size: int | None = typer.Option(None, "--max-size", help=default_help(
-        "At most this many words, specials aside.", _VOCAB, "max_size", shown="no limit")),
+    max_vocab: int | None = typer.Option(None, "--max-vocab", help=default_help(
+        "At most this many words, specials aside.", _VOCAB, "max_vocab", shown="no limit")),
+    old_max_size: int | None = typer.Option(None, "--max-size", hidden=True, help="Old spelling of --max-vocab."),
     specials: bool | None = typer.Option(
         None, "--specials/--no-specials", help=switch_help(
             f"Put {' '.join(SPECIALS)} first.", _VOCAB, "specials", "--specials", "--no-specials")
@@ -50,7 +51,7 @@ def build(
     config = replace_config(
         base,
         min_count=min_count,
-        max_size=max_size,
+        max_vocab=renamed_flag(max_vocab, old_max_size, "--max-vocab", "--max-size", "vocab build"),
         specials=None if specials is None else ((base.specials or SPECIALS) if specials else ()),
     )
     counts = count_tokens(iter_token_lists(inputs, encoding, PIECE_CHARS))

@@ -134,7 +134,7 @@ def prepare(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfi
     y = [index[label] for label in labels]
     train_idx, valid_idx = (list(range(len(texts))), []) if valid or not config.valid_fraction else \
         _split(len(texts), config.valid_fraction, seed)
-    vocab = Vocab.build((tokens[i] for i in train_idx), min_count=config.min_count, max_size=config.max_vocab,
+    vocab = Vocab.build((tokens[i] for i in train_idx), min_count=config.min_count, max_vocab=config.max_vocab,
                         specials=(PAD, UNK))
     matrix, coverage = None, None
     if embeddings is not None:

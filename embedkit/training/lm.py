@@ -177,7 +177,7 @@ def prepare(data: TokenData, config: LMConfig, embeddings: EmbeddingSource = Non
     ``embeddings`` is a matrix (array, tensor, ``(matrix, coverage)``) or a function vocab -> matrix;
     ``adopt_dim`` takes the embedding size from the matrix instead of ``config.emb_dim``.
     """
-    vocab = Vocab.build(data.train, min_count=config.min_count, max_size=config.max_vocab)
+    vocab = Vocab.build(data.train, min_count=config.min_count, max_vocab=config.max_vocab)
     train_ids = encode_stream(data.train, vocab)
     valid = None
     if data.valid is not None:
