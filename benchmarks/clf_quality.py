@@ -20,7 +20,6 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from embedkit.config import replace_config
@@ -39,26 +38,11 @@ def load_mr() -> tuple[list[str], list[str]]:
 
 
 def word2vec(sentences: list[list[str]], dim: int, epochs: int, seed: int):
-    """Skip-gram vectors on the training text; an object with ``to_matrix(vocab)``."""
-    try:
-        from embedkit.embeddings import train_word2vec
+    """Skip-gram vectors on the training text (seeded, so on one worker: the run repeats exactly)."""
+    from embedkit.embeddings import train_word2vec
 
-        return train_word2vec(sentences, arch="skipgram", dim=dim, window=5, min_count=1, epochs=epochs,
-                              seed=seed, workers=2, progress=False)
-    except ImportError:
-        from gensim.models import Word2Vec
-
-        model = Word2Vec(sentences, vector_size=dim, sg=1, window=5, min_count=1, epochs=epochs, seed=seed,
-                         workers=2)
-
-        class _Vectors:
-            def to_matrix(self, vocab):
-                rng = np.random.default_rng(seed)
-                rows = [model.wv[w] if w in model.wv else rng.normal(0, 0.1, dim) for w in vocab.itos]
-                found = sum(w in model.wv for w in vocab.itos)
-                return np.asarray(rows, dtype=np.float32), f"{found}/{len(vocab)} found"
-
-        return _Vectors()
+    return train_word2vec(sentences, arch="skipgram", dim=dim, window=5, min_count=1, epochs=epochs,
+                          seed=seed, workers=1, progress=False)
 
 
 def bow_logreg(train: tuple[list[list[str]], list[int]], test: tuple[list[list[str]], list[int]],

@@ -120,15 +120,12 @@ def main() -> None:
           f"device {args.device}, {args.threads} thread(s)")
     rows = []
     if not args.no_ngram:
-        try:
-            from embedkit.models.ngram import NgramModel
-        except ImportError:
-            print("n-gram baseline skipped: embedkit.models.ngram is not available")
-        else:
-            start = time.perf_counter()
-            ngram = NgramModel(order=5, smoothing="kneser-ney").fit(train_lines)
-            rows.append(("KN 5-gram", ngram.perplexity(valid_lines), ngram.perplexity(test_lines),
-                         time.perf_counter() - start, float("nan")))
+        from embedkit.models.ngram import NgramModel
+
+        start = time.perf_counter()
+        ngram = NgramModel(order=5, smoothing="kneser-ney").fit(train_lines)
+        rows.append(("KN 5-gram", ngram.perplexity(valid_lines), ngram.perplexity(test_lines),
+                     time.perf_counter() - start, float("nan")))
     for cell in args.cells:
         result = train_one(cell, args, train, valid, test, len(vocab))
         rows.append((f"{cell.upper()} {args.layers}x{args.hidden}", result["valid"], result["test"],

@@ -66,11 +66,7 @@ def english(args: argparse.Namespace, tmp: Path) -> None:
 
 
 def russian(args: argparse.Namespace, tmp: Path) -> None:
-    try:
-        from embedkit.text import preprocess_files
-    except ImportError:
-        print("Russian: skipped (embedkit.text.Pipeline is not available)")
-        return
+    from embedkit.text import preprocess_files
     from embedkit.text.config import PreprocessConfig
 
     novels = [DATA / "ru_literature" / "anna_karenina.txt", DATA / "ru_literature" / "besy_dostoevsky.txt"]
