@@ -19,7 +19,11 @@ _EXPORTS = {
     "NgramConfig": "embedkit.models.config",
     "RNNClassifier": "embedkit.models.classifier",
     "TextClassifier": "embedkit.models.classifier",
-    "Prediction": "embedkit.models.classifier",
+    "Prediction": "embedkit.models.labels",
+    "LabelPredictor": "embedkit.models.labels",
+    "LinearClassifier": "embedkit.models.linear",
+    "LinearConfig": "embedkit.models.linear",
+    "fit_linear": "embedkit.models.linear",
     "ClassifierConfig": "embedkit.models.config",
 }
 

@@ -10,10 +10,8 @@ nothing is unpickled when it loads.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -27,7 +25,7 @@ from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import ClassifierConfig
 from embedkit.models.dropout import RecurrentDropout
 from embedkit.models.init import apply_init
-from embedkit.models.metrics import classification_report
+from embedkit.models.labels import LabelPredictor, make_tokenizer
 from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights
 
@@ -100,23 +98,7 @@ def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Ten
     return ids, lengths
 
 
-def make_tokenizer(config: ClassifierConfig) -> Callable[[str], list[str]]:
-    """The text pipeline of ``config`` as a function from a string to tokens."""
-    from embedkit.text import Pipeline
-
-    return Pipeline(config.preprocess()).process
-
-
-@dataclasses.dataclass(frozen=True)
-class Prediction:
-    """One text's predicted label, its probability and every class's probability."""
-
-    label: str
-    probability: float
-    probabilities: dict[str, float]
-
-
-class TextClassifier:
+class TextClassifier(LabelPredictor):
     """A trained classifier with its vocabulary, labels and text pipeline: raw text in, labels out."""
 
     def __init__(self, model: RNNClassifier, vocab: Vocab, labels: Sequence[str]) -> None:
@@ -124,7 +106,7 @@ class TextClassifier:
             raise ModelFormatError(f"{len(labels)} labels but the model has {model.output.out_features} outputs")
         self.model, self.vocab, self.labels = model, vocab, list(labels)
         self.config: ClassifierConfig = model.config
-        self._tokenize = make_tokenizer(self.config)
+        self._tokenize = make_tokenizer(self.config.text)
         self.truncated = 0
 
     def tokenize(self, text: str) -> list[str]:
@@ -159,22 +141,6 @@ class TextClassifier:
             logits = self.model(ids.to(device), lengths)
             parts.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
         return np.concatenate(parts)
-
-    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[Prediction]:
-        """The most probable label of each text, with its probability and all class probabilities."""
-        probs = self.predict_proba(texts, batch_size)
-        return [Prediction(self.labels[int(p.argmax())], float(p.max()),
-                           {name: float(x) for name, x in zip(self.labels, p, strict=True)}) for p in probs]
-
-    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
-        """Accuracy, macro-F1 and confusion matrix on labelled texts (labels unseen in training are errors)."""
-        index = {name: i for i, name in enumerate(self.labels)}
-        unknown = sorted({y for y in labels if y not in index})
-        if unknown:
-            raise InputError(f"labels the model was not trained on: {', '.join(unknown[:5])} "
-                             f"(it knows {', '.join(self.labels)})")
-        y_pred = self.predict_proba(texts).argmax(axis=1).tolist()
-        return classification_report([index[y] for y in labels], y_pred, self.labels)
 
     # ---- files ----------------------------------------------------------------------------------------
 

@@ -1,15 +1,17 @@
-"""What every text classifier offers on top of its class probabilities: labels, predictions, an evaluation."""
+"""What every text classifier shares: its text pipeline, and on top of its class probabilities, labels,
+predictions and an evaluation."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from embedkit.errors import InputError
 from embedkit.models.metrics import classification_report
+from embedkit.text.config import PreprocessConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,3 +47,10 @@ class LabelPredictor:
                              f"(it knows {', '.join(self.labels)})")
         y_pred = self.predict_proba(texts).argmax(axis=1).tolist()
         return classification_report([index[y] for y in labels], y_pred, self.labels)
+
+
+def make_tokenizer(config: PreprocessConfig) -> Callable[[str], list[str]]:
+    """The text pipeline of ``config`` as a function from a string to tokens."""
+    from embedkit.text import Pipeline
+
+    return Pipeline(config).process

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ import torch
 from embedkit.config import check_positive, config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
-from embedkit.models.labels import LabelPredictor
+from embedkit.models.labels import LabelPredictor, make_tokenizer
 from embedkit.text.config import PreprocessConfig
 from embedkit.weights import read_tensors, save_tensors
 
@@ -160,13 +160,6 @@ class LinearClassifier(LabelPredictor):
         except KeyError as exc:
             raise ModelFormatError(f"{folder}: model.safetensors lacks {exc}") from None
         return cls(config, features, labels, weight, ratio, bias)
-
-
-def make_tokenizer(config: PreprocessConfig) -> Callable[[str], list[str]]:
-    """The text pipeline of ``config`` as a function from a string to tokens."""
-    from embedkit.text import Pipeline
-
-    return Pipeline(config).process
 
 
 def bags(encoded: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -23,8 +23,9 @@ import torch
 import torch.nn.functional as F
 
 from embedkit.errors import ConfigError, InputError
-from embedkit.models.classifier import RNNClassifier, TextClassifier, make_tokenizer, pad_batch
+from embedkit.models.classifier import RNNClassifier, TextClassifier, pad_batch
 from embedkit.models.config import ClassifierConfig
+from embedkit.models.labels import make_tokenizer
 from embedkit.training import distributed
 from embedkit.training.config import CLF_TRAINER as CLF_TRAINER  # its home is training.config
 from embedkit.training.config import TrainerConfig
@@ -128,7 +129,7 @@ def prepare(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfi
     if len(names) < 2:
         raise InputError(f"training data holds one class only ({names[0] if names else 'none'}); "
                          "a classifier needs at least two")
-    tokenize = make_tokenizer(config)
+    tokenize = make_tokenizer(config.text)
     tokens = [tokenize(t) for t in texts]
     index = {name: i for i, name in enumerate(names)}
     y = [index[label] for label in labels]
