@@ -1,4 +1,5 @@
-"""`embedkit clf ...`: train, evaluate and apply an RNN text classifier (torch is imported inside commands).
+"""`embedkit clf ...`: train, cross-validate, evaluate and apply a text classifier, recurrent or the linear baseline
+(torch is imported inside commands).
 
 Training options default to ``None`` and only override :class:`~embedkit.models.config.ClassifierConfig` and
 :class:`~embedkit.training.config.TrainerConfig` (classifier defaults: ``CLF_TRAINER``); the help reads the
@@ -14,12 +15,14 @@ from typing import Any
 
 import typer
 
+from embedkit.cli import text_options as opts
 from embedkit.cli.options import choice_help, config_table, default_help, renamed_flag, switch_help
+from embedkit.errors import ConfigError
 from embedkit.models.config import CELL_TYPES, CLASS_WEIGHTS, INITS, POOLINGS, ClassifierConfig
-from embedkit.text.config import LANGS
 from embedkit.training.config import CLF_TRAINER, CLIP_MODES, DEVICES, OPTIMIZERS
 
 _CLF = ClassifierConfig()
+MODELS = ("rnn", "linear")
 
 app = typer.Typer(help="RNN/LSTM/GRU text classifier: train, eval, predict.", no_args_is_help=True)
 
@@ -48,7 +51,17 @@ def _load_embeddings(path: Path) -> Any:
 @app.command(no_args_is_help=True)
 def train(
     data: str = typer.Argument(..., help="Labelled TSV/CSV/JSONL or fastText '__label__' file, or '-'."),
-    output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="Model folder to write (needed unless --cv is given)."),
+    model: str = typer.Option("rnn", "--model", help="rnn (recurrent) or linear (NB-scaled bag of n-grams)."),
+    ngrams: int | None = typer.Option(None, "--ngrams", help="--model linear: longest n-gram, 1 = words, "
+                                                              "2 = words and bigrams (default: LinearConfig's, 2)."),
+    cv: int | None = typer.Option(None, "--cv", help="K-fold cross-validation (K >= 2): per-fold and mean "
+                                                      "accuracy; with -o the final model is trained on all data."),
+    rolling: bool = typer.Option(False, "--rolling", help="With --cv K: rolling-origin folds for ordered data "
+                                                          "(train on the past, test on the next block)."),
+    stratified: bool = typer.Option(True, "--stratified/--plain", help="With --cv K: folds keep the class mix."),
+    as_json: bool = typer.Option(False, "--json", help="With --cv: print the figures as JSON."),
     valid: str | None = typer.Option(None, "--valid", help="Validation file (else a share of the data)."),
     text_col: str | None = TEXT_COL,
     label_col: str | None = LABEL_COL,
@@ -80,7 +93,9 @@ def train(
         "Recurrent weights (orthogonal: SVD)", INITS, _CLF, "init")),
     forget_bias: float | None = typer.Option(None, "--forget-bias", help=default_help(
         "LSTM forget-gate bias with --init orthogonal.", _CLF, "forget_bias")),
-    embeddings: Path | None = typer.Option(None, "--embeddings", help="Word vectors folder to start from."),
+    embeddings: Path | None = typer.Option(
+        None, "--embeddings", help="Word vectors folder (or pretrained:NAME) to start from; the preprocessing then "
+                                   "starts from the vectors' own preprocess.toml and the flags given override it."),
     freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help=switch_help(
         "Keep the word vectors fixed.", _CLF, "freeze_embeddings", "--freeze", "--fine-tune")),
     min_count: int | None = typer.Option(None, "--min-count", help=default_help("Rarer words become <unk>.", _CLF,
@@ -95,8 +110,22 @@ def train(
                                                                                   "batch_size")),
     valid_fraction: float | None = typer.Option(None, "--valid-fraction", help=default_help(
         "Share held out for validation when --valid is not given.", _CLF, "valid_fraction")),
-    lang: str | None = typer.Option(None, "--lang", help=choice_help("Language of the texts", LANGS, _CLF.text,
-                                                                      "lang")),
+    lang: str | None = opts.LANG,
+    lemmatize: bool | None = opts.LEMMATIZE,
+    lemma_context: bool | None = opts.LEMMA_CONTEXT,
+    pos_tags: bool | None = opts.POS_TAGS,
+    stem: bool | None = opts.STEM,
+    stopwords: bool | None = opts.STOPWORDS,
+    stopwords_file: str | None = opts.STOPWORDS_FILE,
+    remove_negation: bool | None = opts.REMOVE_NEGATION,
+    tokenizer: str | None = opts.TOKENIZER,
+    keep_punct: bool | None = opts.KEEP_PUNCT,
+    lowercase: bool | None = opts.LOWERCASE,
+    yo_to_e: bool | None = opts.YO_TO_E,
+    mask_urls: bool | None = opts.MASK_URLS,
+    mask_emails: bool | None = opts.MASK_EMAILS,
+    mask_numbers: bool | None = opts.MASK_NUMBERS,
+    min_length: int | None = opts.MIN_LENGTH,
     epochs: int | None = typer.Option(None, "--epochs", help=default_help("Training epochs.", CLF_TRAINER,
                                                                           "epochs")),
     lr: float | None = typer.Option(None, "--lr", help=default_help("Learning rate.", CLF_TRAINER, "lr")),
@@ -113,9 +142,14 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/training/checkpoint."),
     threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
 ) -> None:
-    """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel)."""
-    from embedkit.config import replace_config
+    """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel).
+
+    ``--model linear`` trains the NB-scaled bag-of-n-grams baseline instead; ``--cv K`` cross-validates.
+    """
+    from embedkit.config import config_from_dict, replace_config
+    from embedkit.models.linear import LinearConfig
     from embedkit.run.stage_clf import STAGE_KEYS, read_table
+    from embedkit.text.config import PreprocessConfig
     from embedkit.training import distributed
     from embedkit.training.clf import prepare, train_classifier
     from embedkit.training.labelled import read_labelled
@@ -123,20 +157,51 @@ def train(
 
     emb_dim = renamed_flag(emb_dim, old_dim, "--emb-dim", "--dim", "clf train")
     emb_dropout = renamed_flag(emb_dropout, old_emb_dropout, "--emb-dropout", "--embedding-dropout", "clf train")
-    base, base_trainer, _, emb_dim_given, _ = read_table(config_table(config_file, "clf", STAGE_KEYS, "clf train"))
+    base, base_trainer, _, emb_dim_given, text_given = read_table(
+        config_table(config_file, "clf", STAGE_KEYS, "clf train"))
     config = replace_config(base, cell=cell, bidirectional=bidirectional, layers=layers, hidden=hidden,
                             emb_dim=emb_dim, pooling=pooling, dropout=dropout, emb_dropout=emb_dropout,
                             recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
                             freeze_embeddings=freeze, min_count=min_count, max_vocab=max_vocab, max_len=max_len,
-                            class_weights=class_weights, batch_size=batch_size, valid_fraction=valid_fraction,
-                            text=replace_config(base.text, lang=lang))
+                            class_weights=class_weights, batch_size=batch_size, valid_fraction=valid_fraction)
     tconfig = replace_config(base_trainer, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
                              device=device)
+    if model not in MODELS:
+        raise ConfigError(f"unknown model '{model}' (choose from {', '.join(MODELS)})")
+    if cv is not None and cv < 2:
+        raise ConfigError(f"--cv needs at least 2 folds, got {cv}")
+    if rolling and cv is None:
+        raise ConfigError("--rolling goes with --cv K")
+    if output is None and cv is None:
+        raise ConfigError("give --output/-o (the model folder), or --cv K to cross-validate")
     _set_threads(threads)
+    vectors = _load_embeddings(embeddings) if embeddings else None
+    text_base = config.text
+    if vectors is not None and vectors.preprocess is not None:
+        text_base = config_from_dict(PreprocessConfig, text_given, "clf", base=vectors.preprocess)
+    text = opts.text_config(
+        text_base, lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,
+        stopwords=stopwords, stopwords_file=stopwords_file, remove_negation=remove_negation, tokenizer=tokenizer,
+        keep_punct=keep_punct, lowercase=lowercase, yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails,
+        mask_numbers=mask_numbers, min_length=min_length)
+    config = replace_config(config, text=text)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
     held = read_labelled(valid, text_col, label_col, encoding) if valid else None
-    vectors = _load_embeddings(embeddings) if embeddings else None
+    if model == "linear" or cv is not None:
+        linear = replace_config(LinearConfig(), ngrams=ngrams, min_count=min_count, epochs=epochs, lr=lr,
+                                batch_size=batch_size, text=text)
+        fit = _linear_fit(linear, tconfig.seed) if model == "linear" else \
+            _rnn_fit(config, replace_config(tconfig, progress=False), vectors,
+                     adopt_dim=emb_dim is None and not emb_dim_given)
+        if cv is not None:
+            _cross_validate(texts, labels, cv, rolling, stratified, tconfig.seed, fit, as_json)
+        if output is not None and model == "linear":
+            if vectors is not None:
+                _note("note: --model linear uses no word vectors; --embeddings only set its preprocessing")
+            _save_linear(fit(texts, labels), output, held)
+        if output is None or model == "linear":
+            return
     prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed,
                        adopt_dim=emb_dim is None and not emb_dim_given)
     clf = prepared.classifier
@@ -161,6 +226,50 @@ def train(
               f"{result['epochs']} epochs{figure}; saved {output}")
 
 
+def _linear_fit(config: Any, seed: int) -> Any:
+    from embedkit.models.linear import fit_linear
+
+    return lambda texts, labels: fit_linear(texts, labels, config, seed=seed)
+
+
+def _rnn_fit(config: ClassifierConfig, tconfig: Any, vectors: Any, adopt_dim: bool) -> Any:
+    from embedkit.training.clf import prepare, train_classifier
+
+    def fit(texts: list[str], labels: list[str]) -> Any:
+        prepared = prepare(texts, labels, config, None, vectors, seed=tconfig.seed, adopt_dim=adopt_dim)
+        train_classifier(prepared, tconfig)
+        return prepared.classifier
+
+    return fit
+
+
+def _cross_validate(texts: list[str], labels: list[str], k: int, rolling: bool, stratified: bool, seed: int,
+                    fit: Any, as_json: bool) -> None:
+    from embedkit.training.crossval import cross_validate, kfold_splits, rolling_splits
+
+    splits = rolling_splits(len(texts), k) if rolling else kfold_splits(labels, k, seed, stratified)
+    result = cross_validate(texts, labels, splits, fit)
+    result["kind"] = "rolling-origin" if rolling else ("stratified k-fold" if stratified else "k-fold")
+    if as_json:
+        print(json.dumps(result))
+        return
+    for fold in result["folds"]:
+        print(f"fold {fold['fold']}: train {fold['train']}, test {fold['test']}, accuracy {fold['accuracy']:.4f}, "
+              f"macro-F1 {fold['macro_f1']:.4f}")
+    print(f"{result['kind']}, {k} folds: mean accuracy {result['mean_accuracy']:.4f} "
+          f"(sd {result['std_accuracy']:.4f}), mean macro-F1 {result['mean_macro_f1']:.4f}")
+
+
+def _save_linear(clf: Any, output: Path, held: tuple[list[str], list[str]] | None) -> None:
+    from embedkit.training.trainer import output_folder
+
+    figure = f", valid accuracy {clf.evaluate(*held)['accuracy']:.4f}" if held else ""
+    with output_folder(output) as out:
+        clf.save(out)
+    print(f"trained linear baseline: {len(clf.features)} features, {len(clf.labels)} classes{figure}; "
+          f"saved {output}")
+
+
 def _format_report(report: dict[str, Any]) -> str:
     labels = report["labels"]
     width = max(8, *(len(x) for x in labels))
@@ -180,19 +289,40 @@ def evaluate(
     label_col: str | None = LABEL_COL,
     encoding: str = ENCODING,
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="Labelled training file: also train the linear baseline on it (with the model's "
+                                 "preprocessing) and print its figures on the same data beside the model's."),
     threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
 ) -> None:
-    """Accuracy, macro-F1 and the confusion matrix on labelled texts."""
-    from embedkit.models.classifier import TextClassifier
+    """Accuracy, macro-F1 and the confusion matrix on labelled texts (any classifier: rnn or linear)."""
+    from embedkit.models.linear import LinearConfig, fit_linear
+    from embedkit.models.load import load_classifier
     from embedkit.training.labelled import read_labelled
 
     _set_threads(threads)
-    clf = TextClassifier.load(model)
+    clf = load_classifier(model)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
+    base_data = read_labelled(baseline, text_col, label_col, encoding) if baseline else None
     report = clf.evaluate(texts, labels)
-    if clf.truncated:
+    _note_truncated(clf)
+    base_report = None
+    if base_data is not None:
+        linear = fit_linear(*base_data, LinearConfig(text=clf.config.preprocess()))
+        base_report = linear.evaluate(texts, labels)
+    if as_json:
+        if base_report is not None:
+            report["baseline"] = {"model": "linear", "accuracy": base_report["accuracy"],
+                                  "macro_f1": base_report["macro_f1"]}
+        print(json.dumps(report, ensure_ascii=False))
+        return
+    print(_format_report(report))
+    if base_report is not None:
+        print(f"linear baseline: accuracy {base_report['accuracy']:.4f}, macro-F1 {base_report['macro_f1']:.4f}")
+
+
+def _note_truncated(clf: Any) -> None:
+    if getattr(clf, "truncated", 0):
         _note(f"note: {clf.truncated} texts longer than {clf.config.max_len} tokens were truncated")
-    print(json.dumps(report, ensure_ascii=False) if as_json else _format_report(report))
 
 
 @app.command(no_args_is_help=True)
@@ -205,15 +335,14 @@ def predict(
     threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
 ) -> None:
     """Predicted label and its probability for each text (tab-separated, or JSON lines)."""
-    from embedkit.models.classifier import TextClassifier
+    from embedkit.models.load import load_classifier
     from embedkit.training.labelled import read_texts
 
     _set_threads(threads)
-    clf = TextClassifier.load(model)
+    clf = load_classifier(model)
     texts = read_texts(data, text_col, encoding)
     predictions = clf.predict(texts)
-    if clf.truncated:
-        _note(f"note: {clf.truncated} texts longer than {clf.config.max_len} tokens were truncated")
+    _note_truncated(clf)
     for text, p in zip(texts, predictions, strict=True):
         if as_json:
             print(json.dumps({"text": text, "label": p.label, "probability": round(p.probability, 6),

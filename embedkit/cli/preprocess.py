@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from embedkit.cli import text_options as opts
 from embedkit.cli.progress import err_console, rate_progress
 from embedkit.config import config_from_dict, load_toml, replace_config
 from embedkit.errors import ConfigError
@@ -17,27 +18,22 @@ def preprocess(
     inputs: list[str] = typer.Argument(..., help="Files, folders (searched by --glob), .gz files, or - for stdin."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Output file (stdout when omitted or -)."),
     config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[preprocess] table."),
-    lang: str | None = typer.Option(None, "--lang", help="en, ru, or auto (per token by script)."),
-    lemmatize: bool | None = typer.Option(None, "--lemmatize/--no-lemmatize", help="Lemmas (pymorphy3, lemminflect)."),
-    lemma_context: bool | None = typer.Option(
-        None, "--lemma-context/--no-lemma-context",
-        help=f"Russian lemmas of ambiguous words chosen from the words around them "
-             f"(default {str(PreprocessConfig.lemma_context).lower()})."),
-    pos_tags: bool | None = typer.Option(
-        None, "--pos-tags/--no-pos-tags", help="Russian lemmas as lemma_UPOS, RusVectores-style (кошка_NOUN)."),
-    stem: bool | None = typer.Option(None, "--stem/--no-stem", help="Snowball stems."),
-    stopwords: bool | None = typer.Option(None, "--stopwords/--no-stopwords", help="Drop stop words."),
-    stopwords_file: str | None = typer.Option(None, "--stopwords-file", help="Extra stop words, one a line."),
-    remove_negation: bool | None = typer.Option(
-        None, "--remove-negation/--keep-negation", help="Also drop negations (не, ни, not) as stop words."),
-    tokenizer: str | None = typer.Option(None, "--tokenizer", help="regex (default), razdel, or nltk."),
-    keep_punct: bool | None = typer.Option(None, "--keep-punct/--drop-punct", help="Keep punctuation tokens."),
-    lowercase: bool | None = typer.Option(None, "--lowercase/--keep-case", help="Lower-case the text."),
-    yo_to_e: bool | None = typer.Option(None, "--yo/--keep-yo", help="Replace ё with е."),
-    mask_urls: bool | None = typer.Option(None, "--mask-urls/--keep-urls", help="URLs become <url>."),
-    mask_emails: bool | None = typer.Option(None, "--mask-emails/--keep-emails", help="E-mails become <email>."),
-    mask_numbers: bool | None = typer.Option(None, "--mask-numbers/--keep-numbers", help="Numbers become <num>."),
-    min_length: int | None = typer.Option(None, "--min-length", help="Drop tokens shorter than this."),
+    lang: str | None = opts.LANG,
+    lemmatize: bool | None = opts.LEMMATIZE,
+    lemma_context: bool | None = opts.LEMMA_CONTEXT,
+    pos_tags: bool | None = opts.POS_TAGS,
+    stem: bool | None = opts.STEM,
+    stopwords: bool | None = opts.STOPWORDS,
+    stopwords_file: str | None = opts.STOPWORDS_FILE,
+    remove_negation: bool | None = opts.REMOVE_NEGATION,
+    tokenizer: str | None = opts.TOKENIZER,
+    keep_punct: bool | None = opts.KEEP_PUNCT,
+    lowercase: bool | None = opts.LOWERCASE,
+    yo_to_e: bool | None = opts.YO_TO_E,
+    mask_urls: bool | None = opts.MASK_URLS,
+    mask_emails: bool | None = opts.MASK_EMAILS,
+    mask_numbers: bool | None = opts.MASK_NUMBERS,
+    min_length: int | None = opts.MIN_LENGTH,
     sentences: bool | None = typer.Option(None, "--sentences/--documents", help="One sentence a line."),
     unit: str | None = typer.Option(None, "--unit", help="Input documents: line (one a line) or file."),
     output_format: str | None = typer.Option(None, "--format", help="text (space-separated) or jsonl."),

@@ -29,7 +29,9 @@ class ClfStageOptions:
     table of one plain file per label, one text a line, as MR ships); ``valid`` and ``test`` (labelled files;
     ``test`` is scored after training) or ``test_fraction`` (a seeded held-out share of the input);
     ``text_col``, ``label_col``, ``encoding``; ``embeddings`` (true: start from the run's word vectors when
-    there are some; false; or a vectors folder)."""
+    there are some; false; or a vectors folder); ``baseline`` (true: also train the linear bag-of-n-grams
+    baseline of :mod:`embedkit.models.linear`, seconds, on the same texts and preprocessing, and report its test
+    figures beside the recurrent model's when there is a test set)."""
 
     input: str | None = None
     labels: Any = None
@@ -40,6 +42,7 @@ class ClfStageOptions:
     label_col: Any = None
     encoding: str = "utf-8"
     embeddings: bool | str = True
+    baseline: bool = True
 
 
 STAGE_KEYS = tuple(f.name for f in dataclasses.fields(ClfStageOptions))
@@ -128,4 +131,11 @@ def stage(table: dict, ctx: RunContext) -> dict:
         summary["test_macro_f1"] = round(report["macro_f1"], 4)
         summary["labels (confusion matrix rows: true, columns: predicted)"] = ", ".join(clf.labels)
         summary["test_confusion_matrix"] = report["confusion"]
+        if options.baseline:
+            from embedkit.models.linear import LinearConfig, fit_linear
+
+            linear = fit_linear(texts, labels, LinearConfig(text=clf.config.preprocess()), seed=trainer.seed)
+            base = linear.evaluate(*test)
+            summary["baseline_test_accuracy"] = round(base["accuracy"], 4)
+            summary["baseline_test_macro_f1"] = round(base["macro_f1"], 4)
     return summary

@@ -1,0 +1,31 @@
+"""One door to every saved text classifier: the ``architecture`` in ``config.json`` picks the class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from embedkit.errors import InputError, ModelFormatError
+from embedkit.io import read_json
+
+ARCHITECTURES = ("rnn-classifier", "nb-linear")
+
+
+def load_classifier(path: str | Path) -> Any:
+    """A :class:`~embedkit.models.classifier.TextClassifier` or a
+    :class:`~embedkit.models.linear.LinearClassifier`, as the folder's ``config.json`` says."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such model folder")
+    meta = read_json(folder / "config.json")
+    architecture = meta.get("architecture") if isinstance(meta, dict) else None
+    if architecture == "nb-linear":
+        from embedkit.models.linear import LinearClassifier
+
+        return LinearClassifier.load(folder)
+    if architecture in (None, "rnn-classifier"):
+        from embedkit.models.classifier import TextClassifier
+
+        return TextClassifier.load(folder)
+    raise ModelFormatError(f"{folder}: unknown classifier architecture '{architecture}' "
+                           f"(known: {', '.join(ARCHITECTURES)})")
