@@ -50,7 +50,7 @@ _CASE_BEARING = frozenset({"NOUN", "ADJF", "PRTF", "NPRO", "NUMR"})
 _MODIFIER = frozenset({"ADJF", "PRTF"})
 _NO_CASE = frozenset({"VERB", "INFN", "GRND", "PRTS", "ADJS", "COMP", "PRED", "ADVB", "CONJ", "PRCL"})
 _FLAGS = ("Apro", "Fixd", "tran", "anim")
-_CLITICS = frozenset({"же", "ж", "ли", "ль", "бы", "б"})
+_CLITICS = frozenset({"же", "ж", "ли", "ль", "бы", "б", "Же", "Ли", "Бы"})
 _RELATIVE = ("котор", "как", "чей", "чья", "чье", "чьё", "чьи", "чьей", "чьего", "чьему", "чьим", "чьих")
 
 # Cases a preposition governs (Russian grammar, not learnt from data).
@@ -69,6 +69,9 @@ PREPOSITION_CASES = {
     "вследствие": "gent", "посредством": "gent", "помимо": "gent", "позади": "gent", "впереди": "gent",
 }
 _PREPOSITIONS = {word: frozenset(cases.split()) for word, cases in PREPOSITION_CASES.items()}
+# keyed by the token as it stands (lower-case or capitalised), so no token is lower-cased per occurrence
+_GOVERNS_NEXT = {form: (cases, True) for word, cases in _PREPOSITIONS.items() for form in (word, word.capitalize())}
+_GOVERNS_LATER = {form: (cases, False) for word, cases in _PREPOSITIONS.items() for form in (word, word.capitalize())}
 _PERSONAL = {"я": ("1per", "sing", None), "ты": ("2per", "sing", None), "он": ("3per", "sing", "masc"),
              "она": ("3per", "sing", "femn"), "оно": ("3per", "sing", "neut"), "мы": ("1per", "plur", None),
              "вы": ("2per", "plur", None), "они": ("3per", "plur", None)}
@@ -192,12 +195,35 @@ class _Choice(NamedTuple):
     prior: tuple[float, ...]       # PRIOR_POWER * log P(lemma | word), per lemma
 
 
+def _make_choice(groups: dict[tuple[str, str], list[Reading]]) -> _Choice:
+    readings = tuple(r for group in groups.values() for r in group)
+    keys = tuple(k for k, group in enumerate(groups.values()) for _ in group)
+    prior = tuple(PRIOR_POWER * math.log(sum(r.prob + SMOOTH for r in group)) for group in groups.values())
+    return _Choice(readings, keys, prior)
+
+
 def _heads_phrase(r: Reading) -> bool:
     """A reading a modifier before it agrees with: a noun, a qualitative adjective or participle, a numeral."""
     return r.pos == "NOUN" or r.pos == "NUMR" or (r.pos in _MODIFIER and not r.flags & _PRONOMINAL)
 
 
 _PRONOMINAL = frozenset({"Apro", "Fixd"})
+_RULED = frozenset({"NOUN", "ADJF", "PRTF", "NPRO", "NUMR", "VERB"})  # parts of speech a rule can favour
+
+
+def _dominates(t: Reading, a: Reading) -> bool:
+    """Whether reading ``t`` gets at least what ``a`` gets from the rules in every context.
+
+    Either the rules see the same in both (gender aside for pronouns, which nothing agrees with), or ``a`` is
+    of a part of speech no rule favours and ``t`` can lose only what ``a`` loses too (after a preposition).
+    """
+    if a.lemma == "самый" or t.lemma == "самый":
+        return False
+    if (t.pos, t.case, t.number, t.person, t.flags) == (a.pos, a.case, a.number, a.person, a.flags):
+        return t.gender == a.gender or t.pos == "NPRO"
+    if a.pos in _RULED or a.flags & _PROPER or t.pos in _CASE_BEARING or t.pos in _MODIFIER:
+        return False
+    return a.pos in _NO_CASE or t.pos not in _NO_CASE
 
 
 class ContextLemmatizer:
@@ -227,6 +253,7 @@ class ContextLemmatizer:
         self._traits: dict[tuple, Reading] = {}
         self._chosen: dict[tuple, str] = {}
         self._choices: dict[str, _Choice] = {}
+        self._modifiers: dict[str, bool] = {}
         self._parts: dict[tuple, int] = {}
         self._vector_ids: dict[tuple, int] = {}
         self._vectors: list[tuple] = []
@@ -360,21 +387,33 @@ class ContextLemmatizer:
             plausible = self._plausible(readings)
             if len(plausible) > 1 or any(lemma in DETERMINER_PRONOUNS for lemma, _ in plausible):
                 form = AMBIGUOUS
+                self._choices[word] = _make_choice(plausible)
             else:
-                form = self._output(next(r for r in readings if self._key(r) in plausible))
+                form = self._output(next(iter(plausible.values()))[0])
         self._forms[word] = form
         return form
 
     def _key(self, reading: Reading) -> tuple[str, str]:
         return (reading.lemma.replace("ё", "е"), reading.upos if self.pos_tags else "")
 
-    def _plausible(self, readings: tuple[Reading, ...]) -> set[tuple[str, str]]:
-        """The lemmas (with their tags) that hold at least MIN_ALTERNATIVE of the word's probability."""
-        mass: dict[tuple[str, str], float] = {}
+    def _plausible(self, readings: tuple[Reading, ...]) -> dict[tuple[str, str], list[Reading]]:
+        """The lemmas (with their tags) the context could choose, each with its readings, in parse order.
+
+        A lemma needs at least MIN_ALTERNATIVE of the word's probability, and a way to win: a lemma all of
+        whose readings get, in every context, no more from the rules than one reading of the most probable
+        lemma (``ему``: оно beside он, ``было``: the particle beside the verb) never does.
+        """
+        groups: dict[tuple[str, str], list[Reading]] = {}
         for r in readings:
-            key = self._key(r)
-            mass[key] = mass.get(key, 0.0) + r.prob
-        return {key for key, p in mass.items() if p >= MIN_ALTERNATIVE} or {self._key(readings[0])}
+            groups.setdefault(self._key(r), []).append(r)
+        kept = {key: group for key, group in groups.items() if sum(r.prob for r in group) >= MIN_ALTERNATIVE}
+        if len(kept) <= 1:
+            return kept or {self._key(readings[0]): [readings[0]]}
+        # the first of equals is the top, as the choice itself breaks ties
+        top = max(kept, key=lambda key: sum(r.prob + SMOOTH for r in kept[key]))
+        tops = kept[top]
+        return {key: group for key, group in kept.items() if key == top or not any(
+            all(_dominates(t, a) for a in group) for t in tops)}
 
     def _output(self, reading: Reading, lemma: str | None = None) -> str:
         lemma = reading.lemma if lemma is None else lemma
@@ -396,26 +435,37 @@ class ContextLemmatizer:
         word and the four parts, so a frequent ambiguous word is settled by a few dictionary look-ups.
         """
         word = tokens[i]
-        choice = self._choice(word)
+        choice = self._choices.get(word) or self._choice(word)
+        n = len(tokens)
         after = i + 1
-        while after < len(tokens) - 1 and tokens[after].lower() in _CLITICS:
+        while after < n - 1 and tokens[after] in _CLITICS:
             after += 1
-        memo = self._parts
-        parts = []
-        for kind, context in ((0, self._neighbour(tokens, i - 1)), (1, self._neighbour(tokens, after)),
-                              (2, self._governing(tokens, i)), (3, self._capital_inside(tokens, i))):
-            key = (word, kind, context[0] if kind < 2 else context)
-            part = memo.get(key)
-            if part is None:
-                part = memo[key] = self._intern(self._part(word, choice, kind, context))
-            parts.append(part)
-        key = (word, *parts)
+        near = self._near
+        left = near(tokens[i - 1]) if i and tokens[i - 1][:1].isalnum() else _NOBODY
+        right = near(tokens[after]) if after < n and tokens[after][:1].isalnum() else _NOBODY
+        prep = self._governing(tokens, i) if i else None
+        capital = self._capital_inside(tokens, i) if self.cased else None
+        memo, intern, part = self._parts, self._intern, self._part
+        key = (word, 0, left[0])
+        a = memo.get(key)
+        if a is None:
+            a = memo[key] = intern(part(word, choice, 0, left))
+        key = (word, 1, right[0])
+        b = memo.get(key)
+        if b is None:
+            b = memo[key] = intern(part(word, choice, 1, right))
+        key = (word, 2, prep, capital)
+        c = memo.get(key)
+        if c is None:
+            c = memo[key] = intern(part(word, choice, 2, (prep, capital)))
+        key = (word, a, b, c)
         form = self._chosen.get(key)
         if form is None:
             if len(self._chosen) >= CHOICE_CACHE:
                 self._chosen.clear()
                 self._parts.clear()
-            form = self._chosen[key] = self._decide(choice, *(self._vectors[p] for p in parts))
+            vectors = self._vectors
+            form = self._chosen[key] = self._decide(choice, vectors[a], vectors[b], vectors[c])
         return form
 
     def _intern(self, vector: tuple) -> int:
@@ -429,29 +479,21 @@ class ContextLemmatizer:
         """An ambiguous word's plausible readings, the lemma each belongs to and each lemma's prior."""
         choice = self._choices.get(word)
         if choice is None:
-            readings = self.readings(word)
-            plausible = self._plausible(readings)
-            kept = tuple(r for r in readings if self._key(r) in plausible)
-            keys = list(dict.fromkeys(self._key(r) for r in kept))
-            mass = [sum(r.prob + SMOOTH for r in kept if self._key(r) == key) for key in keys]
-            choice = self._choices[word] = _Choice(
-                kept, tuple(keys.index(self._key(r)) for r in kept),
-                tuple(PRIOR_POWER * math.log(m) for m in mass))
+            choice = self._choices[word] = _make_choice(self._plausible(self.readings(word)))
         return choice
 
-    def _part(self, word: str, choice: _Choice, kind: int, context: object) -> tuple:
+    def _part(self, word: str, choice: _Choice, kind: int, context: tuple) -> tuple:
         if kind == 0:
             return tuple(self._left_bonus(r, context[1]) for r in choice.readings)
         if kind == 1:
             return tuple(self._right_bonus(r, context[1]) for r in choice.readings)
-        if kind == 2:
-            return tuple(self._prep_bonus(word, r, context) for r in choice.readings)
-        return tuple(self._capital_bonus(r, context) for r in choice.readings)
+        prep, capital = context
+        return tuple(self._prep_bonus(word, r, prep) + self._capital_bonus(r, capital) for r in choice.readings)
 
-    def _decide(self, choice: _Choice, left: tuple, right: tuple, prep: tuple, capital: tuple) -> str:
+    def _decide(self, choice: _Choice, left: tuple, right: tuple, rest: tuple) -> str:
         best: list[tuple[float, float, int] | None] = [None] * len(choice.prior)
         for j, reading in enumerate(choice.readings):
-            bonus = left[j] + right[j][0] + prep[j] + capital[j]
+            bonus = left[j] + right[j][0] + rest[j]
             candidate = (bonus, reading.prob, j)
             k = choice.keys[j]
             if best[k] is None or candidate[:2] > best[k][:2]:
@@ -467,27 +509,25 @@ class ContextLemmatizer:
             return f"{DETERMINER_PRONOUNS[lemma]}_PRON" if self.pos_tags else DETERMINER_PRONOUNS[lemma]
         return self._output(reading)
 
-    def _neighbour(self, tokens: Sequence[str], j: int) -> tuple[int, tuple[Reading, ...]]:
-        if j < 0 or j >= len(tokens) or not tokens[j][:1].isalnum():
-            return _NOBODY
-        return self._near(tokens[j])
-
     def _governing(self, tokens: Sequence[str], i: int) -> tuple[frozenset[str], bool] | None:
         """Cases governed by the preposition before ``tokens[i]`` (looking past up to two modifiers), and
         whether it stands right before it."""
-        if i == 0:
-            return None
-        cases = _PREPOSITIONS.get(tokens[i - 1].lower())
-        if cases is not None:
-            return cases, True
-        for j in range(i - 1, max(i - 4, -1), -1):
-            cases = _PREPOSITIONS.get(tokens[j].lower())
-            if cases is not None:
-                return cases, j == i - 1
-            if tokens[j].lower().startswith(_RELATIVE) or not any(
-                    r.pos in _MODIFIER or r.pos == "NUMR" for r in self._neighbour(tokens, j)[1]):
-                return None
+        found = _GOVERNS_NEXT.get(tokens[i - 1])
+        if found is not None or not self._modifies(tokens[i - 1]):
+            return found
+        for j in range(i - 2, max(i - 4, -1), -1):
+            found = _GOVERNS_LATER.get(tokens[j])
+            if found is not None or not self._modifies(tokens[j]):
+                return found
         return None
+
+    def _modifies(self, word: str) -> bool:
+        """Whether a word can stand between a preposition and its noun (an adjective, participle, numeral)."""
+        found = self._modifiers.get(word)
+        if found is None:
+            found = self._modifiers[word] = bool(word[:1].isalnum()) and not word.lower().startswith(_RELATIVE) and any(
+                r.pos in _MODIFIER or r.pos == "NUMR" for r in self._near(word)[1])
+        return found
 
     def _capital_inside(self, tokens: Sequence[str], i: int) -> bool | None:
         """With case kept: ``True`` for a capitalised word that does not start the sentence, ``False`` for a
