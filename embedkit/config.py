@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from embedkit.errors import ConfigError
+from embedkit.errors import ConfigError, InputError
+from embedkit.io import read_option_file
 
 T = TypeVar("T")
 
@@ -222,19 +223,22 @@ def replace_config(config: T, **changes: Any) -> T:
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file into a dict, with a one-line error for a missing or malformed file."""
+    """Parse a TOML file into a dict, with a one-line error for a missing, malformed or unreadable file.
+
+    The file is read as an option file (:func:`embedkit.io.read_option_file`): a regular file of bounded
+    size in UTF-8, so a folder or ``/dev/zero`` is refused instead of read forever.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a TOML file")
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file")
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a TOML file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid TOML (not UTF-8 text)") from None
+        text = read_option_file(path, "TOML file")
+    except InputError as exc:  # not a regular file, too large, binary or not UTF-8
+        raise ConfigError(f"not valid TOML: {exc}") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 

@@ -413,13 +413,14 @@ def atomic_dir(path: str | Path, before_swap: Callable[[Path], object] | None = 
         raise
 
 
-_MODEL_HEADERS = ("meta.json", "config.json", "ngram.json")
+_MODEL_HEADERS = ("meta.json", "config.json", "ngram.json",
+                  "checkpoint/trainer.json", "training/checkpoint/trainer.json")  # an interrupted run's
 _HEADER_PROBE = 4096
 
 
 def is_model_dir(path: str | Path) -> bool:
-    """True for a folder embedkit wrote: its header file (meta.json, config.json, ngram.json) opens with an
-    ``"format": "embedkit...."`` tag."""
+    """True for a folder embedkit wrote: its header file (meta.json, config.json, ngram.json, or the trainer
+    checkpoint of a run that was interrupted) opens with an ``"format": "embedkit...."`` tag."""
     folder = Path(path)
     for name in _MODEL_HEADERS:
         header = folder / name

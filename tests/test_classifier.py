@@ -141,3 +141,24 @@ def test_run_stage_writes_its_artifacts(tmp_path) -> None:
     assert summary["test_accuracy"] == pytest.approx(trained.evaluate(texts, labels)["accuracy"])
     with pytest.raises(ConfigError):
         stage_clf.stage({"input": "train.tsv", "colour": "red"}, ctx)
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"model": {"hidden": 200000}}, "parameters"),
+    ({"vocab_size": 10**9}, "vocabulary"),
+    ({"model": {"hidden": 3000}}, "cannot hold"),
+    ({"model": {"emb_dim": 9}}, "embedding.weight"),
+    ({"num_classes": 0}, "positive integers"),
+])
+def test_load_checks_the_config_sizes_before_building(tmp_path, change: dict, needle: str) -> None:
+    texts, labels = _toy(30)
+    prepare(texts, labels, ClassifierConfig(min_count=1, emb_dim=8, hidden=8)).classifier.save(tmp_path)
+    meta = json.loads((tmp_path / "config.json").read_text())
+    for key, value in change.items():
+        if isinstance(value, dict):
+            meta[key].update(value)
+        else:
+            meta[key] = value
+    (tmp_path / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFormatError, match=needle):
+        TextClassifier.load(tmp_path)

@@ -154,3 +154,64 @@ def test_clf_train_config_is_a_pipeline_clf_table(tmp_path, capsys) -> None:
     config.write_text("[clf]\ncolour = 1\n")
     assert_user_error(run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / "m2"), "--config",
                            str(config)], capsys), "unknown option 'colour' in [clf]")
+
+
+def test_clf_column_number_out_of_range(tmp_path, capsys) -> None:
+    data = tmp_path / "two.tsv"
+    data.write_text("".join(f"text number {i}\t{'pos' if i % 2 else 'neg'}\n" for i in range(10)))
+    for option in ("--label-col", "--text-col"):
+        assert_user_error(run(["clf", "train", str(data), "-o", str(tmp_path / "m"), *TINY, option, "7"], capsys),
+                          f"{option} 7 is out of range: the file has 2 columns")
+    assert not (tmp_path / "m").exists()
+
+
+def test_clf_output_must_be_a_model_folder(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "t.tsv").write_text(TRAIN)
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    assert_user_error(run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(target), *TINY], capsys),
+                      "not a folder")
+    assert target.read_text() == "mine\n"
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work\n")
+    assert_user_error(run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(folder), *TINY], capsys),
+                      "not an embedkit model folder")
+    assert [p.name for p in folder.iterdir()] == ["thesis.tex"]
+    monkeypatch.chdir(folder)
+    assert_user_error(run(["clf", "train", str(tmp_path / "t.tsv"), "-o", ".", *TINY], capsys), "current folder")
+    assert [p.name for p in folder.iterdir()] == ["thesis.tex"]
+
+
+def test_clf_resume_needs_a_checkpoint(tmp_path, capsys) -> None:
+    (tmp_path / "t.tsv").write_text(TRAIN)
+    out = tmp_path / "m"
+    assert_user_error(run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(out), *TINY, "--resume"], capsys),
+                      "no training checkpoint")
+    assert not out.exists()
+
+
+def test_clf_threads_default_and_option(trained: Path, capsys) -> None:
+    import torch
+
+    from embedkit.models.threads import default_threads
+
+    model, data = str(trained / "model"), str(trained / "train.tsv")
+    for args in (["eval", model, data], ["predict", model, data]):
+        torch.set_num_threads(3)
+        assert run(["clf", *args], capsys)[0] == 0
+        assert torch.get_num_threads() == default_threads()
+        assert run(["clf", *args, "--threads", "1"], capsys)[0] == 0
+        assert torch.get_num_threads() == 1
+    assert_user_error(run(["clf", "eval", model, data, "--threads", "0"], capsys), "threads must be positive")
+
+
+def test_clf_seeded_training_repeats_exactly(tmp_path, capsys) -> None:
+    (tmp_path / "t.tsv").write_text(TRAIN)
+    weights = []
+    for name in ("a", "b"):
+        code, _, err = run(["clf", "train", str(tmp_path / "t.tsv"), "-o", str(tmp_path / name), *TINY,
+                            "--threads", "2"], capsys)
+        assert code == 0, err
+        weights.append((tmp_path / name / "model.safetensors").read_bytes())
+    assert weights[0] == weights[1]

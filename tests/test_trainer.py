@@ -140,3 +140,35 @@ def test_early_stopping_and_best_weights() -> None:
     assert len(after_epoch) == 3 and not torch.equal(after_epoch[0]["weight"], after_epoch[2]["weight"])
     for key, value in model.state_dict().items():
         torch.testing.assert_close(value, after_epoch[0][key], rtol=0, atol=0)
+
+
+def test_fit_resume_without_a_checkpoint_is_an_error(tmp_path) -> None:
+    model, task = _lm()
+    with pytest.raises(TrainingError, match="no checkpoint"):
+        Trainer(model, task, _settings(epochs=1), tmp_path / "none").fit(resume=True)
+
+
+def _old_model(folder) -> None:
+    folder.mkdir()
+    (folder / "config.json").write_text('{"format": "embedkit.lm/1"}')
+
+
+def test_model_folder_on_ctrl_c_keeps_a_checkpointed_run_and_nothing_else(tmp_path) -> None:
+    from embedkit.training.trainer import model_folder
+
+    target = tmp_path / "m"
+    _old_model(target)
+    with pytest.raises(KeyboardInterrupt), model_folder(target) as out:
+        (out / "metrics.jsonl").write_text("{}\n")
+        raise KeyboardInterrupt  # before any checkpoint: the old model stays
+    assert [p.name for p in target.iterdir()] == ["config.json"]
+    model, task = _lm()
+    with pytest.raises(KeyboardInterrupt), model_folder(target) as out:
+        Trainer(model, task, _settings(epochs=1), out).save_checkpoint()
+        raise KeyboardInterrupt  # after a checkpoint: the run takes the folder's place, for --resume
+    assert (target / "checkpoint" / "trainer.json").is_file() and not (target / "config.json").exists()
+    with model_folder(target, resume=True) as out:
+        assert (out / "checkpoint" / "trainer.json").is_file()
+        (out / "config.json").write_text('{"format": "embedkit.lm/1"}')
+    assert {p.name for p in target.iterdir()} == {"checkpoint", "config.json"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from embedkit.cli import text_options as opts
-from embedkit.cli.options import choice_help, config_table, default_help, renamed_flag, switch_help
+from embedkit.cli.options import THREADS, choice_help, config_table, default_help, renamed_flag, switch_help
 from embedkit.errors import ConfigError
 from embedkit.models.config import CELL_TYPES, CLASS_WEIGHTS, INITS, POOLINGS, ClassifierConfig
 from embedkit.training.config import CLF_TRAINER, CLIP_MODES, DEVICES, OPTIMIZERS
@@ -29,6 +29,7 @@ app = typer.Typer(help="RNN/LSTM/GRU text classifier: train, eval, predict.", no
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: header name or 0-based number (default 'text').")
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: header name or 0-based number (default 'label').")
 ENCODING = typer.Option("utf-8", "--encoding", help="Encoding of the input file (MR: cp1252).")
+TRAINING = "training"  # the subfolder of a classifier folder that holds the trainer's checkpoint and metrics
 
 
 def _note(message: str) -> None:
@@ -36,10 +37,9 @@ def _note(message: str) -> None:
 
 
 def _set_threads(threads: int | None) -> None:
-    """Small recurrent batches gain little from intra-op threads and lose badly on a busy machine: default 1."""
-    import torch
+    from embedkit.models.threads import set_threads
 
-    torch.set_num_threads(max(1, threads or 1))
+    set_threads(threads)
 
 
 def _load_embeddings(path: Path) -> Any:
@@ -139,12 +139,14 @@ def train(
         "Epochs without improvement before stopping.", CLF_TRAINER, "patience", shown="never stop early")),
     seed: int | None = typer.Option(None, "--seed", help=default_help("Random seed.", CLF_TRAINER, "seed")),
     device: str | None = typer.Option(None, "--device", help=choice_help("Device", DEVICES, CLF_TRAINER, "device")),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/training/checkpoint."),
-    threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/training/checkpoint (an error "
+                                                        "without one)."),
+    threads: int | None = THREADS,
 ) -> None:
     """Train a classifier on labelled texts and save it to a folder (also under ``torchrun``, data-parallel).
 
     ``--model linear`` trains the NB-scaled bag-of-n-grams baseline instead; ``--cv K`` cross-validates.
+    OUTPUT must be new, empty or an embedkit model folder; it is replaced in one step when training ends.
     """
     from embedkit.config import config_from_dict, replace_config
     from embedkit.models.linear import LinearConfig
@@ -153,7 +155,7 @@ def train(
     from embedkit.training import distributed
     from embedkit.training.clf import prepare, train_classifier
     from embedkit.training.labelled import read_labelled
-    from embedkit.training.trainer import output_folder
+    from embedkit.training.trainer import check_training_output, model_folder
 
     emb_dim = renamed_flag(emb_dim, old_dim, "--emb-dim", "--dim", "clf train")
     emb_dropout = renamed_flag(emb_dropout, old_emb_dropout, "--emb-dropout", "--embedding-dropout", "clf train")
@@ -176,6 +178,8 @@ def train(
     if output is None and cv is None:
         raise ConfigError("give --output/-o (the model folder), or --cv K to cross-validate")
     _set_threads(threads)
+    if output is not None:
+        check_training_output(output, resume, TRAINING)
     vectors = _load_embeddings(embeddings) if embeddings else None
     text_base = config.text
     if vectors is not None and vectors.preprocess is not None:
@@ -212,8 +216,8 @@ def train(
     if prepared.coverage is not None and main:
         _note(f"embeddings: {prepared.coverage}")
     try:
-        with output_folder(output) as out:
-            result = train_classifier(prepared, tconfig, out_dir=out / "training", resume=resume)
+        with model_folder(output, resume, TRAINING) as out:
+            result = train_classifier(prepared, tconfig, out_dir=out / TRAINING, resume=resume)
             if main:
                 clf.save(out)
             distributed.barrier()
@@ -261,10 +265,10 @@ def _cross_validate(texts: list[str], labels: list[str], k: int, rolling: bool, 
 
 
 def _save_linear(clf: Any, output: Path, held: tuple[list[str], list[str]] | None) -> None:
-    from embedkit.training.trainer import output_folder
+    from embedkit.io import replace_model_dir
 
     figure = f", valid accuracy {clf.evaluate(*held)['accuracy']:.4f}" if held else ""
-    with output_folder(output) as out:
+    with replace_model_dir(output) as out:
         clf.save(out)
     print(f"trained linear baseline: {len(clf.features)} features, {len(clf.labels)} classes{figure}; "
           f"saved {output}")
@@ -292,7 +296,7 @@ def evaluate(
     baseline: str | None = typer.Option(
         None, "--baseline", help="Labelled training file: also train the linear baseline on it (with the model's "
                                  "preprocessing) and print its figures on the same data beside the model's."),
-    threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
+    threads: int | None = THREADS,
 ) -> None:
     """Accuracy, macro-F1 and the confusion matrix on labelled texts (any classifier: rnn or linear)."""
     from embedkit.models.linear import LinearConfig, fit_linear
@@ -332,7 +336,7 @@ def predict(
     text_col: str | None = TEXT_COL,
     encoding: str = ENCODING,
     as_json: bool = typer.Option(False, "--json", help="One JSON object a line with every probability."),
-    threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default 1)."),
+    threads: int | None = THREADS,
 ) -> None:
     """Predicted label and its probability for each text (tab-separated, or JSON lines)."""
     from embedkit.models.load import load_classifier

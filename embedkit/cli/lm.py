@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from embedkit.cli.options import choice_help, config_table, default_help, switch_help
+from embedkit.cli.options import ENCODING, THREADS, choice_help, config_table, default_help, switch_help
 from embedkit.models.config import CELL_TYPES, INITS, LEVELS, GenerateConfig, LMConfig
 from embedkit.training.config import CLIP_MODES, DEVICES, LM_TRAINER, OPTIMIZERS
 
@@ -84,22 +84,34 @@ def train(
     device: str | None = typer.Option(None, "--device", help=choice_help("Device", DEVICES, LM_TRAINER, "device")),
     checkpoint_every: int | None = typer.Option(None, "--checkpoint-every", help=default_help(
         "Also checkpoint every N steps.", LM_TRAINER, "checkpoint_every", shown="at epoch ends only")),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint (an error without one)."),
     sample: str = typer.Option("the", "--sample-prompt", help="Prompt of the sample printed at the end."),
+    encoding: str = ENCODING,
+    threads: int | None = THREADS,
 ) -> None:
     """Train a language model on a token file; print validation perplexity and a sample.
 
     Under ``torchrun --nproc_per_node N -m embedkit lm train ...`` the N processes train data-parallel, each
-    on its own slice of the token stream; rank 0 writes the model folder and prints.
+    on its own slice of the token stream; rank 0 writes the model folder and prints. OUTPUT must be new,
+    empty or an embedkit model folder; it is replaced in one step when training ends (on Ctrl-C by the
+    run's checkpoint, for ``--resume``). The same data, options, ``--seed`` and ``--threads`` give the same
+    weights.
     """
     from embedkit.config import replace_config
+    from embedkit.embeddings import Embeddings
+    from embedkit.models.threads import set_threads
     from embedkit.run.stage_lm import STAGE_KEYS, read_table
     from embedkit.training import distributed
-    from embedkit.training.lm import embeddings_from, prepare, read_token_files, train_language_model
-    from embedkit.training.trainer import output_folder
+    from embedkit.training.lm import prepare, read_token_files, train_language_model
+    from embedkit.training.trainer import check_training_output, model_folder
 
+    set_threads(threads)
+    check_training_output(output, resume)
     table = config_table(config_file, "lm", STAGE_KEYS, "lm train", old_tables=("trainer",))
     base, base_trainer, _, emb_dim_given = read_table(table)
+    vectors = Embeddings.load(embeddings) if embeddings is not None else None
+    if vectors is not None and emb_dim is None and not emb_dim_given:
+        emb_dim = vectors.dim  # before the config is checked: tied weights compare it with hidden
     config = replace_config(base, level=level, subword_model=subword, cell=cell, layers=layers, hidden=hidden,
                             emb_dim=emb_dim, dropout=dropout, emb_dropout=emb_dropout, variational=variational,
                             recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
@@ -109,13 +121,12 @@ def train(
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
                              patience=patience, seed=seed, device=device,
                              checkpoint_every=checkpoint_every)
-    source = embeddings_from(embeddings) if embeddings is not None else None
-    data = read_token_files(train_file, valid, config)
-    prepared = prepare(data, config, source, seed=trainer.seed, adopt_dim=emb_dim is None and not emb_dim_given)
+    data = read_token_files(train_file, valid, config, encoding=encoding)
+    prepared = prepare(data, config, vectors, seed=trainer.seed)
     bundle = prepared.bundle
     try:
         distributed.setup(trainer.device)
-        with output_folder(output) as out:
+        with model_folder(output, resume) as out:
             train_language_model(prepared, trainer, out, resume=resume)
             main = distributed.is_main()
             if main:
@@ -146,12 +157,16 @@ def train(
 def perplexity(
     model_dir: Path = typer.Argument(..., help="Model folder written by `embedkit lm train`."),
     token_file: Path = typer.Argument(..., help="Token file to score (same form as the training file)."),
+    encoding: str = ENCODING,
+    threads: int | None = THREADS,
 ) -> None:
     """Print the perplexity of a token file under the model."""
     from embedkit.models.language_model import LMBundle
+    from embedkit.models.threads import set_threads
     from embedkit.training.lm import file_perplexity
 
-    result = file_perplexity(LMBundle.load(model_dir), token_file)
+    set_threads(threads)
+    result = file_perplexity(LMBundle.load(model_dir), token_file, encoding)
     _echo(f"tokens: {result['tokens']:,} incl. <eos>, {result['unknown']:,} unknown; "
           f"{result['nll']:.4f} nats/token")
     _echo(f"perplexity {result['perplexity']:.2f}")
@@ -175,22 +190,26 @@ def generate_cmd(
     samples: int = typer.Option(1, "--samples", "-n", help="How many samples (with --beam: the n best)."),
     beam: int | None = typer.Option(None, "--beam", help="Beam search of this width instead of sampling "
                                                           "(1 = greedy); prints each line's log-probability."),
+    threads: int | None = THREADS,
 ) -> None:
     """Continue a prompt; prints the prompt and its continuation, one sample a line."""
-    from embedkit.config import replace_config
+    from embedkit.config import check_positive, replace_config
     from embedkit.models.generate import beam_search, generate
     from embedkit.models.language_model import LMBundle
+    from embedkit.models.threads import set_threads
 
-    bundle = LMBundle.load(model_dir)
+    check_positive("--samples", samples)
     config = replace_config(_GEN, max_tokens=max_tokens, min_tokens=min_tokens,
                             temperature=0.0 if greedy else temperature, top_k=top_k, top_p=top_p, seed=seed,
                             beam=beam)
+    set_threads(threads)
+    bundle = LMBundle.load(model_dir)
     units = bundle.units.from_text(prompt)
     if config.beam is not None:
         for hypothesis in beam_search(bundle, prompt, config.beam, config.max_tokens, config.min_tokens)[:samples]:
             _echo(f"{hypothesis.log_prob:.3f}\t{bundle.units.join(units + hypothesis.units)}")
         return
-    for i in range(max(samples, 1)):
+    for i in range(samples):
         run = replace_config(config, seed=None if config.seed is None else config.seed + i)
         _echo(bundle.units.join(units + generate(bundle, prompt, run)))
 
@@ -204,12 +223,15 @@ def complete_cmd(
         None, "--partial/--next",
         help="Finish the prompt's last word ('shares of the comp' -> company), or predict the next word. "
              "Default: finish it when the prompt does not end in a space and it is not a whole word."),
+    threads: int | None = THREADS,
 ) -> None:
     """Print the k most likely next units, or completions of a partly typed word, with their probabilities
     (for a partial word, renormalised over the words that start with it)."""
     from embedkit.models.generate import complete
     from embedkit.models.language_model import LMBundle
+    from embedkit.models.threads import set_threads
 
+    set_threads(threads)
     for unit, prob in complete(LMBundle.load(model_dir), prompt, k, partial=partial):
         _echo(f"{prob:.4f}\t{unit}")
 
@@ -226,9 +248,11 @@ def diagnose(
                                                            "gradient explodes, below 1 it vanishes."),
     input_scale: float = typer.Option(0.1, "--input-scale", help="Std of the inputs (small keeps tanh linear)."),
     clip: float = typer.Option(1.0, "--clip", help="Threshold of the clipping comparison (by norm vs by value)."),
+    threads: int | None = THREADS,
 ) -> None:
     """Norm of dL/dh_k for each step k back from the loss, for RNN, LSTM and GRU (vanishing or, with --gain > 1,
     exploding gradients), and the RNN's exploded gradient clipped by norm and by value."""
+    from embedkit.models.threads import set_threads
     from embedkit.training.diagnostics import (
         clipping_comparison,
         format_clipping,
@@ -241,6 +265,7 @@ def diagnose(
         from embedkit.errors import ConfigError
 
         raise ConfigError("--clip, --input-scale and --gain must be positive")
+    set_threads(threads)
     norms = gradient_norms(steps=steps, hidden=hidden, input_size=input_size, seed=seed, init=init, gain=gain,
                            input_scale=input_scale)
     title = "Gradient norm through time" + (f" (recurrent gain {gain:g})" if gain is not None else "")

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import typer
+
 from embedkit.config import load_toml, warn_renamed
 from embedkit.errors import ConfigError
 
@@ -66,3 +68,9 @@ def config_table(path: Path | None, name: str, pipeline_keys: Iterable[str], com
     if ignored:
         print(f"note: {command} takes {', '.join(ignored)} from its arguments, not from {path}", file=sys.stderr)
     return table
+
+
+THREADS = typer.Option(None, "--threads", help="torch CPU threads (default: $OMP_NUM_THREADS, else 1: small "
+                                               "recurrent models gain little from more, and lose much on a busy "
+                                               "machine).")
+ENCODING = typer.Option("utf-8", "--encoding", help="Encoding of the input files (e.g. cp1251, cp1252, latin-1).")

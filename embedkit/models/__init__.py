@@ -25,6 +25,8 @@ _EXPORTS = {
     "LinearConfig": "embedkit.models.linear",
     "fit_linear": "embedkit.models.linear",
     "ClassifierConfig": "embedkit.models.config",
+    "set_threads": "embedkit.models.threads",
+    "default_threads": "embedkit.models.threads",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -26,6 +26,7 @@ from embedkit.models.config import ClassifierConfig
 from embedkit.models.dropout import RecurrentDropout
 from embedkit.models.init import apply_init
 from embedkit.models.labels import LabelPredictor, make_tokenizer
+from embedkit.models.sizes import check_saved_sizes, rnn_parameters, rnn_shapes
 from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights
 
@@ -87,6 +88,20 @@ class RNNClassifier(nn.Module):
             else:
                 pooled = padded.masked_fill(~mask, float("-inf")).max(1).values
         return self.output(self.dropout(pooled))
+
+
+def classifier_parameters(config: ClassifierConfig, vocab_size: int, num_classes: int) -> int:
+    """How many parameters an :class:`RNNClassifier` of ``config`` has."""
+    width = config.hidden * config.directions
+    recurrent = rnn_parameters(config.cell, config.emb_dim, config.hidden, config.layers, config.directions)
+    return vocab_size * config.emb_dim + recurrent + num_classes * (width + 1)
+
+
+def classifier_shapes(config: ClassifierConfig, vocab_size: int, num_classes: int) -> dict[str, tuple[int, ...]]:
+    """The shapes of the key tensors of an :class:`RNNClassifier` of ``config``."""
+    return {"embedding.weight": (vocab_size, config.emb_dim),
+            "output.weight": (num_classes, config.hidden * config.directions),
+            **rnn_shapes("rnn", config.cell, config.emb_dim, config.hidden, config.layers)}
 
 
 def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -168,11 +183,16 @@ class TextClassifier(LabelPredictor):
             config = config_from_dict(ClassifierConfig, meta["model"], where="model", warn=False)
             vocab = Vocab.load(folder / "vocab.json")
             labels = read_json(folder / "labels.json")
-            model = RNNClassifier(meta["vocab_size"], meta["num_classes"], config, pad_id=meta["pad_id"])
+            vocab_size, classes = meta["vocab_size"], meta["num_classes"]
+            if not all(isinstance(n, int) and n > 0 for n in (vocab_size, classes)):
+                raise TypeError("vocab_size and num_classes must be positive integers")
+            if len(vocab) != vocab_size or not isinstance(labels, list) or len(labels) != classes:
+                raise ModelFormatError(f"{folder}: vocabulary or labels do not match config.json")
+            check_saved_sizes(folder / "model.safetensors", classifier_parameters(config, vocab_size, classes),
+                              classifier_shapes(config, vocab_size, classes), "classifier")
+            model = RNNClassifier(vocab_size, classes, config, pad_id=meta["pad_id"])
         except (KeyError, TypeError, ConfigError) as exc:
             raise ModelFormatError(f"{folder}: damaged classifier folder ({exc})") from None
-        if len(vocab) != meta["vocab_size"] or not isinstance(labels, list):
-            raise ModelFormatError(f"{folder}: vocabulary or labels do not match config.json")
         load_weights(model, folder / "model.safetensors")
         model.eval()
         return cls(model, vocab, labels)

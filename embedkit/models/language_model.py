@@ -28,6 +28,7 @@ from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import LMConfig
 from embedkit.models.dropout import RecurrentDropout
 from embedkit.models.init import apply_init
+from embedkit.models.sizes import check_saved_sizes, rnn_parameters, rnn_shapes
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_model_preprocess, write_model_preprocess
 from embedkit.vocab import Vocab
@@ -114,6 +115,18 @@ class LanguageModel(nn.Module):
         x = self.emb_drop(self.encoder(ids))
         out, hidden = self.recurrent_drop(self.rnn, x, hidden)
         return self.decoder(self.out_drop(out)), hidden
+
+
+def lm_parameters(config: LMConfig, vocab_size: int) -> int:
+    """How many parameters a :class:`LanguageModel` of ``config`` has (tied weights counted twice, as saved)."""
+    return (vocab_size * config.emb_dim + rnn_parameters(config.cell, config.emb_dim, config.hidden, config.layers)
+            + vocab_size * (config.hidden + 1))
+
+
+def lm_shapes(config: LMConfig, vocab_size: int) -> dict[str, tuple[int, ...]]:
+    """The shapes of the key tensors of a :class:`LanguageModel` of ``config``."""
+    return {"encoder.weight": (vocab_size, config.emb_dim), "decoder.weight": (vocab_size, config.hidden),
+            **rnn_shapes("rnn", config.cell, config.emb_dim, config.hidden, config.layers)}
 
 
 class Units:
@@ -204,6 +217,8 @@ class LMBundle:
             raise ModelFormatError(f"{folder}: vocab.json has {len(vocab)} entries, the model {meta.get('vocab_size')}")
         preprocess = read_model_preprocess(folder)
         subword = load_subword(folder / "subword.json") if config.level == "subword" else None
+        check_saved_sizes(folder / "model.safetensors", lm_parameters(config, len(vocab)),
+                          lm_shapes(config, len(vocab)), "language model")
         model = LanguageModel(dataclasses.replace(config, init="torch", forget_bias=1.0), len(vocab))
         load_weights(model, folder / "model.safetensors")
         model.to(device).eval()

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from embedkit.config import check_positive
 from embedkit.models.cells import StackedRNN
 from embedkit.models.config import CELL_TYPES
 from embedkit.models.init import init_recurrent
@@ -28,6 +29,8 @@ TABLE_STEPS = (0, 1, 2, 5, 10, 20, 50, 100, 200)
 def _unrolled(cell: str, steps: int, hidden: int, input_size: int, seed: int, init: bool, gain: float | None,
               input_scale: float) -> tuple[StackedRNN, list[torch.Tensor]]:
     """One cell run over the shared sequence, its loss backpropagated; returns the model and every ``h_t``."""
+    for name, value in (("steps", steps), ("hidden", hidden), ("input_size", input_size)):
+        check_positive(name, value)
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(steps, 1, input_size, generator=generator) * input_scale
     readout = torch.randn(hidden, generator=generator)
@@ -58,6 +61,7 @@ def gradient_norms(steps: int = 50, hidden: int = 64, input_size: int = 16, seed
     torch's uniform default. ``gain`` makes every recurrent matrix ``gain ×`` an orthogonal one (all its
     singular values equal ``gain``): above 1 the gradient explodes, below 1 it vanishes. Inputs are
     ``N(0, input_scale²)``; small ones keep tanh in its linear range, where ``W`` alone decides.
+    A size that is not positive is a :class:`~embedkit.errors.ConfigError`.
     """
     norms: dict[str, list[float]] = {}
     for cell in cells:

@@ -79,8 +79,13 @@ def _table(lines: list[str], kind: str, text_col: str | None, label_col: str | N
     body = rows[1:] if header else rows
     t = _column(text_col, TEXT, header, "text", where)
     y = _column(label_col, LABEL, header, "label", where) if need_label else None
+    width = len(rows[0])
+    for what, index in (("text", t), ("label", y)):
+        if index is not None and not -width <= index < width:
+            raise InputError(f"{where}: --{what}-col {index} is out of range: the file has {width} "
+                             f"column{'s' if width != 1 else ''} (numbered from 0)")
     if header is None:
-        t, y = _infer(len(rows[0]), t, y, body, need_label, where)
+        t, y = _infer(width, t, y, body, need_label, where)
     assert t is not None
     texts, labels = [], []
     for i, row in enumerate(body, start=2 if header else 1):

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from embedkit.config import config_from_dict, config_to_dict
-from embedkit.errors import InputError, ModelFormatError
+from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle, Units, as_matrix, load_subword
@@ -107,9 +107,9 @@ def _eval_batches(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
     return batchify(ids, max(1, min(batch_size, ids.numel() // 2)))
 
 
-def file_perplexity(bundle: LMBundle, path: str | Path) -> dict[str, Any]:
+def file_perplexity(bundle: LMBundle, path: str | Path, encoding: str = "utf-8") -> dict[str, Any]:
     """Perplexity of a token file (same units and ``<eos>`` as training); also counts unknown units."""
-    lines = read_units(path, bundle.units.from_token_line)
+    lines = read_units(path, bundle.units.from_token_line, encoding)
     ids = encode_stream(lines, bundle.vocab)
     nll = stream_nll(bundle.model, _eval_batches(ids, bundle.config.eval_batch_size), bundle.config.bptt)
     unknown = int((ids == bundle.vocab.unk_id).sum())
@@ -140,19 +140,20 @@ class TokenData:
 
 
 def read_token_files(train_path: str | Path, valid_path: str | Path | None, config: LMConfig,
-                     valid_fraction: float | None = None) -> TokenData:
+                     valid_fraction: float | None = None, encoding: str = "utf-8") -> TokenData:
     """Read a token file (and its preprocessing sidecar, and the subword model) into units of ``config.level``.
 
     Without ``valid_path``, ``valid_fraction`` holds out the last lines of the training file for validation
-    (the last ones, so the model never trains on text that comes after its validation text).
+    (the last ones, so the model never trains on text that comes after its validation text). ``encoding``
+    is that of both token files.
     """
     from embedkit.text import read_sidecar
 
     preprocess = read_sidecar(train_path)
     subword = load_subword(config.subword_model) if config.level == "subword" else None
     units = Units(config.level, preprocess, subword)
-    train_lines = read_units(train_path, units.from_token_line)
-    valid_lines = read_units(valid_path, units.from_token_line) if valid_path is not None else None
+    train_lines = read_units(train_path, units.from_token_line, encoding)
+    valid_lines = read_units(valid_path, units.from_token_line, encoding) if valid_path is not None else None
     if valid_lines is None and valid_fraction:
         cut = len(train_lines) - max(1, int(len(train_lines) * valid_fraction))
         if cut < 1:
@@ -174,18 +175,26 @@ def prepare(data: TokenData, config: LMConfig, embeddings: EmbeddingSource = Non
             adopt_dim: bool = False) -> Prepared:
     """Build the vocabulary, encode the units and build the model (seeded by ``seed``).
 
-    ``embeddings`` is a matrix (array, tensor, ``(matrix, coverage)``) or a function vocab -> matrix;
-    ``adopt_dim`` takes the embedding size from the matrix instead of ``config.emb_dim``.
+    ``embeddings`` is a matrix (array, tensor, ``(matrix, coverage)``), a function vocab -> matrix or word
+    vectors with ``to_matrix(vocab)`` (:class:`~embedkit.embeddings.Embeddings`); ``adopt_dim`` takes the
+    embedding size from the matrix instead of ``config.emb_dim``, else a different size is a
+    :class:`~embedkit.errors.ConfigError`.
     """
     vocab = Vocab.build(data.train, min_count=config.min_count, max_vocab=config.max_vocab)
     train_ids = encode_stream(data.train, vocab)
     valid = None
     if data.valid is not None:
         valid = _eval_batches(encode_stream(data.valid, vocab), config.eval_batch_size)
-    matrix = embeddings(vocab) if callable(embeddings) else embeddings
+    if hasattr(embeddings, "to_matrix"):
+        matrix = embeddings.to_matrix(vocab)
+    else:
+        matrix = embeddings(vocab) if callable(embeddings) else embeddings
     if matrix is not None:
         matrix = as_matrix(matrix)
-        if adopt_dim and matrix.shape[1] != config.emb_dim:
+        if matrix.shape[1] != config.emb_dim:
+            if not adopt_dim:
+                raise ConfigError(f"the word vectors have dimension {matrix.shape[1]} but emb_dim is "
+                                  f"{config.emb_dim}; leave emb_dim out to take the vectors' size")
             config = dataclasses.replace(config, emb_dim=int(matrix.shape[1]))
     seed_everything(seed)
     model = LanguageModel(config, len(vocab), matrix)

@@ -67,8 +67,8 @@ import numpy as np
 import torch
 
 from embedkit.config import config_from_dict, config_to_dict
-from embedkit.errors import EmbedkitError, ModelFormatError
-from embedkit.io import atomic_dir, atomic_write, check_format, read_json
+from embedkit.errors import EmbedkitError, InputError, ModelFormatError
+from embedkit.io import atomic_dir, atomic_write, check_format, check_model_dir, read_json, replace_model_dir
 from embedkit.plots import png_figure
 from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
@@ -169,6 +169,51 @@ def output_folder(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def has_checkpoint(out_dir: str | Path) -> bool:
+    """True when ``out_dir`` holds a trainer checkpoint (``out_dir/checkpoint/trainer.json``)."""
+    return (Path(out_dir) / CHECKPOINT / "trainer.json").is_file()
+
+
+def check_training_output(path: str | Path, resume: bool = False, training: str = "") -> Path:
+    """Refuse, before any work, a model folder :func:`model_folder` would refuse; returns the absolute path.
+
+    ``path`` must be new, empty or an embedkit folder (:func:`embedkit.io.check_model_dir`); with
+    ``resume`` its ``training`` subfolder must hold a checkpoint.
+    """
+    target = check_model_dir(path)
+    if resume and not has_checkpoint(target / training):
+        raise InputError(f"{path}: no training checkpoint to resume from (train without --resume)")
+    return target
+
+
+@contextlib.contextmanager
+def model_folder(path: str | Path, resume: bool = False, training: str = "") -> Iterator[Path]:
+    """The model folder a training run writes: built under a temporary name, swapped in whole at the end.
+
+    The trainer writes its checkpoint into the ``training`` subfolder of what this yields. Only a new,
+    empty or embedkit folder is ever replaced (:func:`check_training_output`); with ``resume`` the run
+    continues in a copy of the folder. When training fails, ``path`` stays as it was. On Ctrl-C the run's
+    folder takes the place of ``path`` once it holds a checkpoint, so ``--resume`` can continue. Under
+    ``torchrun`` rank 0 alone writes; the other ranks get ``path`` itself (they only read its checkpoint).
+    """
+    target = check_training_output(path, resume, training)
+    if not distributed.is_main():
+        yield target
+        return
+    interrupted = False
+    with replace_model_dir(target) as tmp:
+        if resume:
+            shutil.copytree(target, tmp, symlinks=True, dirs_exist_ok=True)
+        try:
+            yield tmp
+        except KeyboardInterrupt:
+            if not has_checkpoint(tmp / training):
+                raise
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+
+
 class Trainer:
     """Train ``model`` on ``task`` with the settings of ``config``; see the module docstring for the protocol."""
 
@@ -238,14 +283,17 @@ class Trainer:
     # ---- the loop -------------------------------------------------------------------------------------
 
     def fit(self, resume: bool = False) -> dict[str, Any]:
-        """Train until ``config.epochs`` or early stopping; ``resume`` continues from ``out_dir/checkpoint``.
+        """Train until ``config.epochs`` or early stopping; ``resume`` continues from ``out_dir/checkpoint``
+        (without one it is a :class:`TrainingError`, never a silent fresh start).
 
         Returns a summary: epochs and steps run, the best monitored value, the per-epoch history.
         On Ctrl-C the trainer finishes the current step, checkpoints (when it has an ``out_dir``) and
         re-raises ``KeyboardInterrupt``; a second Ctrl-C interrupts at once.
         """
-        found = resume and self.checkpoint_dir is not None and (self.checkpoint_dir / "trainer.json").exists()
-        if distributed.broadcast(found):
+        found = distributed.broadcast(resume and self.out_dir is not None and has_checkpoint(self.out_dir))
+        if resume and not found:
+            raise TrainingError(f"{self.out_dir}: no checkpoint to resume from")
+        if found:
             self.load_checkpoint()
         else:
             seed_everything(self.config.seed)
