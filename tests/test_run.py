@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import assert_user_error, run_cli
+from cli_helpers import assert_user_error, run_cli, stage_context
 
+from embedkit.errors import ConfigError
 from embedkit.run.lock import LOCK_NAME, run_lock
 from embedkit.run.stages import STAGES
 
@@ -358,3 +359,27 @@ def test_dry_run_does_not_need_the_lock(tmp_path, capsys) -> None:
     with run_lock(tmp_path / "run"):
         code, _, err = run_cli(capsys, "run", pipeline, "-o", tmp_path / "run", "--dry-run")
     assert code == 0 and "preprocess: would run" in err
+
+
+def test_a_tied_lm_table_takes_the_embedding_size_from_hidden_or_the_vectors() -> None:
+    from embedkit.run import stage_lm
+
+    config, *_ = stage_lm.check({"input": "x.txt", "tie_weights": True, "hidden": 48})
+    assert (config.emb_dim, config.hidden, config.tie_weights) == (48, 48, True)
+    with pytest.raises(ConfigError, match="hidden == emb_dim"):
+        stage_lm.check({"input": "x.txt", "tie_weights": True, "hidden": 48, "emb_dim": 32})
+
+
+def test_torch_stages_set_the_thread_count(tmp_path, monkeypatch) -> None:
+    import torch
+
+    from embedkit.run import stage_lm
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(2)
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 20)
+    ctx, _ = stage_context(tmp_path)
+    stage_lm.stage({"input": str(tokens), "epochs": 1, "hidden": 8, "emb_dim": 8, "layers": 1,
+                    "embeddings": False, "valid_fraction": 0.1}, ctx)
+    assert torch.get_num_threads() == 1

@@ -86,11 +86,13 @@ def check(table: dict) -> ClfTable:
 
 def stage(table: dict, ctx: RunContext) -> dict:
     """Train the classifier into ``<run>/clf``; returns validation and test figures."""
+    from embedkit.models.threads import set_threads
     from embedkit.training.clf import prepare, train_classifier
     from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
     from embedkit.training.trainer import output_folder
 
     config, trainer, options, emb_dim_given, text_given = check(table)
+    set_threads()
     trainer = replace_config(trainer, progress=False)
     columns: dict[str, Any] = {"text_col": options.text_col, "label_col": options.label_col,
                                "encoding": options.encoding}

@@ -53,9 +53,12 @@ def read_table(table: Mapping[str, Any], where: str = "lm") -> LMTable:
     """The settings of an ``[lm]`` table (a pipeline's, or a ``lm train --config`` file's): one flat table of
     :class:`LMConfig`, :class:`TrainerConfig` and :class:`LMStageOptions` keys; old key names still load."""
     (model, trainer, stage), _ = split_table(table, (LMConfig, TrainerConfig, LMStageOptions), (), where)
+    given = "emb_dim" in model
+    if model.get("tie_weights") is True and not given:
+        model = {**model, "emb_dim": model.get("hidden", LMConfig.hidden)}  # word vectors may still set it
     return LMTable(config_from_dict(LMConfig, model, where), config_from_dict(TrainerConfig, trainer, where,
                                                                               base=LM_TRAINER),
-                   config_from_dict(LMStageOptions, stage, where), "emb_dim" in model)
+                   config_from_dict(LMStageOptions, stage, where), given)
 
 
 def check(table: dict) -> LMTable:
@@ -67,10 +70,12 @@ def check(table: dict) -> LMTable:
 def stage(table: dict, ctx: RunContext) -> dict:
     """Train (or reuse) the LM in ``<run>/lm``; print its perplexity and a sample; return its figures."""
     from embedkit.models.generate import GenerateConfig, generate
+    from embedkit.models.threads import set_threads
     from embedkit.training.lm import embeddings_from, prepare, read_token_files, train_language_model
     from embedkit.training.trainer import output_folder
 
     config, trainer, options, emb_dim_given = check(table)
+    set_threads()
     source = ctx.token_file(table, "lm")
     valid = ctx.resolve(options.valid) if options.valid else None
     vectors = ctx.vectors({"embeddings": options.embeddings}, "lm")
