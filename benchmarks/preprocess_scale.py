@@ -1,4 +1,5 @@
-"""Preprocessing scale-out: Dask with 2 local workers against the local 2-process path and 1 process.
+"""Preprocessing scale-out: the executors side by side, Dask with 2 local workers against 2 local worker
+processes and this process alone.
 
 Same input (the Russian novels in ../shared/data, lemmatised), same run; each figure is the best of
 ``--repeat`` runs, cluster start-up excluded (it is paid once per session, not per file).
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from embedkit.text import Pipeline
 from embedkit.text.config import PreprocessConfig
-from embedkit.text.dask_executor import dask_client
+from embedkit.text.executors import DaskExecutor, LocalExecutor, ProcessExecutor, dask_client
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -39,13 +40,13 @@ def main() -> None:
                       for p in sorted((args.data / "ru_literature").glob("*.txt"))).splitlines()
     config = PreprocessConfig(lang="ru", lemmatize=True)
 
-    def local(workers: int) -> None:
-        Pipeline(config).run(lines, io.StringIO(), workers=workers)
+    def on(executor) -> None:
+        Pipeline(config).run(lines, io.BytesIO(), executor=executor)
 
-    one = timed(args.repeat, lambda: local(1))
-    two = timed(args.repeat, lambda: local(2))
+    one = timed(args.repeat, lambda: on(LocalExecutor()))
+    two = timed(args.repeat, lambda: on(ProcessExecutor(2)))
     with dask_client(None, 2) as client:
-        dask = timed(args.repeat, lambda: Pipeline(config).run(lines, io.StringIO(), workers=2, dask_client=client))
+        dask = timed(args.repeat, lambda: on(DaskExecutor(client, window=8)))
     words = sum(len(line.split()) for line in lines)
     print(f"machine: {platform.machine()}, Python {platform.python_version()}; {words:,} words, Russian lemmas")
     print(f"  local, 1 process     {one:6.2f}s  {words / one:>10,.0f} words/s  1.00x")

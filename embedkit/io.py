@@ -19,6 +19,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from glob import escape as escape_glob
 from pathlib import Path
 from typing import IO, Any
 
@@ -334,15 +335,56 @@ def _check_writable_dir(directory: Path) -> None:
         raise OutputError(f"{directory}: folder is not writable")
 
 
+def _part_prefix(target: Path) -> str:
+    """The start of a temporary sibling's name: hidden, the target's name, the writing process's id."""
+    return f".{target.name}.{os.getpid()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or the system cannot tell: keep its file
+    return True
+
+
+def remove_stale_parts(target: str | Path) -> list[Path]:
+    """Delete the temporary siblings of ``target`` (``.NAME.PID-XXXX.part``) whose writing process is gone.
+
+    A writer killed outright (``kill -9``, a power cut) cannot remove its temporary file; the next writer of
+    the same target does. A sibling whose process still runs, or whose name carries no process id, stays.
+    """
+    target = Path(target)
+    stale: list[Path] = []
+    for part in target.parent.glob(f".{escape_glob(target.name)}.*.part"):
+        pid, dash, _ = part.name[len(target.name) + 2:].partition("-")
+        if dash and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                if part.is_dir() and not part.is_symlink():
+                    shutil.rmtree(part)
+                else:
+                    part.unlink()
+                stale.append(part)
+    if stale:
+        logger.info("removed %d stale temporary file(s) of %s", len(stale), target)
+    return stale
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary sibling of ``path`` for writing; rename it onto ``path`` only on success."""
+    """Open a temporary sibling of ``path`` for writing; rename it onto ``path`` only on success.
+
+    Temporary siblings left by killed writers of the same path are removed first (:func:`remove_stale_parts`).
+    """
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder, not a file")
     _check_writable_dir(target.parent)
+    remove_stale_parts(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_part_prefix(target), suffix=".part", dir=target.parent)
         os.chmod(tmp, 0o666 & ~_UMASK)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
@@ -401,7 +443,8 @@ def atomic_dir(path: str | Path, before_swap: Callable[[Path], object] | None = 
     if target.exists() and not target.is_dir():
         raise OutputError(f"{path}: exists and is not a folder")
     _check_writable_dir(target.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    remove_stale_parts(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_part_prefix(target), suffix=".part", dir=target.parent))
     os.chmod(tmp, 0o777 & ~_UMASK)
     try:
         yield tmp

@@ -147,30 +147,104 @@ def test_interrupt_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
     assert not out.exists() and not list(tmp_path.glob(".o.txt*"))
 
 
+_PAUSED_AFTER_FIRST_CHUNK = """
+import multiprocessing, sys, time
+from pathlib import Path
+import embedkit.text.pipeline as pipeline
+real = pipeline._chunk_writer
+def writer(sink):
+    write = real(sink)
+    def write_then_wait(text):
+        write(text)
+        pids = " ".join(str(child.pid) for child in multiprocessing.active_children())
+        Path(sys.argv[1]).write_text(pids)  # the run is under way, its workers alive
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until Ctrl-C arrives
+            time.sleep(0.01)
+    return write_then_wait
+pipeline._chunk_writer = writer
+from embedkit.cli import main
+main(sys.argv[2:])
+"""
+
+
 def test_ctrl_c_with_workers_exits_promptly_and_leaves_nothing(tmp_path, lee_corpus) -> None:
     import signal
     import time
 
     src = tmp_path / "big.txt"
-    src.write_text(lee_corpus.read_text(encoding="utf-8") * 60, encoding="utf-8")
-    out = tmp_path / "o.txt"
-    proc = subprocess.Popen([sys.executable, "-m", "embedkit", "preprocess", str(src), "-o", str(out),
-                             "--lang", "en", "--lemmatize", "--workers", "2"],
+    src.write_text(lee_corpus.read_text(encoding="utf-8") * 3, encoding="utf-8")
+    out, started = tmp_path / "o.txt", tmp_path / "started"
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSED_AFTER_FIRST_CHUNK, str(started), "preprocess", str(src),
+                             "-o", str(out), "--lang", "en", "--lemmatize", "--workers", "2"],
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".o.txt*")) and proc.poll() is None and time.monotonic() < deadline:
+    while not (started.exists() and started.read_text()) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.3)
+    assert proc.poll() is None, proc.communicate()[1]
+    workers = [int(pid) for pid in started.read_text().split()]
+    assert len(workers) == 2 and list(tmp_path.glob(".o.txt*"))
     proc.send_signal(signal.SIGINT)
     try:
         _, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
         raise AssertionError("preprocess hung after Ctrl-C") from None
-    if proc.returncode == 0:
-        pytest.skip("the run finished before the interrupt arrived")
-    assert proc.returncode == 130 and "Traceback" not in err
+    assert proc.returncode == 130 and "Traceback" not in err, err
     assert not out.exists() and not list(tmp_path.glob(".o.txt*"))
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_killed_run_leaves_a_part_file_the_next_run_removes(tmp_path, lee_corpus, capsys) -> None:
+    import signal
+    import time
+
+    out, started = tmp_path / "o.txt", tmp_path / "started"
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSED_AFTER_FIRST_CHUNK, str(started), "preprocess",
+                             str(lee_corpus), "-o", str(out), "--lang", "en"], cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # kill -9: no clean-up runs
+    proc.wait(timeout=30)
+    left = list(tmp_path.glob(".o.txt.*.part"))
+    assert len(left) == 1 and f".{proc.pid}-" in left[0].name
+    live = tmp_path / f".o.txt.{os.getpid()}-other.part"  # a run of this process, still going
+    unnamed = tmp_path / ".o.txt.abcdef.part"  # no process id: nothing tells it is stale
+    live.write_text("x")
+    unnamed.write_text("x")
+    code, _, err = run_cli(capsys, "preprocess", str(lee_corpus), "-o", str(out), "--lang", "en")
+    assert code == 0, err
+    assert out.exists() and not left[0].exists()
+    assert sorted(tmp_path.glob(".o.txt.*.part")) == sorted([live, unnamed])
+
+
+def test_help_shows_the_config_defaults() -> None:
+    """Each option's help names the PreprocessConfig default, the one home of defaults."""
+    import dataclasses
+    import inspect
+
+    from embedkit.cli.preprocess import preprocess
+    from embedkit.text.config import PreprocessConfig
+
+    defaults = PreprocessConfig()
+    fields = {f.name for f in dataclasses.fields(PreprocessConfig)}
+    checked = 0
+    for param in inspect.signature(preprocess).parameters.values():
+        field = param.name
+        if field not in fields:
+            continue
+        value = getattr(defaults, field)
+        help_text = param.default.help
+        if isinstance(value, bool):
+            on, off = param.default.param_decls[0].split("/")
+            assert help_text.endswith(f"(default: {on if value else off})"), (field, help_text)
+        else:
+            assert f"(default: {'none' if value is None else value}" in help_text, (field, help_text)
+        checked += 1
+    assert checked >= 20  # every step's option (nfkc has none)
 
 
 def _folder_of_mixed_suffixes(tmp_path: Path) -> Path:

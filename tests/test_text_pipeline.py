@@ -7,13 +7,12 @@ import io
 import json
 import multiprocessing
 import os
-import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embedkit.text import Pipeline, cache_entries, preprocess_files, read_sidecar
+from embedkit.text import Pipeline, preprocess_files, read_sidecar
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.pipeline import _chunks
 
@@ -104,7 +103,7 @@ def test_sentence_mode_workers_identical(lee_corpus, monkeypatch) -> None:
 def test_worker_error_reaches_the_caller(monkeypatch) -> None:
     import pytest
 
-    def broken(self, documents, between=None, descending=False):
+    def broken(self, documents):
         raise ValueError("boom in a worker")
 
     monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", broken)
@@ -158,89 +157,46 @@ _PIPES = [
 ]
 
 
-def test_chunks_larger_than_the_pipe_still_give_identical_bytes(lee_corpus, monkeypatch) -> None:
-    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 5)
-    monkeypatch.setattr("embedkit.text.worker_pool.PIPE_BYTES", 4096)  # each chunk outgrows the room left
-    lines = lee_corpus.read_text(encoding="utf-8").splitlines()
-    sinks = [io.StringIO(), io.StringIO()]
-    for workers, sink in zip((1, 3), sinks, strict=True):
-        Pipeline(lang="en", lemmatize=True, workers=workers).run(lines, sink)
-    assert sinks[0].getvalue() == sinks[1].getvalue()
-    assert sinks[0].getvalue().count("\n") == len([ln for ln in lines if ln.strip()])
-
-
-def _before_each_chunk(monkeypatch, in_a_child, here=lambda: None) -> None:
-    """Run ``in_a_child()`` before each chunk a worker child processes, ``here()`` before this process's."""
-    parent = os.getpid()
-    real = Pipeline.process_chunk
-
-    def patched(self, documents, between=None, descending=False):
-        (here if os.getpid() == parent else in_a_child)()
-        return real(self, documents, between, descending)
-
-    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", patched)
-
-
 def test_a_worker_that_dies_is_a_clear_error_not_a_hang(monkeypatch) -> None:
     from embedkit.errors import WorkerError
 
-    def until_a_child_dies() -> None:  # so a child dies before this process could take every chunk back
-        alive = set(multiprocessing.active_children())
-        deadline = time.monotonic() + 10
-        while alive <= set(multiprocessing.active_children()) and time.monotonic() < deadline:
-            time.sleep(0.01)
+    parent = os.getpid()
+    real = Pipeline.process_chunk
 
-    _before_each_chunk(monkeypatch, lambda: os._exit(3), here=until_a_child_dies)
+    def dies_in_a_worker(self, documents):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(self, documents)
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", dies_in_a_worker)
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 2)
-    with pytest.raises(WorkerError, match="exit code 3"):
+    with pytest.raises(WorkerError, match="worker process died"):
         Pipeline(workers=3).run([f"doc {i}" for i in range(40)], io.StringIO())
+    assert not multiprocessing.active_children()
 
 
-def test_the_parent_takes_back_chunks_a_slow_child_has_not_started(monkeypatch) -> None:
-    from embedkit.text import worker_pool
+def test_each_worker_keeps_its_type_cache_from_chunk_to_chunk(tmp_path, lee_corpus, monkeypatch) -> None:
+    """A worker process analyses a type once, however many of its chunks hold it (one pipeline per worker)."""
+    log = tmp_path / "analysed.log"
+    real = Pipeline._map_uncached
 
-    _before_each_chunk(monkeypatch, lambda: time.sleep(0.05))
-    taken = []
-    real_take_back = worker_pool._Child.take_back
+    def logged(self, token):
+        with open(log, "a", encoding="utf-8") as handle:  # one short append per call: whole lines
+            handle.write(f"{os.getpid()} {token}\n")
+        return real(self, token)
 
-    def counted(child):
-        result = real_take_back(child)
-        taken.append(result is not None)
-        return result
-
-    monkeypatch.setattr("embedkit.text.worker_pool._Child.take_back", counted)
-    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 3)
-    docs = [f"word{i} other{i % 7} the end" for i in range(120)]
-    one, two = io.StringIO(), io.StringIO()
-    Pipeline(stopwords=True).run(docs, one, workers=1)
-    summary = Pipeline(stopwords=True).run(docs, two, workers=3)
-    assert two.getvalue() == one.getvalue()
-    assert summary.documents == 120
-    assert any(taken)
-
-
-@pytest.mark.parametrize(("descending", "passed_on", "analysed"), [
-    (False, ["e", "f"], ["a", "b", "c", "d"]),
-    (True, ["a", "b"], ["f", "e", "d", "c"]),
-])
-def test_analysis_skips_the_types_another_worker_passes_on_meanwhile(monkeypatch, descending, passed_on,
-                                                                     analysed) -> None:
-    monkeypatch.setattr("embedkit.text.pipeline.LEARN_STEP", 2)
-    pipeline = Pipeline(lang="en", lemmatize=True)
-    seen: list[str] = []
-    real = pipeline._map_uncached
-    pipeline._map_uncached = lambda token: seen.append(token) or real(token)
-    calls = []
-
-    def between() -> None:  # after the first step, the other worker passes on two types from the other end
-        calls.append(1)
-        if len(calls) == 2:
-            pipeline.remember(cache_entries.pack(passed_on, [token.upper() for token in passed_on]))
-
-    text, _, _ = pipeline.process_chunk(["f e d c b a"], between, descending)
-    assert seen == analysed
-    assert text.split() == [pipeline.map_token(token) for token in "fedcba"]
-    assert set(passed_on) <= {token.lower() for token in text.split() if token.isupper()}
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline._map_uncached", logged)
+    monkeypatch.setattr("embedkit.text.pipeline.CHUNK_DOCS", 20)
+    lines = lee_corpus.read_text(encoding="utf-8").splitlines()[:200]
+    sink = io.StringIO()
+    summary = Pipeline(lang="en", lemmatize=True, stopwords=True).run(lines, sink, workers=2)
+    entries = log.read_text(encoding="utf-8").splitlines()
+    pids = {entry.split(" ", 1)[0] for entry in entries}
+    assert len(entries) == len(set(entries)), "a worker analysed a type twice"
+    assert pids and str(os.getpid()) not in pids
+    one = io.StringIO()
+    assert Pipeline(lang="en", lemmatize=True, stopwords=True).run(lines, one).types == summary.types
+    assert sink.getvalue() == one.getvalue()
 
 
 @pytest.mark.parametrize("workers", [1, 2])

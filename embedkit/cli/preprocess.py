@@ -8,10 +8,13 @@ from pathlib import Path
 import typer
 
 from embedkit.cli import text_options as opts
+from embedkit.cli.options import default_help, switch_help
 from embedkit.cli.progress import err_console, rate_progress
 from embedkit.config import config_from_dict, load_toml, replace_config
 from embedkit.errors import ConfigError
 from embedkit.text.config import PreprocessConfig
+
+_DEFAULTS = PreprocessConfig()
 
 
 def preprocess(
@@ -34,17 +37,23 @@ def preprocess(
     mask_emails: bool | None = opts.MASK_EMAILS,
     mask_numbers: bool | None = opts.MASK_NUMBERS,
     min_length: int | None = opts.MIN_LENGTH,
-    sentences: bool | None = typer.Option(None, "--sentences/--documents", help="One sentence a line."),
-    unit: str | None = typer.Option(None, "--unit", help="Input documents: line (one a line) or file."),
-    output_format: str | None = typer.Option(None, "--format", help="text (space-separated) or jsonl."),
-    encoding: str | None = typer.Option(None, "--encoding", help="Input encoding, e.g. cp1251."),
-    glob: str | None = typer.Option(
-        None, "--glob", help="Pattern for files inside folders (default: every file with a text suffix)."),
-    workers: int | None = typer.Option(None, "--workers", "-j", help="Worker processes (order is kept)."),
+    sentences: bool | None = typer.Option(None, "--sentences/--documents", help=switch_help(
+        "One sentence a line, or one document.", _DEFAULTS, "sentences", "--sentences", "--documents")),
+    unit: str | None = typer.Option(None, "--unit", help=default_help(
+        "Input documents: line (one a line) or file.", _DEFAULTS, "unit")),
+    output_format: str | None = typer.Option(None, "--format", help=default_help(
+        "text (space-separated) or jsonl.", _DEFAULTS, "output_format")),
+    encoding: str | None = typer.Option(None, "--encoding", help=default_help(
+        "Input encoding, e.g. cp1251.", _DEFAULTS, "encoding")),
+    glob: str | None = typer.Option(None, "--glob", help=(
+        f"Pattern for files inside folders (default: {_DEFAULTS.glob}, taking files with a text suffix).")),
+    workers: int | None = typer.Option(None, "--workers", "-j", help=default_help(
+        "Worker processes, each with its own type cache (order is kept).", _DEFAULTS, "workers")),
     executor: str = typer.Option("local", "--executor", help="local (processes here) or dask."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a LocalCluster)."),
 ) -> None:
     """Normalise, tokenise, drop stop words, lemmatise or stem; stream text to a token file."""
+    from embedkit.text.executors import DaskExecutor, dask_client
     from embedkit.text.pipeline import preprocess_files
 
     base = PreprocessConfig()
@@ -61,13 +70,12 @@ def preprocess(
     if executor not in ("local", "dask"):
         raise ConfigError(f"unknown executor '{executor}' (choose from local, dask)")
     with contextlib.ExitStack() as stack:
-        client = None
+        runner = None
         if executor == "dask":
-            from embedkit.text.dask_executor import dask_client
-
             client = stack.enter_context(dask_client(scheduler, config.workers))
+            runner = DaskExecutor(client, window=4 * max(config.workers, 2))
         advance = stack.enter_context(rate_progress("preprocess"))
-        summary = preprocess_files(inputs, output, config, progress=advance, dask_client=client)
+        summary = preprocess_files(inputs, output, config, progress=advance, executor=runner)
     target = "stdout" if output is None or str(output) == "-" else str(output)
     err_console.print(
         f"{summary.documents:,} documents, {summary.tokens:,} tokens, {summary.types:,} types "

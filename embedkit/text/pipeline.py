@@ -2,8 +2,9 @@
 
 A :class:`Pipeline` is built from a frozen :class:`~embedkit.text.config.PreprocessConfig`. It maps each token
 type once (a per-type cache) and streams inputs in bounded chunks, so memory stays flat whatever the input
-size. With ``workers > 1`` chunks go to worker processes (:mod:`embedkit.text.worker_pool`) and come back
-in input order, so the output is byte-identical to a one-worker run.
+size. The chunks run on an executor (:mod:`embedkit.text.executors`: this process, N local processes or a
+Dask cluster) that gives the results back in input order, so the output is byte-identical to a one-worker
+run.
 
 >>> Pipeline(lang="en", stopwords=True).process("The cats sat on the mat.")
 ['cats', 'sat', 'mat']
@@ -11,12 +12,15 @@ in input order, so the output is byte-identical to a one-worker run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import io
 import json
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -24,24 +28,20 @@ from typing import IO, Any
 from embedkit.config import config_from_dict, load_toml
 from embedkit.errors import InputError
 from embedkit.io import STDIN, atomic_write, iter_documents, resolve_inputs
-from embedkit.text import cache_entries
-from embedkit.text.cache_entries import Packed
 from embedkit.text.config import PreprocessConfig
+from embedkit.text.executors import DaskExecutor, Executor, LocalExecutor, local_executor
 from embedkit.text.lemma_context import AMBIGUOUS, ContextLemmatizer, type_normalizer
 from embedkit.text.morph import load_russian_analyzer, word_normalizer
 from embedkit.text.normalize import MASK_TOKENS, normalize
 from embedkit.text.provenance import preprocess_toml, sidecar_path, write_preprocess
 from embedkit.text.stopwords import stopword_set
 from embedkit.text.tokenize import TOKENIZERS, split_sentences
-from embedkit.text.worker_pool import WorkerPool
 
 CHUNK_DOCS = 1000
 SOLO_CHUNK_DOCS = 4000  # one worker balances against nobody: larger chunks sort more new types together
 CHUNK_CHARS = 1 << 20
-LEARN_STEP = 500  # new types analysed between two calls of a pool's ``between``
 
 ProgressCallback = Callable[[int, int], None]
-ChunkResult = tuple[str | bytes, int, int]  # output text (UTF-8 bytes from a worker process), documents, tokens
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Pipeline:
         # from the batch and loses the locality of mapping each document while its tokens are fresh.
         self._learn_in_batches = mode == "lemma"
         self._cache: dict[str, str] = {}  # token -> output form, "" when a filter drops it
-        self._learned: list[Packed] | None = None  # what this worker analysed itself, when asked
+        self._learned: set[str] | None = None  # output forms of the types analysed, while a task collects them
         if cfg.lemmatize and cfg.lang in ("ru", "auto"):
             load_russian_analyzer()
 
@@ -147,26 +147,11 @@ class Pipeline:
 
     def _learn(self, types: set[str]) -> None:
         """Map the types not cached yet, in sorted order (neighbours in the dictionary are looked up together)."""
-        self._learn_sorted(sorted(types.difference(self._cache)))
-
-    def _learn_in_steps(self, types: set[str], between: Callable[[], None], descending: bool) -> None:
-        """:meth:`_learn` in steps of :data:`LEARN_STEP` types with ``between`` after each, skipping the types
-        other workers have passed on meanwhile.
-
-        Two workers that start on new words at the same moment (their first chunks share most of them) go
-        through them in opposite orders, so each skips what the other has done instead of doing it too.
-        """
-        cache = self._cache
-        tokens = sorted(types.difference(cache), reverse=descending)
-        for start in range(0, len(tokens), LEARN_STEP):
-            self._learn_sorted([token for token in tokens[start:start + LEARN_STEP] if token not in cache])
-            between()
-
-    def _learn_sorted(self, tokens: list[str]) -> None:
+        tokens = sorted(types.difference(self._cache))
         forms = list(map(self._map_uncached, tokens))
         self._cache.update(zip(tokens, forms, strict=True))
-        if self._learned is not None and tokens:
-            self._learned.append(cache_entries.pack(tokens, forms))
+        if self._learned is not None:
+            self._learned.update(forms)
 
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
@@ -199,23 +184,12 @@ class Pipeline:
             return [json.dumps({"tokens": tokens}, ensure_ascii=False) for tokens in units]
         return [" ".join(tokens) for tokens in units]
 
-    def process_chunk(self, documents: Sequence[str], between: Callable[[], None] | None = None,
-                      descending: bool = False) -> ChunkResult:
-        """Process a chunk of documents: its output text, document count and token count.
-
-        ``between`` is called between the steps of a lemmatising chunk (a worker pool's parent serves its
-        children there instead of keeping them waiting for the whole chunk), and within the analysis of its
-        new types, which then runs in ``descending`` order if asked (see :meth:`_learn_in_steps`).
-        """
+    def process_chunk(self, documents: Sequence[str]) -> tuple[str, int, int]:
+        """Process a chunk of documents: its output text, document count and token count."""
         chunk_units: Iterable[list[list[str]]]
         if self._learn_in_batches:
             raw = [self.raw_units(doc) for doc in documents]
-            types = set().union(*(tokens for units in raw for tokens in units))
-            if between is None:
-                self._learn(types)
-            else:
-                between()
-                self._learn_in_steps(types, between, descending)
+            self._learn(set().union(*(tokens for units in raw for tokens in units)))
             chunk_units = map(self.map_units, raw)
         else:
             chunk_units = map(self.document_units, documents)
@@ -227,69 +201,83 @@ class Pipeline:
         text = "\n".join(lines) + "\n" if lines else ""
         return text, len(documents), n_tokens
 
-    def process_chunk_learning(self, documents: Sequence[str], between: Callable[[], None] | None = None,
-                               descending: bool = False) -> tuple[ChunkResult, list[Packed]]:
-        """:meth:`process_chunk`, and the types it analysed (not those others passed on meanwhile), packed
-        in pieces (:mod:`embedkit.text.cache_entries`)."""
-        self._learned = learned = []
-        try:
-            return self.process_chunk(documents, between, descending), learned
-        finally:
-            self._learned = None
-
-    @property
-    def learning(self) -> list[Packed] | None:
-        """The types the chunk in :meth:`process_chunk_learning` has analysed so far (``None`` outside one)."""
-        return self._learned
-
-    def remember(self, learned: Packed) -> None:
-        """Take cache entries another worker made, so this one does not analyse those types again."""
-        cache_entries.update(self._cache, learned)
-
     def output_types(self) -> int:
         """How many distinct output tokens the types seen so far map to."""
         return len(set(self._cache.values()) - {"", AMBIGUOUS})
 
     def run(self, documents: Iterable[str], sink: IO[str] | IO[bytes], workers: int | None = None,
-            progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:
+            progress: ProgressCallback | None = None, dask_client: Any = None,
+            executor: Executor | None = None) -> PreprocessSummary:
         """Stream documents through the pipeline into ``sink`` (text, or binary for UTF-8), in input order.
 
-        The work runs here (``workers=1``), on ``workers`` local processes, or on a Dask cluster when a
-        ``distributed.Client`` is given; the output bytes are the same in every case.
+        Chunks of documents run on ``executor`` (:mod:`embedkit.text.executors`): by default this process
+        for ``workers=1``, else ``workers`` local processes, each with its own per-type cache; a
+        ``distributed.Client`` as ``dask_client`` runs them on that Dask cluster. The output bytes are the
+        same in every case. The summary's ``types`` counts the output forms of the types first analysed in
+        this run.
         """
         start = time.perf_counter()
         workers = workers or self.config.workers
+        if executor is None:
+            executor = DaskExecutor(dask_client, 4 * max(workers, 2)) if dask_client is not None \
+                else local_executor(workers)
+        max_docs = SOLO_CHUNK_DOCS if isinstance(executor, LocalExecutor) else CHUNK_DOCS
         n_docs = n_tokens = 0
-        remote_types: set[str] = set()
-        results: Iterator[ChunkResult]
-        if dask_client is not None:
-            from embedkit.text.dask_executor import dask_results
-
-            results = dask_results(dask_client, self.config, _chunks(documents), 4 * max(workers, 2), remote_types)
-        elif workers <= 1:
-            results = map(self.process_chunk, _chunks(documents, SOLO_CHUNK_DOCS))
-        else:
-            results = WorkerPool(self, workers).map_ordered(_chunks(documents))
+        forms: set[str] = set()
         write = _chunk_writer(sink)
-        for text, docs, toks in results:
-            write(text)
-            n_docs += docs
-            n_tokens += toks
-            if progress is not None:
-                progress(docs, toks)
-        n_types = len(remote_types) if dask_client is not None else self.output_types()
-        return PreprocessSummary(n_docs, n_tokens, n_types, time.perf_counter() - start)
+        results = executor.map_ordered(_ChunkTask(self), _chunks(documents, max_docs))
+        with contextlib.closing(results):  # on an error here, the executor stops its workers now
+            for text, docs, toks, new_forms in results:
+                write(text)
+                n_docs += docs
+                n_tokens += toks
+                forms.update(new_forms)
+                if progress is not None:
+                    progress(docs, toks)
+        forms -= {"", AMBIGUOUS}
+        return PreprocessSummary(n_docs, n_tokens, len(forms), time.perf_counter() - start)
 
 
-def _chunk_writer(sink: IO[str] | IO[bytes]) -> Callable[[str | bytes], object]:
-    """Write chunk texts to a text sink, or UTF-8 to a binary one.
+ChunkResult = tuple[bytes, int, int, list[str]]  # UTF-8 output, documents, tokens, forms of new types
 
-    Worker processes send their text UTF-8 encoded; a binary sink takes those bytes as they are, where a text
-    sink would decode them and encode them again.
+
+class _ChunkTask:
+    """One chunk through a pipeline, as an executor runs it; its result also names the output forms of
+    the types the pipeline analysed for it.
+
+    Here it uses the caller's pipeline. It pickles as its config and a token of the run, so each worker
+    process builds one pipeline for the run (:func:`_worker_task`) and keeps its per-type cache from chunk
+    to chunk.
     """
+
+    def __init__(self, pipeline: Pipeline, token: str | None = None) -> None:
+        self.pipeline = pipeline
+        self.token = token or uuid.uuid4().hex
+
+    def __call__(self, documents: Sequence[str]) -> ChunkResult:
+        pipeline = self.pipeline
+        pipeline._learned = learned = set()
+        try:
+            text, docs, toks = pipeline.process_chunk(documents)
+        finally:
+            pipeline._learned = None
+        return text.encode(), docs, toks, list(learned)
+
+    def __reduce__(self) -> tuple[Callable[..., _ChunkTask], tuple[PreprocessConfig, str]]:
+        return _worker_task, (self.pipeline.config, self.token)
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_task(config: PreprocessConfig, token: str) -> _ChunkTask:
+    """A worker process's task for one run: one pipeline, and so one per-type cache, kept between chunks."""
+    return _ChunkTask(Pipeline(config), token)
+
+
+def _chunk_writer(sink: IO[str] | IO[bytes]) -> Callable[[bytes], object]:
+    """Write UTF-8 chunk texts to a binary sink as they are, or decoded to a text sink."""
     if isinstance(sink, (io.RawIOBase, io.BufferedIOBase)):
-        return lambda text: sink.write(text if isinstance(text, bytes) else text.encode())
-    return lambda text: sink.write(text.decode() if isinstance(text, bytes) else text)
+        return sink.write
+    return lambda text: sink.write(text.decode())
 
 
 def _chunks(documents: Iterable[str], max_docs: int | None = None) -> Iterator[list[str]]:
@@ -307,21 +295,23 @@ def _chunks(documents: Iterable[str], max_docs: int | None = None) -> Iterator[l
 
 
 def preprocess_files(inputs: Sequence[str | Path], output: str | Path | None, config: PreprocessConfig,
-                     progress: ProgressCallback | None = None, dask_client: Any = None) -> PreprocessSummary:
+                     progress: ProgressCallback | None = None, dask_client: Any = None,
+                     executor: Executor | None = None) -> PreprocessSummary:
     """Run the pipeline over files, folders, ``.gz`` or ``-`` into ``output`` (stdout when ``None``/``-``).
 
-    The output file appears only when the whole run succeeded, with the config recorded beside it.
+    The chunks run on ``executor`` (see :meth:`Pipeline.run`). The output file appears only when the whole
+    run succeeded, with the config recorded beside it.
     """
     pipeline = Pipeline(config)
     sources = resolve_inputs(inputs, config.glob)
     documents = iter_documents(sources, config.encoding, config.unit)
     if output is None or str(output) == STDIN:
-        summary = pipeline.run(documents, sys.stdout, progress=progress, dask_client=dask_client)
+        summary = pipeline.run(documents, sys.stdout, progress=progress, dask_client=dask_client, executor=executor)
         _require_tokens(summary, sources)
         return summary
     output = Path(output)
     with atomic_write(output, "wb") as sink:
-        summary = pipeline.run(documents, sink, progress=progress, dask_client=dask_client)
+        summary = pipeline.run(documents, sink, progress=progress, dask_client=dask_client, executor=executor)
         _require_tokens(summary, sources)
     write_preprocess(sidecar_path(output), pipeline.config, f"written by embedkit preprocess for {output.name}")
     return summary
