@@ -32,7 +32,7 @@ CONTEXTS = [[], ["the"], ["the", "cat"], ["cat", "sat"], ["zebra", "unicorn"], [
     NgramConfig(order=3, min_count=2),
 ])
 def test_probabilities_sum_to_one_for_every_context(config: NgramConfig) -> None:
-    lm = config.build().fit(CORPUS)
+    lm = NgramModel.from_config(config).fit(CORPUS)
     for context in CONTEXTS:
         total = sum(lm.prob(w, context) for w in lm.vocabulary)
         assert total == pytest.approx(1.0, abs=1e-9), (context, total)

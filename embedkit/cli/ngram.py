@@ -56,8 +56,9 @@ def train(
     """Count n-grams and save the model."""
     from embedkit.config import replace_config
     from embedkit.io import check_model_dir
-    model = replace_config(_NGRAM, order=order, smoothing=smoothing, k=k, min_count=min_count,
-                           modified=modified, discount=discount).build()
+    from embedkit.models.ngram import NgramModel
+    model = NgramModel.from_config(replace_config(_NGRAM, order=order, smoothing=smoothing, k=k,
+                                                  min_count=min_count, modified=modified, discount=discount))
     check_model_dir(output)
     tally = _Tally()
     model.fit_pieces(tally(inputs, encoding))

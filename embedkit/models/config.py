@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from embedkit.config import check_choice, check_positive, renamed
 from embedkit.errors import ConfigError
 from embedkit.text.config import PreprocessConfig
-
-if TYPE_CHECKING:
-    from embedkit.models.ngram import NgramModel
 
 LEVELS = ("word", "subword", "char")
 CELL_TYPES = ("rnn", "lstm", "gru")
@@ -203,9 +200,3 @@ class NgramConfig:
         check_positive("min_count", self.min_count)
         if self.discount is not None and not 0 < self.discount < 1:
             raise ConfigError(f"discount must lie between 0 and 1, got {self.discount}")
-
-    def build(self) -> NgramModel:
-        """A fresh, untrained model with these options."""
-        from embedkit.models.ngram import NgramModel
-
-        return NgramModel(**dataclasses.asdict(self))

@@ -15,6 +15,7 @@ is one integer array plus a JSON header and loads without unpickling.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import zipfile
@@ -114,6 +115,11 @@ class NgramModel:
         self._tables: list[dict[tuple[int, ...], dict[int, int]]] = []
         self._stats: list[dict[tuple[int, ...], tuple[int, float]]] = []
         self._discounts: list[tuple[float, float, float]] = []
+
+    @classmethod
+    def from_config(cls, config: NgramConfig) -> NgramModel:
+        """A fresh, untrained model with the options of ``config``."""
+        return cls(**dataclasses.asdict(config))
 
     # ------------------------------------------------------------------ building
     def fit(self, sentences: Iterable[Sequence[str]]) -> NgramModel:

@@ -28,11 +28,11 @@ def check(table: dict) -> NgramConfig:
 
 def stage(table: dict, ctx: RunContext) -> dict:
     """Count n-grams, write ``<run>/ngram``, print a sample; returns order, vocabulary and perplexity."""
-    from embedkit.models.ngram import sentence_pieces
+    from embedkit.models.ngram import NgramModel, sentence_pieces
 
     config = check(table)
     encoding = ctx.encoding(table, "ngram")
-    model = config.build().fit_pieces(sentence_pieces(ctx.inputs(table, "ngram"), encoding))
+    model = NgramModel.from_config(config).fit_pieces(sentence_pieces(ctx.inputs(table, "ngram"), encoding))
     path = ctx.output("ngram")
     model.save(path)
     ctx.artifacts["ngram"] = path
