@@ -54,8 +54,8 @@ class ProcessExecutor:
     At most ``window`` items are submitted and not yet yielded (default: two per worker and one more), so a
     worker always has its next item queued while the caller writes results. A worker that dies (killed, out
     of memory) is a :class:`~embedkit.errors.WorkerError`; an exception raised by ``fn`` reaches the caller
-    as it is. When the caller stops early (an error, Ctrl-C), items not started are cancelled and the
-    running ones are let finish.
+    as it is. When the caller stops early (an error, Ctrl-C, closing the generator), items not started are
+    cancelled and the workers are ended at once: a stopped run wants none of their results.
     """
 
     def __init__(self, workers: int, window: int | None = None) -> None:
@@ -77,10 +77,20 @@ class ProcessExecutor:
             while pending:
                 yield _result(pending.popleft())
         except BrokenProcessPool:
+            pool.shutdown(wait=True, cancel_futures=True)
             raise WorkerError("a preprocessing worker process died (killed, or out of memory?); "
                               "try fewer --workers") from None
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:
+            _stop_now(pool)  # Ctrl-C, an error, or the caller stopped reading: no result is wanted any more
+            raise
+        pool.shutdown(wait=True)
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers at once, rather than wait for their chunks."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # the pool keeps no public list
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)  # the pool sees its workers gone and winds up at once
 
 
 def _result(future: Future[R]) -> R:
