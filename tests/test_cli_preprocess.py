@@ -148,7 +148,8 @@ def test_interrupt_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
 
 
 _PAUSED_AFTER_FIRST_CHUNK = """
-import multiprocessing, sys, time
+import multiprocessing, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a background job inherits SIG_IGN)
 from pathlib import Path
 import embedkit.text.pipeline as pipeline
 real = pipeline._chunk_writer
