@@ -49,7 +49,7 @@ def test_wider_beams_score_at_least_greedy_and_report_their_true_log_prob(bundle
         hyps = beam_search(bundle, prompt, beam=width, max_tokens=8)
         assert len(hyps) == width
         assert [h.log_prob for h in hyps] == sorted((h.log_prob for h in hyps), reverse=True)
-        assert hyps[0].log_prob >= greedy.log_prob - 1e-6
+        assert hyps[0].log_prob >= greedy.log_prob - 1e-4  # float32 sums differ by batch shape
         for h in hyps:
             assert h.log_prob == pytest.approx(sequence_log_prob(bundle, prompt, h.units, h.ended), abs=1e-4)
             assert "<pad>" not in h.units and "<bos>" not in h.units and "<eos>" not in h.units

@@ -10,7 +10,7 @@ import pytest
 
 from embedkit.errors import ConfigError, WorkerError
 from embedkit.text import Pipeline
-from embedkit.text.executors import LocalExecutor, ProcessExecutor, local_executor
+from embedkit.text.executors import LocalExecutor, ProcessExecutor, SharingTask, local_executor
 
 
 def _square(x: int) -> int:
@@ -87,3 +87,35 @@ def test_the_pool_also_runs_where_processes_are_spawned_not_forked(lee_corpus, m
     Pipeline(lang="en", stem=True, stopwords=True).run(lines, one, workers=1)
     Pipeline(lang="en", stem=True, stopwords=True).run(lines, two, workers=2)
     assert two.getvalue() == one.getvalue()
+
+
+class _Remembering:
+    """A sharing task: each item is what its worker learned; a result names what the worker had taken in."""
+
+    def __init__(self) -> None:
+        self.absorbed: set[int] = set()
+        self.last: int | None = None
+
+    def __call__(self, item: int) -> tuple[int, int, frozenset[int]]:
+        self.last = item
+        return item, os.getpid(), frozenset(self.absorbed)
+
+    def learned(self) -> int | None:
+        return self.last
+
+    def absorb(self, learned: int) -> None:
+        self.absorbed.add(learned)
+
+
+def test_what_a_worker_learns_reaches_the_others_before_their_later_items() -> None:
+    results = list(ProcessExecutor(2).map_ordered(_Remembering(), range(40)))
+    assert [item for item, _, _ in results] == list(range(40))
+    worker_of = {item: pid for item, pid, _ in results}
+    for item, pid, absorbed in results:
+        assert all(worker_of[other] != pid for other in absorbed)  # only the other worker's items
+        assert item not in absorbed
+    assert set().union(*(absorbed for _, _, absorbed in results))  # something was passed on
+
+
+def test_a_plain_function_shares_nothing() -> None:
+    assert isinstance(_Remembering(), SharingTask) and not isinstance(_square, SharingTask)

@@ -208,3 +208,30 @@ def test_a_binary_sink_gets_the_utf8_of_what_a_text_sink_gets(monkeypatch, worke
     Pipeline(lang="auto", lemmatize=True).run(lines, raw, workers=workers)
     assert raw.getvalue() == text.getvalue().encode("utf-8")
     assert text.getvalue().splitlines()[:2] == ["кошка бежать по крыша", "the cat be run"]
+
+
+class _Unshared:
+    """A chunk task without its sharing methods: each worker analyses every type it meets itself."""
+
+    def __init__(self, task) -> None:
+        self.task = task
+
+    def __call__(self, documents):
+        return self.task(documents)
+
+
+def test_workers_take_in_the_types_the_others_analysed(lee_corpus) -> None:
+    """Shared entries spare analyses: fewer types analysed in all than by workers on their own, same bytes."""
+    from embedkit.text.executors import ProcessExecutor
+    from embedkit.text.pipeline import _ChunkTask
+
+    chunks = list(_chunks(lee_corpus.read_text(encoding="utf-8").splitlines(), 20))
+
+    def run(wrap):
+        results = list(ProcessExecutor(2).map_ordered(wrap(_ChunkTask(Pipeline(lang="en", lemmatize=True))), chunks))
+        return b"".join(text for text, *_ in results), sum(len(forms) for *_, forms in results)
+
+    shared_text, shared_analyses = run(lambda task: task)
+    alone_text, alone_analyses = run(_Unshared)
+    assert shared_text == alone_text
+    assert shared_analyses < alone_analyses

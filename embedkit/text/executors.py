@@ -3,29 +3,38 @@
 Every executor has one method, :meth:`Executor.map_ordered`: apply a function to each item of an iterable
 and yield the results in input order, as they are ready. It reads the input lazily and keeps a bounded
 window of items in flight, so memory stays flat whatever the input size; closing the generator early stops
-the work. Executors know nothing of text:
-the caller gives a function, and any state a worker keeps between items (a per-type cache) is the
-function's own business. For :class:`ProcessExecutor` and :class:`DaskExecutor` the function and the items
-must pickle; a worker process unpickles the function once per item, so a function that should keep state
-in a worker pickles as a reference to a per-process object (see ``__reduce__``).
+the work. Executors know nothing of text: the caller gives a function, and any state a worker keeps
+between items (a per-type cache) is the function's own business.
+
+A function may also share what its workers learn (:class:`SharingTask`): after each item a worker hands
+:class:`ProcessExecutor` what it learned, and the executor passes that on to the other workers, which take
+it in before their next item. The pipeline shares its per-type cache this way, so a word type is analysed
+about once in all rather than once per worker (measured: two workers do 17% more work than one without
+sharing; see ``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing as mp
+import pickle
+import queue
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Protocol, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from embedkit.errors import ConfigError, WorkerError
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+BACKLOG = 2  # items a worker holds at once: it always has its next one queued while the caller collects
+_STOP = b""
 
 
 class Executor(Protocol):
@@ -33,6 +42,21 @@ class Executor(Protocol):
 
     def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Generator[R, None, None]:
         """``fn(item)`` for each item, in input order, with a bounded number of items in flight."""
+        ...
+
+
+@runtime_checkable
+class SharingTask(Protocol):
+    """A function whose workers pass on what they learn: ``learned()`` after an item, ``absorb()`` elsewhere."""
+
+    def __call__(self, item: Any) -> Any: ...
+
+    def learned(self) -> Any:
+        """What this worker learned from its last item, for the others (``None``: nothing)."""
+        ...
+
+    def absorb(self, learned: Any) -> None:
+        """Take in what another worker learned."""
         ...
 
 
@@ -44,18 +68,15 @@ class LocalExecutor:
         yield from map(fn, items)
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which stops the pool
-
-
 class ProcessExecutor:
     """Runs items on ``workers`` local processes (forked where the system can), results in input order.
 
-    At most ``window`` items are submitted and not yet yielded (default: two per worker and one more), so a
-    worker always has its next item queued while the caller writes results. A worker that dies (killed, out
-    of memory) is a :class:`~embedkit.errors.WorkerError`; an exception raised by ``fn`` reaches the caller
-    as it is. When the caller stops early (an error, Ctrl-C, closing the generator), items not started are
-    cancelled and the workers are ended at once: a stopped run wants none of their results.
+    Each worker holds at most :data:`BACKLOG` items, and at most ``window`` items are read and not yet
+    yielded (default: two per worker and one more). A worker that dies (killed, out of memory) is a
+    :class:`~embedkit.errors.WorkerError`; an exception raised by ``fn`` reaches the caller as it is. When
+    the caller stops early (an error, Ctrl-C, closing the generator) the workers are ended at once: a
+    stopped run wants none of their results. A :class:`SharingTask` has what each worker learned passed on
+    to the others.
     """
 
     def __init__(self, workers: int, window: int | None = None) -> None:
@@ -66,35 +87,199 @@ class ProcessExecutor:
 
     def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Generator[R, None, None]:
         """``fn(item)`` for each item on the worker processes, yielded in input order."""
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method), initializer=_ignore_interrupts)
-        pending: deque[Future[R]] = deque()
+        sharing = isinstance(fn, SharingTask)
+        workers = _start_workers(fn, self.workers, sharing)
+        by_conn = {worker.results: worker for worker in workers}
+        done: dict[int, Any] = {}  # results not yet yielded, by input index
+        source = iter(items)
+        next_in = next_out = 0
+        exhausted = False
         try:
-            for item in items:
-                pending.append(pool.submit(fn, item))
-                if len(pending) >= self.window:
-                    yield _result(pending.popleft())
-            while pending:
-                yield _result(pending.popleft())
-        except BrokenProcessPool:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise WorkerError("a preprocessing worker process died (killed, or out of memory?); "
-                              "try fewer --workers") from None
+            while True:
+                while not exhausted and next_in - next_out < self.window:
+                    worker = min(workers, key=lambda w: w.in_flight)
+                    if worker.in_flight >= BACKLOG:
+                        break
+                    try:
+                        item = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    worker.send((next_in, item))
+                    next_in += 1
+                if next_out in done:
+                    result = done.pop(next_out)
+                    if isinstance(result, _Failure):
+                        raise result.error
+                    yield result
+                    next_out += 1
+                    continue
+                if exhausted and next_out == next_in:
+                    break
+                for conn in wait([w.results for w in workers if w.in_flight]):
+                    worker = by_conn[conn]
+                    index, result, learned = worker.receive()
+                    done[index] = result
+                    if learned is not None:
+                        for other in workers:
+                            if other is not worker:
+                                other.send_learned(learned)
         except BaseException:
-            _stop_now(pool)  # Ctrl-C, an error, or the caller stopped reading: no result is wanted any more
+            for worker in workers:
+                worker.kill()  # Ctrl-C, an error, or the caller stopped reading: no result is wanted any more
             raise
-        pool.shutdown(wait=True)
+        for worker in workers:
+            worker.close()
 
 
-def _stop_now(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers at once, rather than wait for their chunks."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):  # the pool keeps no public list
-        process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)  # the pool sees its workers gone and winds up at once
+def _start_workers(fn: Callable[[Any], Any], n: int, sharing: bool) -> list[_Worker]:
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    workers: list[_Worker] = []
+    gc.freeze()  # a forked child's garbage collector must not touch (and so copy) the parent's heap
+    try:
+        for _ in range(n):
+            inherited = [w.inbox for w in workers] + [w.results for w in workers] if method == "fork" else []
+            workers.append(_Worker(ctx, fn, sharing, inherited))
+    except BaseException:
+        for worker in workers:
+            worker.kill()
+        raise
+    finally:
+        gc.unfreeze()
+    for worker in workers:
+        worker._writer.start()
+    return workers
 
 
-def _result(future: Future[R]) -> R:
-    return future.result()
+class _Worker:
+    """One worker process, its two pipes, and a thread that writes to it.
+
+    The caller's messages go out through that thread, so the caller never blocks on a worker busy writing
+    its own result (which the caller must be free to read); a blocking pipe write releases the GIL.
+    """
+
+    def __init__(self, ctx: Any, fn: Callable[[Any], Any], sharing: bool, inherited: list[Connection]) -> None:
+        inbox_end, self.inbox = ctx.Pipe(duplex=False)
+        self.results, results_end = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_worker_main, daemon=True,
+                                   args=(fn, sharing, inbox_end, results_end, [*inherited, self.inbox, self.results]))
+        self.process.start()
+        inbox_end.close()  # so a dead worker reads as EOF here, not as silence
+        results_end.close()
+        self.in_flight = 0
+        self._outgoing: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write, daemon=True)  # started once every worker is forked
+
+    def send(self, message: tuple[int, Any]) -> None:
+        self._outgoing.put(_dumps(message))
+        self.in_flight += 1
+
+    def send_learned(self, learned: bytes) -> None:
+        self._outgoing.put(learned)
+
+    def receive(self) -> tuple[int, Any, bytes | None]:
+        """The next reply: (index, result or :class:`_Failure`, what the worker learned, still pickled)."""
+        try:
+            index, result, learned = pickle.loads(self.results.recv_bytes())
+        except (EOFError, OSError):
+            self.process.join(timeout=1)
+            raise WorkerError(f"a preprocessing worker process died (exit code {self.process.exitcode}); "
+                              "try fewer --workers") from None
+        self.in_flight -= 1
+        return index, result, learned
+
+    def _write(self) -> None:
+        while (payload := self._outgoing.get()) is not None:
+            try:
+                self.inbox.send_bytes(payload)
+            except OSError:
+                return  # the worker is gone; the caller finds out from its results pipe
+
+    def close(self) -> None:
+        """Tell the worker the input is over and wait for it to exit."""
+        self._outgoing.put(_STOP)
+        self._outgoing.put(None)
+        self._writer.join()
+        self.process.join()
+        self.inbox.close()
+        self.results.close()
+
+    def kill(self) -> None:
+        """End the worker now."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self._outgoing.put(None)
+        if self._writer.is_alive():
+            self._writer.join(timeout=1)
+        self.inbox.close()
+        self.results.close()
+
+
+class _Failure:
+    """An exception raised by the function in a worker, carried back to the caller."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _dumps(message: Any) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _worker_main(fn: Callable[[Any], Any], sharing: bool, inbox: Connection, results: Connection,
+                 inherited: list[Connection]) -> None:
+    """A worker's loop: read items (and what the others learned), run them in order, send the results."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which ends the workers
+    for conn in inherited:  # the caller's ends, copied by fork: holding them would hide the caller's exit
+        conn.close()
+    queued: deque[tuple[int, Any]] = deque()
+    stopping = False
+
+    def read() -> None:
+        nonlocal stopping
+        payload = inbox.recv_bytes()
+        if payload == _STOP:
+            stopping = True
+        elif isinstance(message := pickle.loads(payload), tuple):
+            queued.append(message)
+        else:
+            fn.absorb(message.value)  # type: ignore[attr-defined]
+
+    try:
+        while True:
+            while not queued and not stopping:
+                read()
+            while not stopping and inbox.poll():
+                read()  # what the others learned meanwhile, before this item
+            if not queued:
+                return
+            index, item = queued.popleft()
+            try:
+                result = fn(item)
+                value = fn.learned() if sharing else None  # type: ignore[attr-defined]
+                reply = _dumps((index, result, None if value is None else _dumps(_Learned(value))))
+            except Exception as exc:
+                reply = _dumps((index, _failure(exc), None))
+            results.send_bytes(reply)
+    except (EOFError, OSError):
+        return  # the caller is gone
+
+
+class _Learned:
+    """What a worker learned, as it travels to the others (a tuple on the same pipe is an item)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _failure(exc: Exception) -> _Failure:
+    try:
+        pickle.dumps(exc)
+        return _Failure(exc)
+    except Exception:
+        return _Failure(RuntimeError(f"{type(exc).__name__}: {exc}"))
 
 
 class DaskExecutor:

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import functools
 import io
+import itertools
 import json
 import os
 import sys
@@ -77,8 +78,7 @@ class Pipeline:
         # A lemmatiser looks words up in a large dictionary, faster in sorted runs; a stemmer gains nothing
         # from the batch and loses the locality of mapping each document while its tokens are fresh.
         self._learn_in_batches = mode == "lemma"
-        self._cache: dict[str, str] = {}  # token -> output form, "" when a filter drops it
-        self._learned: set[str] | None = None  # output forms of the types analysed, while a task collects them
+        self._cache: dict[str, str] = {}  # token -> output form, "" when a filter drops it; newest entries last
         if cfg.lemmatize and cfg.lang in ("ru", "auto"):
             load_russian_analyzer()
 
@@ -150,8 +150,6 @@ class Pipeline:
         tokens = sorted(types.difference(self._cache))
         forms = list(map(self._map_uncached, tokens))
         self._cache.update(zip(tokens, forms, strict=True))
-        if self._learned is not None:
-            self._learned.update(forms)
 
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
@@ -211,10 +209,10 @@ class Pipeline:
         """Stream documents through the pipeline into ``sink`` (text, or binary for UTF-8), in input order.
 
         Chunks of documents run on ``executor`` (:mod:`embedkit.text.executors`): by default this process
-        for ``workers=1``, else ``workers`` local processes, each with its own per-type cache; a
-        ``distributed.Client`` as ``dask_client`` runs them on that Dask cluster. The output bytes are the
-        same in every case. The summary's ``types`` counts the output forms of the types first analysed in
-        this run.
+        for ``workers=1``, else ``workers`` local processes, each with a per-type cache that takes in the
+        entries the others made (so a type is analysed about once in all); a ``distributed.Client`` as
+        ``dask_client`` runs them on that Dask cluster. The output bytes are the same in every case. The
+        summary's ``types`` counts the output forms of the types first analysed in this run.
         """
         start = time.perf_counter()
         workers = workers or self.config.workers
@@ -245,6 +243,10 @@ class _ChunkTask:
     """One chunk through a pipeline, as an executor runs it; its result also names the output forms of
     the types the pipeline analysed for it.
 
+    It is a :class:`~embedkit.text.executors.SharingTask`: the cache entries a worker made for a chunk go
+    to the other workers, so each type is analysed about once in all. Entries travel as two newline-joined
+    strings (tokens, forms), which pickle far faster than a dict of thousands of small strings.
+
     Here it uses the caller's pipeline. It pickles as its config and a token of the run, so each worker
     process builds one pipeline for the run (:func:`_worker_task`) and keeps its per-type cache from chunk
     to chunk.
@@ -253,15 +255,32 @@ class _ChunkTask:
     def __init__(self, pipeline: Pipeline, token: str | None = None) -> None:
         self.pipeline = pipeline
         self.token = token or uuid.uuid4().hex
+        self._new: list[tuple[str, str]] = []
 
     def __call__(self, documents: Sequence[str]) -> ChunkResult:
-        pipeline = self.pipeline
-        pipeline._learned = learned = set()
-        try:
-            text, docs, toks = pipeline.process_chunk(documents)
-        finally:
-            pipeline._learned = None
-        return text.encode(), docs, toks, list(learned)
+        cache = self.pipeline._cache
+        before = len(cache)
+        text, docs, toks = self.pipeline.process_chunk(documents)
+        self._new = list(itertools.islice(reversed(cache.items()), len(cache) - before))  # entries made here
+        return text.encode(), docs, toks, [form for _, form in self._new]
+
+    def learned(self) -> tuple[str, str] | dict[str, str] | None:
+        """The cache entries made for the last chunk, packed for the other workers."""
+        if not self._new:
+            return None
+        tokens, forms = (list(column) for column in zip(*self._new, strict=True))
+        keys, values = "\n".join(tokens), "\n".join(forms)
+        if keys.count("\n") != len(tokens) - 1 or values.count("\n") != len(forms) - 1:
+            return dict(self._new)  # a token or form holds a newline itself
+        return keys, values
+
+    def absorb(self, learned: tuple[str, str] | dict[str, str]) -> None:
+        """Add cache entries another worker made."""
+        if isinstance(learned, dict):
+            self.pipeline._cache.update(learned)
+        else:
+            keys, values = learned
+            self.pipeline._cache.update(zip(keys.split("\n"), values.split("\n"), strict=True))
 
     def __reduce__(self) -> tuple[Callable[..., _ChunkTask], tuple[PreprocessConfig, str]]:
         return _worker_task, (self.pipeline.config, self.token)
