@@ -383,3 +383,37 @@ def test_torch_stages_set_the_thread_count(tmp_path, monkeypatch) -> None:
     stage_lm.stage({"input": str(tokens), "epochs": 1, "hidden": 8, "emb_dim": 8, "layers": 1,
                     "embeddings": False, "valid_fraction": 0.1}, ctx)
     assert torch.get_num_threads() == 1
+
+
+def _failing_training(*args, **kwargs):
+    """Training that writes into its folder, then fails as a bad input would."""
+    from embedkit.errors import InputError
+
+    out = Path(kwargs.get("out_dir") or args[2])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.jsonl").write_text("half written\n")
+    raise InputError("training failed")
+
+
+@pytest.mark.parametrize("name", ["lm", "clf"])
+def test_a_failed_model_stage_leaves_the_previous_model_folder_as_it_was(tmp_path, monkeypatch, name) -> None:
+    """Model stages swap their folder in whole: a failed retrain neither mixes files into the old model nor
+    removes it."""
+    from embedkit.errors import InputError
+    from embedkit.run import stage_clf, stage_lm
+
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 20)
+    (tmp_path / "train.tsv").write_text("good film\tpos\nbad film\tneg\n" * 20)
+    ctx, _ = stage_context(tmp_path)
+    small = {"epochs": 1, "hidden": 8, "emb_dim": 8, "layers": 1, "embeddings": False}
+    run, table = {"lm": (stage_lm.stage, {"input": str(tokens), "valid_fraction": 0.1, **small}),
+                  "clf": (stage_clf.stage, {"input": "train.tsv", **small})}[name]
+    run(table, ctx)
+    folder = ctx.output(name)
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    target = "embedkit.training.lm.train_language_model" if name == "lm" else "embedkit.training.clf.train_classifier"
+    monkeypatch.setattr(target, _failing_training)
+    with pytest.raises(InputError, match="training failed"):
+        run(table, ctx)
+    assert {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before

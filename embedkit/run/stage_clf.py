@@ -89,7 +89,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
     from embedkit.models.threads import set_threads
     from embedkit.training.clf import prepare, train_classifier
     from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
-    from embedkit.training.trainer import output_folder
+    from embedkit.training.trainer import model_folder
 
     config, trainer, options, emb_dim_given, text_given = check(table)
     set_threads()
@@ -118,9 +118,9 @@ def stage(table: dict, ctx: RunContext) -> dict:
                        adopt_dim=not emb_dim_given)
     out = ctx.output("clf")
     clf = prepared.classifier
-    with output_folder(out):
-        result = train_classifier(prepared, trainer, out_dir=out / "training")
-        clf.save(out)
+    with model_folder(out) as building:  # swapped in whole: a failed retrain leaves the last model as it was
+        result = train_classifier(prepared, trainer, out_dir=building / "training")
+        clf.save(building)
     ctx.artifacts["clf"] = out
     last = result["valid"]
     summary: dict[str, Any] = {"texts": len(prepared.train[0]), "classes": len(clf.labels),

@@ -72,7 +72,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
     from embedkit.models.generate import GenerateConfig, generate
     from embedkit.models.threads import set_threads
     from embedkit.training.lm import embeddings_from, prepare, read_token_files, train_language_model
-    from embedkit.training.trainer import output_folder
+    from embedkit.training.trainer import model_folder
 
     config, trainer, options, emb_dim_given = check(table)
     set_threads()
@@ -89,9 +89,9 @@ def stage(table: dict, ctx: RunContext) -> dict:
     data = read_token_files(source, valid, config, valid_fraction=None if valid else options.valid_fraction)
     prepared = prepare(data, config, embeddings, seed=trainer.seed, adopt_dim=not emb_dim_given)
     bundle = prepared.bundle
-    with output_folder(out):
-        train_language_model(prepared, trainer, out)
-        bundle.save(out)
+    with model_folder(out) as building:  # swapped in whole: a failed retrain leaves the last model as it was
+        train_language_model(prepared, trainer, building)
+        bundle.save(building)
     config = bundle.config
     sample_words = generate(bundle, options.prompt, GenerateConfig(seed=trainer.seed, max_tokens=20))
     sample = bundle.units.join(bundle.units.from_text(options.prompt) + sample_words)

@@ -149,26 +149,6 @@ def _unflatten(layout: Any, tensors: dict[str, torch.Tensor], device: torch.devi
     return tuple(_unflatten(value, tensors, device) for value in layout)
 
 
-@contextlib.contextmanager
-def output_folder(path: str | Path) -> Iterator[Path]:
-    """The folder a training run writes into, created on entry.
-
-    When training fails with an :class:`EmbedkitError`, a folder this call created is removed again (nothing
-    half-made is left behind); Ctrl-C keeps it, so ``--resume`` can continue. Under ``torchrun`` rank 0 alone
-    removes it.
-    """
-    out = Path(path)
-    created = not out.exists()
-    distributed.barrier()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        yield out
-    except EmbedkitError:
-        if created and distributed.is_main():
-            shutil.rmtree(out, ignore_errors=True)
-        raise
-
-
 def has_checkpoint(out_dir: str | Path) -> bool:
     """True when ``out_dir`` holds a trainer checkpoint (``out_dir/checkpoint/trainer.json``)."""
     return (Path(out_dir) / CHECKPOINT / "trainer.json").is_file()
