@@ -148,10 +148,10 @@ def train(
     ``--model linear`` trains the NB-scaled bag-of-n-grams baseline instead; ``--cv K`` cross-validates.
     OUTPUT must be new, empty or an embedkit model folder; it is replaced in one step when training ends.
     """
-    from embedkit.config import config_from_dict, replace_config
+    from embedkit.config import replace_config
     from embedkit.models.linear import LinearConfig
     from embedkit.run.stage_clf import STAGE_KEYS, read_table
-    from embedkit.text.config import PreprocessConfig
+    from embedkit.text.provenance import start_preprocess
     from embedkit.training import distributed
     from embedkit.training.clf import prepare, train_classifier
     from embedkit.training.labelled import read_labelled
@@ -181,9 +181,7 @@ def train(
     if output is not None:
         check_training_output(output, resume, TRAINING)
     vectors = _load_embeddings(embeddings) if embeddings else None
-    text_base = config.text
-    if vectors is not None and vectors.preprocess is not None:
-        text_base = config_from_dict(PreprocessConfig, text_given, "clf", base=vectors.preprocess)
+    text_base = start_preprocess(config.text, vectors.preprocess if vectors is not None else None, text_given, "clf")
     text = opts.text_config(
         text_base, lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,
         stopwords=stopwords, stopwords_file=stopwords_file, remove_negation=remove_negation, tokenizer=tokenizer,

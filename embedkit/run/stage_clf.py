@@ -20,6 +20,7 @@ from embedkit.errors import ConfigError
 from embedkit.models.config import ClassifierConfig
 from embedkit.run.context import RunContext
 from embedkit.text.config import PreprocessConfig
+from embedkit.text.provenance import start_preprocess
 from embedkit.training.config import CLF_TRAINER, TrainerConfig
 
 
@@ -111,9 +112,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
         from embedkit.embeddings import Embeddings
 
         vectors = Embeddings.load(source)
-        if vectors.preprocess is not None:
-            text = config_from_dict(PreprocessConfig, text_given, "clf", base=vectors.preprocess)
-            config = replace_config(config, text=text)
+        config = replace_config(config, text=start_preprocess(config.text, vectors.preprocess, text_given, "clf"))
     prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
                        adopt_dim=not emb_dim_given)
     out = ctx.output("clf")

@@ -7,7 +7,9 @@ reader and one writer serve both, and every room above ``text`` imports them fro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from embedkit.config import config_from_dict, config_to_dict, dump_toml, load_toml
 from embedkit.io import atomic_write
@@ -57,3 +59,16 @@ def write_model_preprocess(folder: str | Path, config: PreprocessConfig | None) 
     """Record ``config`` in a model folder as ``preprocess.toml`` (nothing when ``None``)."""
     if config is not None:
         write_preprocess(Path(folder) / PROVENANCE_FILE, config)
+
+
+def start_preprocess(base: PreprocessConfig, recorded: PreprocessConfig | None,
+                     given: Mapping[str, Any] | None = None, where: str = "") -> PreprocessConfig:
+    """The preprocessing a model starts from, before the command-line flags go over it.
+
+    ``recorded`` is what the model's input records (the word vectors' ``preprocess.toml``, a token file's
+    sidecar); with one, the keys ``given`` in a config table go over it, else ``base`` (which holds them
+    already) is the start. ``where`` names the table in errors.
+    """
+    if recorded is None:
+        return base
+    return config_from_dict(PreprocessConfig, given or {}, where, base=recorded)
