@@ -7,7 +7,8 @@ unit; perplexity is ``exp`` of it.
 
 ``LMBundle``: the model with what it needs to read text (vocabulary, units, the preprocessing of the
 training tokens), saved as a folder a person can open: ``config.json``, ``model.safetensors``,
-``vocab.json``, ``preprocess.toml`` (when the token file had a sidecar), ``subword.json`` (subword level).
+``vocab.json``, ``preprocess.toml`` (when the token file had a sidecar, or the model preprocessed raw text
+itself: then ``config.json`` says ``"input": "text"``), ``subword.json`` (subword level).
 Loading never unpickles.
 """
 
@@ -35,6 +36,7 @@ from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights
 
 FORMAT = "embedkit.lm/1"
+INPUTS = ("tokens", "text")  # what the model's files are: token files, or raw text it preprocesses itself
 RNN_CLASSES = TORCH_RNNS
 Hidden = Tensor | tuple[Tensor, Tensor]
 
@@ -130,10 +132,16 @@ def lm_shapes(config: LMConfig, vocab_size: int) -> dict[str, tuple[int, ...]]:
 
 
 class Units:
-    """How text becomes the model's units (words, subword pieces or characters) and back."""
+    """How text becomes the model's units (words, subword pieces or characters) and back.
 
-    def __init__(self, level: str, preprocess: PreprocessConfig | None = None, subword: Any = None) -> None:
-        self.level, self.preprocess, self.subword = level, preprocess, subword
+    ``preprocess`` is the preprocessing of the training text (prompts pass through it); ``raw_text`` says
+    that the model's files (training, validation, scored) are raw text, one document a line, that passes
+    through it line by line, rather than token files made by ``embedkit preprocess``.
+    """
+
+    def __init__(self, level: str, preprocess: PreprocessConfig | None = None, subword: Any = None,
+                 raw_text: bool = False) -> None:
+        self.level, self.preprocess, self.subword, self.raw_text = level, preprocess, subword, raw_text
         self._pipeline: Any = None
 
     def from_token_line(self, line: str) -> list[str]:
@@ -144,19 +152,28 @@ class Units:
             return self.subword.encode(line.split()) if line.split() else []
         return line.split()
 
+    def from_file_line(self, line: str) -> list[str]:
+        """Units of one line of a file in the model's form: raw text through the preprocessing into tokens
+        (then read as a token file's line would be), or a token file's line as it is."""
+        return self.from_token_line(" ".join(self._words(line))) if self.raw_text else self.from_token_line(line)
+
+    def _words(self, text: str) -> list[str]:
+        """The tokens of raw text after the preprocessing (lower-cased and split on spaces without one)."""
+        if self.preprocess is None:
+            return text.lower().split()
+        if self._pipeline is None:
+            from embedkit.text import Pipeline
+
+            self._pipeline = Pipeline(self.preprocess)
+        return list(self._pipeline.process(text))
+
     def from_text(self, text: str) -> list[str]:
         """Units of raw text such as a prompt, through the same preprocessing as the training tokens."""
         if self.level == "word":
-            if self.preprocess is None:
-                return text.lower().split()
-            if self._pipeline is None:
-                from embedkit.text import Pipeline
-
-                self._pipeline = Pipeline(self.preprocess)
-            return list(self._pipeline.process(text))
+            return self._words(text)
         if self.level == "char":
             return list(text.lower() if self.preprocess is None or self.preprocess.lowercase else text)
-        words = Units("word", self.preprocess).from_text(text)
+        words = self._words(text)
         return self.subword.encode(words) if words else []
 
     def join(self, units: list[str]) -> str:
@@ -198,8 +215,9 @@ class LMBundle:
         if self.units.subword is not None:
             self.units.subword.save(folder / "subword.json")
         write_json(folder / "config.json", {"format": FORMAT, "model": config_to_dict(self.config),
-                                            "vocab_size": len(self.vocab), "trainer": self.trainer,
-                                            "results": self.results})
+                                            "vocab_size": len(self.vocab),
+                                            "input": "text" if self.units.raw_text else "tokens",
+                                            "trainer": self.trainer, "results": self.results})
 
     @classmethod
     def load(cls, folder: str | Path, device: str | torch.device = "cpu") -> LMBundle:
@@ -216,11 +234,14 @@ class LMBundle:
         if len(vocab) != meta.get("vocab_size"):
             raise ModelFormatError(f"{folder}: vocab.json has {len(vocab)} entries, the model {meta.get('vocab_size')}")
         preprocess = read_model_preprocess(folder)
+        source = meta.get("input", "tokens")  # folders from before raw-text training hold token-file models
+        if source not in INPUTS:
+            raise ModelFormatError(f"{folder}: unknown input '{source}' in config.json (known: {', '.join(INPUTS)})")
         subword = load_subword(folder / "subword.json") if config.level == "subword" else None
         check_saved_sizes(folder / "model.safetensors", lm_parameters(config, len(vocab)),
                           lm_shapes(config, len(vocab)), "language model")
         model = LanguageModel(dataclasses.replace(config, init="torch", forget_bias=1.0), len(vocab))
         load_weights(model, folder / "model.safetensors")
         model.to(device).eval()
-        return cls(model, vocab, config, Units(config.level, preprocess, subword),
+        return cls(model, vocab, config, Units(config.level, preprocess, subword, raw_text=source == "text"),
                    meta.get("trainer", {}), meta.get("results", {}))

@@ -24,6 +24,7 @@ from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import read_json, write_json
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel, LMBundle, Units, as_matrix, load_subword
+from embedkit.text.config import PreprocessConfig
 from embedkit.training import distributed
 from embedkit.training.config import LM_TRAINER as LM_TRAINER  # its home is training.config
 from embedkit.training.config import TrainerConfig
@@ -108,8 +109,9 @@ def _eval_batches(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
 
 
 def file_perplexity(bundle: LMBundle, path: str | Path, encoding: str = "utf-8") -> dict[str, Any]:
-    """Perplexity of a token file (same units and ``<eos>`` as training); also counts unknown units."""
-    lines = read_units(path, bundle.units.from_token_line, encoding)
+    """Perplexity of a file in the training file's form (a token file, or raw text that a model trained on
+    raw text preprocesses the same way); same units and ``<eos>`` as training; also counts unknown units."""
+    lines = read_units(path, bundle.units.from_file_line, encoding)
     ids = encode_stream(lines, bundle.vocab)
     nll = stream_nll(bundle.model, _eval_batches(ids, bundle.config.eval_batch_size), bundle.config.bptt)
     unknown = int((ids == bundle.vocab.unk_id).sum())
@@ -140,20 +142,24 @@ class TokenData:
 
 
 def read_token_files(train_path: str | Path, valid_path: str | Path | None, config: LMConfig,
-                     valid_fraction: float | None = None, encoding: str = "utf-8") -> TokenData:
+                     valid_fraction: float | None = None, encoding: str = "utf-8",
+                     text: PreprocessConfig | None = None) -> TokenData:
     """Read a token file (and its preprocessing sidecar, and the subword model) into units of ``config.level``.
 
-    Without ``valid_path``, ``valid_fraction`` holds out the last lines of the training file for validation
-    (the last ones, so the model never trains on text that comes after its validation text). ``encoding``
-    is that of both token files.
+    With ``text``, both files are raw text instead, one document a line, that runs through that
+    preprocessing here (the model then records it and applies it to prompts and scored files); without it
+    they are token files and the training file's sidecar, if any, is the model's record. Without
+    ``valid_path``, ``valid_fraction`` holds out the last lines of the training file for validation (the last
+    ones, so the model never trains on text that comes after its validation text). ``encoding`` is that of
+    both files.
     """
     from embedkit.text import read_sidecar
 
-    preprocess = read_sidecar(train_path)
+    preprocess = text if text is not None else read_sidecar(train_path)
     subword = load_subword(config.subword_model) if config.level == "subword" else None
-    units = Units(config.level, preprocess, subword)
-    train_lines = read_units(train_path, units.from_token_line, encoding)
-    valid_lines = read_units(valid_path, units.from_token_line, encoding) if valid_path is not None else None
+    units = Units(config.level, preprocess, subword, raw_text=text is not None)
+    train_lines = read_units(train_path, units.from_file_line, encoding)
+    valid_lines = read_units(valid_path, units.from_file_line, encoding) if valid_path is not None else None
     if valid_lines is None and valid_fraction:
         cut = len(train_lines) - max(1, int(len(train_lines) * valid_fraction))
         if cut < 1:
