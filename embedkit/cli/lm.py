@@ -9,11 +9,14 @@ from them. Torch is imported inside the commands, so ``embedkit --help`` stays f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from embedkit.cli import text_options as opts
 from embedkit.cli.options import ENCODING, THREADS, choice_help, config_table, default_help, switch_help
 from embedkit.models.config import CELL_TYPES, INITS, LEVELS, GenerateConfig, LMConfig
+from embedkit.text.config import PreprocessConfig
 from embedkit.training.config import CLIP_MODES, DEVICES, LM_TRAINER, OPTIMIZERS
 
 _LM = LMConfig()
@@ -27,11 +30,18 @@ def _echo(text: str) -> None:
     typer.echo(text)
 
 
+def _note(message: str) -> None:
+    typer.echo(message, err=True)
+
+
 @app.command("train", no_args_is_help=True)
 def train(
-    train_file: Path = typer.Argument(..., help="Token file: one document a line, tokens separated by spaces."),
+    train_file: Path = typer.Argument(..., help=(
+        "Token file: one document a line, tokens separated by spaces; or raw text, one document a line, when a "
+        "preprocessing flag is given or the --embeddings record their preprocessing.")),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
-    valid: Path | None = typer.Option(None, "--valid", help="Validation token file (early stopping, perplexity)."),
+    valid: Path | None = typer.Option(None, "--valid", help=(
+        "Validation file, in TRAIN_FILE's form (early stopping, perplexity).")),
     config_file: Path | None = typer.Option(None, "--config", help=(
         "TOML file with an \\[lm] table, as in a pipeline file (flags win over it).")),
     level: str | None = typer.Option(None, "--level", help=choice_help("Units", LEVELS, _LM, "level")),
@@ -58,7 +68,10 @@ def train(
         "LSTM forget-gate bias with --init orthogonal.", _LM, "forget_bias")),
     tie: bool | None = typer.Option(None, "--tie/--no-tie", help=switch_help(
         "Tie output and embedding weights.", _LM, "tie_weights", "--tie", "--no-tie")),
-    embeddings: Path | None = typer.Option(None, "--embeddings", help="Word vectors folder to start from."),
+    embeddings: Path | None = typer.Option(
+        None, "--embeddings", help="Word vectors folder to start from; when they record their preprocessing "
+                                   "(preprocess.toml) and TRAIN_FILE has no sidecar, the text goes through it "
+                                   "here (the preprocessing flags override it)."),
     freeze: bool | None = typer.Option(None, "--freeze/--fine-tune", help=switch_help(
         "Keep given embeddings fixed.", _LM, "freeze_embeddings", "--freeze", "--fine-tune")),
     bptt: int | None = typer.Option(None, "--bptt", help=default_help("Truncated BPTT window.", _LM, "bptt")),
@@ -86,10 +99,32 @@ def train(
         "Also checkpoint every N steps.", LM_TRAINER, "checkpoint_every", shown="at epoch ends only")),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint (an error without one)."),
     sample: str = typer.Option("the", "--sample-prompt", help="Prompt of the sample printed at the end."),
+    lang: str | None = opts.LANG,
+    lemmatize: bool | None = opts.LEMMATIZE,
+    lemma_context: bool | None = opts.LEMMA_CONTEXT,
+    pos_tags: bool | None = opts.POS_TAGS,
+    stem: bool | None = opts.STEM,
+    stopwords: bool | None = opts.STOPWORDS,
+    stopwords_file: str | None = opts.STOPWORDS_FILE,
+    remove_negation: bool | None = opts.REMOVE_NEGATION,
+    tokenizer: str | None = opts.TOKENIZER,
+    keep_punct: bool | None = opts.KEEP_PUNCT,
+    lowercase: bool | None = opts.LOWERCASE,
+    yo_to_e: bool | None = opts.YO_TO_E,
+    mask_urls: bool | None = opts.MASK_URLS,
+    mask_emails: bool | None = opts.MASK_EMAILS,
+    mask_numbers: bool | None = opts.MASK_NUMBERS,
+    min_length: int | None = opts.MIN_LENGTH,
     encoding: str = ENCODING,
     threads: int | None = THREADS,
 ) -> None:
-    """Train a language model on a token file; print validation perplexity and a sample.
+    """Train a language model on a token file or on raw text; print validation perplexity and a sample.
+
+    With a preprocessing flag, or word vectors that record their preprocessing, TRAIN_FILE and ``--valid``
+    are raw text that goes through that preprocessing here (the flags over the vectors', or over the token
+    file's sidecar); the model folder records it as ``preprocess.toml`` and ``generate``, ``complete`` and
+    ``perplexity`` apply it to prompts and files. Without either, TRAIN_FILE is a token file and its
+    sidecar, if any, is the record.
 
     Under ``torchrun --nproc_per_node N -m embedkit lm train ...`` the N processes train data-parallel, each
     on its own slice of the token stream; rank 0 writes the model folder and prints. OUTPUT must be new,
@@ -101,6 +136,7 @@ def train(
     from embedkit.embeddings import Embeddings
     from embedkit.models.threads import set_threads
     from embedkit.run.stage_lm import STAGE_KEYS, read_table
+    from embedkit.text.provenance import sidecar_path
     from embedkit.training import distributed
     from embedkit.training.lm import prepare, read_token_files, train_language_model
     from embedkit.training.trainer import check_training_output, model_folder
@@ -121,7 +157,15 @@ def train(
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
                              patience=patience, seed=seed, device=device,
                              checkpoint_every=checkpoint_every)
-    data = read_token_files(train_file, valid, config, encoding=encoding)
+    text = _text_preprocess(train_file, vectors, dict(
+        lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,
+        stopwords=stopwords, stopwords_file=stopwords_file, remove_negation=remove_negation, tokenizer=tokenizer,
+        keep_punct=keep_punct, lowercase=lowercase, yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails,
+        mask_numbers=mask_numbers, min_length=min_length))
+    data = read_token_files(train_file, valid, config, encoding=encoding, text=text)
+    if text is not None and sidecar_path(train_file).is_file():
+        _note(f"note: {train_file} is a token file already ({sidecar_path(train_file).name}); "
+              "the preprocessing flags run over its tokens again")
     prepared = prepare(data, config, vectors, seed=trainer.seed)
     bundle = prepared.bundle
     try:
@@ -153,14 +197,33 @@ def train(
     _echo(f"model written to {output}")
 
 
+def _text_preprocess(train_file: Path, vectors: Any, flags: dict[str, Any]) -> PreprocessConfig | None:
+    """The preprocessing ``lm train`` runs on raw training text, or ``None`` to read a token file as it is.
+
+    The start is what the input records: the training file's sidecar, else the word vectors' own
+    ``preprocess.toml``; the flags given go over it. With no flag a token file with a sidecar, or input that
+    records nothing, is read as a token file (as before raw-text training).
+    """
+    from embedkit.text.provenance import read_sidecar, start_preprocess
+
+    sidecar = read_sidecar(train_file)
+    recorded = sidecar if sidecar is not None else getattr(vectors, "preprocess", None)
+    flagged = any(value is not None for value in flags.values())
+    if not flagged and (sidecar is not None or recorded is None):
+        return None
+    return opts.text_config(start_preprocess(PreprocessConfig(), recorded), **flags)
+
+
 @app.command("perplexity", no_args_is_help=True)
 def perplexity(
     model_dir: Path = typer.Argument(..., help="Model folder written by `embedkit lm train`."),
-    token_file: Path = typer.Argument(..., help="Token file to score (same form as the training file)."),
+    token_file: Path = typer.Argument(..., help=(
+        "File to score, in the training file's form: a token file, or raw text for a model trained on raw text "
+        "(it goes through the model's preprocessing).")),
     encoding: str = ENCODING,
     threads: int | None = THREADS,
 ) -> None:
-    """Print the perplexity of a token file under the model."""
+    """Print the perplexity of a file under the model."""
     from embedkit.models.language_model import LMBundle
     from embedkit.models.threads import set_threads
     from embedkit.training.lm import file_perplexity

@@ -240,6 +240,12 @@ def _prefix_form(bundle: Any, fragment: str) -> str:
     return normalize(fragment, preprocess).strip()
 
 
+def _known(bundle: Any, word: str) -> bool:
+    """Whether a typed word is a whole word of the model: its preprocessed units (a lemma, say) are all known."""
+    units = bundle.units.from_text(word)
+    return bool(units) and all(unit in bundle.vocab.stoi for unit in units)
+
+
 def complete(bundle: Any, prompt: str, k: int = 5, partial: bool | None = None) -> list[tuple[str, float]]:
     """The ``k`` most likely next units after ``prompt``, or the ``k`` most likely completions of its last word.
 
@@ -248,14 +254,15 @@ def complete(bundle: Any, prompt: str, k: int = 5, partial: bool | None = None) 
     candidates are the vocabulary's words that start with it, ranked by the model after the text before it,
     with probabilities renormalised over those words (the softmax restricted to them). ``None`` (the default)
     completes the last word when the prompt does not end in a space and that word is not itself in the
-    vocabulary (word-level models only), else predicts the next unit.
+    vocabulary, not even after the model's preprocessing (``кошками`` is the lemma ``кошка``; word-level
+    models only), else predicts the next unit.
     """
     check_positive("k", k)
     context, fragment = split_partial(prompt)
     word_level = bundle.units.level == "word"
     prefix = _prefix_form(bundle, fragment) if fragment else ""
     if partial is None:
-        partial = word_level and bool(prefix) and prefix not in bundle.vocab.stoi
+        partial = word_level and bool(prefix) and prefix not in bundle.vocab.stoi and not _known(bundle, fragment)
     if not partial:
         ids, _ = prompt_ids(bundle, prompt)
         logits, _ = _last_logits(bundle, ids)
