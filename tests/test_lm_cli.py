@@ -120,6 +120,11 @@ def test_not_a_model_folder_and_missing_file(capsys, tmp_path: Path, model_dir: 
 def test_diagnose_writes_a_plot(capsys, tmp_path: Path) -> None:
     code, out, _ = _run(capsys, "lm", "diagnose", "--steps", "12", "--hidden", "8", "-o", tmp_path / "g.png")
     assert code == 0 and "lstm" in out and (tmp_path / "g.png").stat().st_size > 1000
+    code, out, _ = _run(capsys, "lm", "diagnose", "--steps", "12", "--hidden", "8", "--cells", "gru,lstm",
+                        "-o", tmp_path / "h.png")
+    assert code == 0 and out.splitlines()[0].split() == ["steps", "back", "gru", "lstm"]
+    _assert_one_line_error(*_run(capsys, "lm", "diagnose", "--cells", "rnn,tcn", "-o", tmp_path / "i.png")[::2],
+                           "unknown cell 'tcn'")
 
 
 def test_train_config_is_a_pipeline_lm_table(capsys, corpus: Path, tmp_path: Path) -> None:

@@ -17,10 +17,11 @@ from embedkit.cli import text_options as opts
 from embedkit.cli.options import ENCODING, THREADS, choice_help, config_table, default_help, switch_help
 from embedkit.models.config import CELL_TYPES, INITS, LEVELS, GenerateConfig, LMConfig
 from embedkit.text.config import PreprocessConfig
-from embedkit.training.config import CLIP_MODES, DEVICES, LM_TRAINER, OPTIMIZERS
+from embedkit.training.config import CLIP_MODES, CLIPPING_GAIN, DEVICES, LM_TRAINER, OPTIMIZERS, DiagnoseConfig
 
 _LM = LMConfig()
 _GEN = GenerateConfig()
+_DIAG = DiagnoseConfig()
 
 app = typer.Typer(help="Recurrent language models: train, perplexity, generate, complete, diagnose.",
                   no_args_is_help=True)
@@ -302,42 +303,41 @@ def complete_cmd(
 @app.command("diagnose")
 def diagnose(
     output: Path = typer.Option(Path("gradients.png"), "--output", "-o", help="PNG to write."),
-    steps: int = typer.Option(50, "--steps", help="Sequence length."),
-    hidden: int = typer.Option(64, "--hidden", help="Hidden units of each cell."),
-    input_size: int = typer.Option(16, "--input-size", help="Input dimension."),
-    seed: int = typer.Option(0, "--seed", help="Seed of weights and data."),
-    init: bool = typer.Option(False, "--init/--torch-init", help="Orthogonal init and forget bias 1."),
+    steps: int | None = typer.Option(None, "--steps", help=default_help("Sequence length.", _DIAG, "steps")),
+    hidden: int | None = typer.Option(None, "--hidden", help=default_help("Hidden units of each cell.", _DIAG,
+                                                                          "hidden")),
+    input_size: int | None = typer.Option(None, "--input-size", help=default_help("Input dimension.", _DIAG,
+                                                                                  "input_size")),
+    cells: str | None = typer.Option(None, "--cells", help=(
+        f"Cells to compare, comma-separated: {', '.join(CELL_TYPES)} (default: {','.join(_DIAG.cells)}).")),
+    seed: int | None = typer.Option(None, "--seed", help=default_help("Seed of weights and data.", _DIAG, "seed")),
+    init: bool | None = typer.Option(None, "--init/--torch-init", help=switch_help(
+        "Orthogonal init and forget bias 1.", _DIAG, "init", "--init", "--torch-init")),
     gain: float | None = typer.Option(None, "--gain", help="Recurrent matrices = gain x orthogonal: above 1 the "
                                                            "gradient explodes, below 1 it vanishes."),
-    input_scale: float = typer.Option(0.1, "--input-scale", help="Std of the inputs (small keeps tanh linear)."),
-    clip: float = typer.Option(1.0, "--clip", help="Threshold of the clipping comparison (by norm vs by value)."),
+    input_scale: float | None = typer.Option(None, "--input-scale", help=default_help(
+        "Std of the inputs (small keeps tanh linear).", _DIAG, "input_scale")),
+    clip: float | None = typer.Option(None, "--clip", help=default_help(
+        f"Threshold of the clipping comparison: the RNN's gradient at --gain (else {CLIPPING_GAIN:g}) clipped by "
+        "norm vs by value.", _DIAG, "clip")),
     threads: int | None = THREADS,
 ) -> None:
     """Norm of dL/dh_k for each step k back from the loss, for RNN, LSTM and GRU (vanishing or, with --gain > 1,
-    exploding gradients), and the RNN's exploded gradient clipped by norm and by value."""
+    exploding gradients), and the RNN's exploded gradient clipped by norm and by value. A pipeline's
+    \\[diagnose] table takes the same options."""
+    from embedkit.config import replace_config
     from embedkit.models.threads import set_threads
-    from embedkit.training.diagnostics import (
-        clipping_comparison,
-        format_clipping,
-        format_table,
-        gradient_norms,
-        plot_gradient_norms,
-    )
+    from embedkit.training.diagnostics import diagnose as run_diagnosis
+    from embedkit.training.diagnostics import format_clipping, format_table, plot_gradient_norms
 
-    if clip <= 0 or input_scale <= 0 or (gain is not None and gain <= 0):
-        from embedkit.errors import ConfigError
-
-        raise ConfigError("--clip, --input-scale and --gain must be positive")
+    config = replace_config(_DIAG, steps=steps, hidden=hidden, input_size=input_size, seed=seed, init=init,
+                            gain=gain, input_scale=input_scale, clip=clip,
+                            cells=None if cells is None else tuple(c.strip() for c in cells.split(",")))
     set_threads(threads)
-    norms = gradient_norms(steps=steps, hidden=hidden, input_size=input_size, seed=seed, init=init, gain=gain,
-                           input_scale=input_scale)
-    title = "Gradient norm through time" + (f" (recurrent gain {gain:g})" if gain is not None else "")
-    plot_gradient_norms(norms, output, title)
-    _echo(format_table(norms))
-    clip_gain = 1.5 if gain is None else gain
-    compared = clipping_comparison(clip, steps=steps, hidden=hidden, input_size=input_size, seed=seed,
-                                   gain=clip_gain, input_scale=input_scale)
-    _echo(f"\nthe RNN's weight gradient (recurrent gain {clip_gain:g}) clipped by norm keeps its direction, "
-          "by value turns it:")
-    _echo(format_clipping(compared, clip))
+    found = run_diagnosis(config)
+    plot_gradient_norms(found.norms, output, found.title)
+    _echo(format_table(found.norms))
+    _echo(f"\nthe RNN's weight gradient (recurrent gain {config.clipping_gain:g}) clipped by norm keeps its "
+          "direction, by value turns it:")
+    _echo(format_clipping(found.clipping, config.clip))
     _echo(f"plot written to {output}")

@@ -1,5 +1,6 @@
 """The :class:`TrainerConfig`: every option of :class:`embedkit.training.trainer.Trainer` and its default, and
-the defaults of each kind of model (:data:`LM_TRAINER`, :data:`CLF_TRAINER`), importable without torch."""
+the defaults of each kind of model (:data:`LM_TRAINER`, :data:`CLF_TRAINER`); the :class:`DiagnoseConfig` of the
+gradient diagnostics. All importable without torch."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import dataclasses
 
 from embedkit.config import check_choice, check_positive
 from embedkit.errors import ConfigError
+from embedkit.models.config import CELL_TYPES
 
 OPTIMIZERS = ("adamw", "sgd")
 CLIP_MODES = ("norm", "value", "none")
@@ -67,3 +69,47 @@ LM_TRAINER = TrainerConfig(lr=3e-3, patience=2)
 
 CLF_TRAINER = TrainerConfig(lr=2e-3, monitor="error", lr_patience=1)
 """Trainer defaults for classifiers (AdamW at 2e-3, early stopping on validation error)."""
+
+
+CLIPPING_GAIN = 1.5
+"""The recurrent gain of the clipping comparison when :attr:`DiagnoseConfig.gain` is not set: clipping needs an
+exploding gradient to show anything."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DiagnoseConfig:
+    """Settings of the gradient diagnostics (:mod:`embedkit.training.diagnostics`): ``embedkit lm diagnose``'s
+    flags and a pipeline's ``[diagnose]`` table.
+
+    Each cell of ``cells`` (``hidden`` units, inputs of ``input_size`` drawn from ``N(0, input_scale²)``) reads
+    one shared sequence of ``steps`` steps; ``seed`` draws weights and data. ``init`` uses orthogonal recurrent
+    weights and forget bias 1 instead of torch's uniform default; ``gain`` makes each recurrent matrix ``gain ×``
+    an orthogonal one (above 1 the gradient explodes, below 1 it vanishes). The clipping comparison clips the
+    RNN's weight gradient at ``clip``, by norm and by value, at :attr:`clipping_gain`.
+    """
+
+    steps: int = 50
+    hidden: int = 64
+    input_size: int = 16
+    cells: tuple[str, ...] = CELL_TYPES
+    init: bool = False
+    gain: float | None = None
+    input_scale: float = 0.1
+    clip: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "hidden", "input_size", "input_scale", "clip"):
+            check_positive(name, getattr(self, name))
+        check_positive("gain", self.gain, allow_none=True)
+        if not self.cells:
+            raise ConfigError(f"cells: name at least one of {', '.join(CELL_TYPES)}")
+        for cell in self.cells:
+            check_choice("cell", cell, CELL_TYPES)
+        if len(set(self.cells)) < len(self.cells):
+            raise ConfigError(f"cells names a cell twice: {', '.join(self.cells)}")
+
+    @property
+    def clipping_gain(self) -> float:
+        """The recurrent gain of the clipping comparison: ``gain``, else :data:`CLIPPING_GAIN`."""
+        return CLIPPING_GAIN if self.gain is None else self.gain
