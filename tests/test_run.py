@@ -121,6 +121,7 @@ def test_config_fields_that_name_files_are_fingerprinted() -> None:
     (LEE + '[vocab]\nmin_count = 2\ncolour = "red"\n', "unknown option 'colour' in [vocab]"),
     (LEE + '[w2v]\narch = "bogus"\n', "bogus"),
     (LEE + '[lm]\nhiden = 3\n', "unknown option 'hiden' in [lm]"),
+    (LEE + '[diagnose]\nsteps = 0\n', "steps must be positive"),
     (LEE + '[clf]\nlabels = { a = "a.txt" }\ncolour = 1\n', "colour"),
     (LEE + '[bake]\nx = 1\n', "unknown stage [bake]"),
     ('output = "x"\n' + LEE, "'output' is not a table"),
@@ -149,11 +150,11 @@ def test_a_bad_pipeline_stops_before_any_stage_runs(tmp_path, capsys, text: str,
 
 def test_checking_a_pipeline_does_not_import_torch(tmp_path) -> None:
     """A second run of an up-to-date pipeline checks every table but trains nothing: no torch import (seconds)."""
-    pipeline = _pipeline(tmp_path, LEE + '[vocab]\n[subword]\n[w2v]\n[eval]\n[ngram]\n[lm]\n'
+    pipeline = _pipeline(tmp_path, LEE + '[vocab]\n[subword]\n[w2v]\n[eval]\n[ngram]\n[lm]\n[diagnose]\n'
                                          '[clf]\ninput = "gensim:lee_background.cor"\n')
     code = ("import sys\nfrom pathlib import Path\nfrom embedkit.run.runner import check_tables, load_pipeline, plan\n"
             f"path = Path({str(pipeline)!r})\npipeline = load_pipeline(path)\n"
-            "assert len(check_tables(pipeline, plan(pipeline), path.parent, path.parent / 'run')) == 8\n"
+            "assert len(check_tables(pipeline, plan(pipeline), path.parent, path.parent / 'run')) == 9\n"
             "print('torch' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -44,8 +44,8 @@ def check_options(table: Mapping[str, Any], kinds: Mapping[str, str], stage_name
 class RunContext:
     """Shared state of one pipeline run.
 
-    ``artifacts`` maps a kind (``tokens``, ``vocab``, ``subword``, ``vectors``, ``lm``, ``clf``, ``ngram``)
-    to the path an earlier stage wrote, so later stages find their inputs without repeating them.
+    ``artifacts`` maps a kind (``tokens``, ``vocab``, ``subword``, ``vectors``, ``lm``, ``diagnose``, ``clf``,
+    ``ngram``) to the path an earlier stage wrote, so later stages find their inputs without repeating them.
     ``summaries`` collects each stage's figures for the printed summary and the report.
     """
 

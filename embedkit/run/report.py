@@ -4,7 +4,9 @@ The report is built from what the stages recorded in ``.state/STAGE.json``, so `
 rebuilds it at any time. Summary values are rendered by shape: numbers and strings go into the stage's
 table; a list of numbers (a loss per epoch, a perplexity curve) becomes a PNG line plot; a mapping of
 numeric lists becomes one plot with a line each; a list of number lists (a confusion matrix) becomes a
-Markdown grid; a mapping of lists (nearest neighbours) becomes a bullet list.
+Markdown grid; a mapping of mappings of numbers (rows of named figures) becomes a Markdown table with its
+row and column names; a mapping of lists (nearest neighbours) becomes a bullet list; a string ending in
+``.png`` (a plot the stage drew, relative to the run folder) becomes an image.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ def _is_matrix(value: Any) -> bool:
         isinstance(row, Sequence) and not isinstance(row, str) and all(_is_number(v) for v in row) for row in value)
 
 
+def _is_table(value: Any) -> bool:
+    return isinstance(value, Mapping) and bool(value) and all(
+        isinstance(row, Mapping) and bool(row) and all(_is_number(v) for v in row.values()) for row in value.values())
+
+
+def _is_image(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().endswith(".png")
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}"
@@ -54,7 +65,7 @@ def _plot(path: Path, title: str, series: Mapping[str, Sequence[float]]) -> None
 
 def _stage_section(name: str, summary: Mapping[str, Any], run_dir: Path) -> list[str]:
     lines = [f"## {name}", ""]
-    scalars = {k: v for k, v in summary.items() if _is_number(v) or isinstance(v, (str, bool))}
+    scalars = {k: v for k, v in summary.items() if (_is_number(v) or isinstance(v, (str, bool))) and not _is_image(v)}
     if scalars:
         lines += ["| figure | value |", "| --- | --- |"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in scalars.items()]
@@ -62,13 +73,22 @@ def _stage_section(name: str, summary: Mapping[str, Any], run_dir: Path) -> list
     for key, value in summary.items():
         if key in scalars:
             continue
-        if _is_series(value):
+        if _is_image(value):
+            lines += [f"![{name} {key}]({value})", ""]
+        elif _is_series(value):
             _plot(run_dir / f"{name}_{key}.png", f"{name}: {key}", {key: value})
             lines += [f"**{key}**: " + ", ".join(_fmt(v) for v in value), "",
                       f"![{name} {key}]({name}_{key}.png)", ""]
         elif isinstance(value, Mapping) and value and all(_is_series(v) for v in value.values()):
             _plot(run_dir / f"{name}_{key}.png", f"{name}: {key}", value)
             lines += [f"**{key}**", "", f"![{name} {key}]({name}_{key}.png)", ""]
+        elif _is_table(value):
+            columns = list(dict.fromkeys(column for row in value.values() for column in row))
+            lines += [f"**{key}**", "", "| | " + " | ".join(_fmt(c) for c in columns) + " |",
+                      "| --- " * (len(columns) + 1) + "|"]
+            lines += [f"| {_fmt(label)} | " + " | ".join(_fmt(row.get(c, "")) for c in columns) + " |"
+                      for label, row in value.items()]
+            lines.append("")
         elif _is_matrix(value):
             width = max(len(row) for row in value)
             lines += [f"**{key}**", "", "| | " + " | ".join(str(i) for i in range(width)) + " |",

@@ -15,6 +15,7 @@ from typing import Any
 
 from embedkit.run import (
     stage_clf,
+    stage_diagnose,
     stage_eval,
     stage_lm,
     stage_ngram,
@@ -46,5 +47,6 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
     Stage("eval", stage_eval.stage, stage_eval.check, ("vectors", "analogies", "pairs")),
     Stage("ngram", stage_ngram.stage, stage_ngram.check, ("input", "valid")),
     Stage("lm", stage_lm.stage, stage_lm.check, ("input", "valid", "subword_model", "embeddings")),
+    Stage("diagnose", stage_diagnose.stage, stage_diagnose.check, ()),
     Stage("clf", stage_clf.stage, stage_clf.check, ("input", "labels", "valid", "test", "embeddings")),
 )}
