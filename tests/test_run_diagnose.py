@@ -3,6 +3,8 @@ figures those of :mod:`embedkit.training.diagnostics`, cached like every stage."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cli_helpers import assert_user_error, run_cli, stage_context
 
@@ -130,3 +132,12 @@ def test_the_lstm_keeps_more_gradient_than_the_rnn_at_the_default_init(tmp_path)
     assert (tmp_path / "run" / "diagnose" / "gradients.png").exists()
     small = gradient_norms(steps=30)
     assert small["gru"][20] > small["rnn"][20]
+
+
+def test_the_quickstart_table_shows_the_rnn_vanishing_fastest() -> None:
+    from embedkit.config import load_toml
+    from embedkit.training.diagnostics import diagnose
+
+    table = load_toml(Path(__file__).resolve().parents[1] / "pipelines" / "quickstart.toml")["diagnose"]
+    norms = diagnose(stage_diagnose.check(table)).norms
+    assert min(norms["lstm"][20], norms["gru"][20]) > norms["rnn"][20]
