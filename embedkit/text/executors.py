@@ -34,6 +34,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 BACKLOG = 2  # items a worker holds at once: it always has its next one queued while the caller collects
+PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe: a chunk's result fits whole
 _STOP = b""
 
 
@@ -69,14 +70,17 @@ class LocalExecutor:
 
 
 class ProcessExecutor:
-    """Runs items on ``workers`` local processes (forked where the system can), results in input order.
+    """Runs items on ``workers`` processes: this one and ``workers - 1`` children (forked where the system
+    can), results in input order.
 
-    Each worker holds at most :data:`BACKLOG` items, and at most ``window`` items are read and not yet
-    yielded (default: two per worker and one more). A worker that dies (killed, out of memory) is a
-    :class:`~embedkit.errors.WorkerError`; an exception raised by ``fn`` reaches the caller as it is. When
-    the caller stops early (an error, Ctrl-C, closing the generator) the workers are ended at once: a
-    stopped run wants none of their results. A :class:`SharingTask` has what each worker learned passed on
-    to the others.
+    Each child holds at most :data:`BACKLOG` items; when every child is full, this process runs the next
+    item itself, so ``workers`` processes share the work and the caller's own reading and writing fits in
+    between (no core waits on a scheduler). At most ``window`` items are read and not yet yielded (default:
+    two per worker and one more). A child that dies (killed, out of memory) is a
+    :class:`~embedkit.errors.WorkerError`; an exception raised by ``fn`` reaches the caller as it is, in its
+    item's turn. When the caller stops early (an error, Ctrl-C, closing the generator) the children are
+    ended at once: a stopped run wants none of their results. For a :class:`SharingTask` what each process
+    learned is passed on to the others.
     """
 
     def __init__(self, workers: int, window: int | None = None) -> None:
@@ -86,50 +90,98 @@ class ProcessExecutor:
         self.window = window or 2 * workers + 1
 
     def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Generator[R, None, None]:
-        """``fn(item)`` for each item on the worker processes, yielded in input order."""
-        sharing = isinstance(fn, SharingTask)
-        workers = _start_workers(fn, self.workers, sharing)
-        by_conn = {worker.results: worker for worker in workers}
-        done: dict[int, Any] = {}  # results not yet yielded, by input index
+        """``fn(item)`` for each item, here and on the children, yielded in input order."""
+        pool = _Pool(fn, self.workers - 1)
         source = iter(items)
         next_in = next_out = 0
         exhausted = False
+
+        def draw() -> Any:
+            nonlocal exhausted
+            item = next(source, _END)
+            exhausted = item is _END
+            return item
+
         try:
             while True:
-                while not exhausted and next_in - next_out < self.window:
-                    worker = min(workers, key=lambda w: w.in_flight)
-                    if worker.in_flight >= BACKLOG:
-                        break
-                    try:
-                        item = next(source)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    worker.send((next_in, item))
-                    next_in += 1
-                if next_out in done:
-                    result = done.pop(next_out)
+                while not exhausted and next_in - next_out < self.window and (child := pool.with_room()):
+                    if (item := draw()) is not _END:
+                        child.send((next_in, item))
+                        next_in += 1
+                pool.collect(block=False)
+                if next_out in pool.done:
+                    result = pool.done.pop(next_out)
                     if isinstance(result, _Failure):
                         raise result.error
                     yield result
                     next_out += 1
-                    continue
-                if exhausted and next_out == next_in:
+                elif not exhausted and next_in - next_out < self.window:
+                    if (item := draw()) is not _END:
+                        pool.run_here(next_in, item)
+                        next_in += 1
+                elif next_out == next_in:
                     break
-                for conn in wait([w.results for w in workers if w.in_flight]):
-                    worker = by_conn[conn]
-                    index, result, learned = worker.receive()
-                    done[index] = result
-                    if learned is not None:
-                        for other in workers:
-                            if other is not worker:
-                                other.send_learned(learned)
+                else:
+                    pool.collect(block=True)
         except BaseException:
-            for worker in workers:
-                worker.kill()  # Ctrl-C, an error, or the caller stopped reading: no result is wanted any more
+            pool.kill()  # Ctrl-C, an error, or the caller stopped reading: no result is wanted any more
             raise
-        for worker in workers:
-            worker.close()
+        pool.close()
+
+
+_END = object()
+
+
+class _Pool:
+    """The children of one :meth:`ProcessExecutor.map_ordered` call, this process's own share, the results
+    not yet yielded, and the passing on of what each learned."""
+
+    def __init__(self, fn: Callable[[Any], Any], children: int) -> None:
+        self.fn = fn
+        self.sharing = isinstance(fn, SharingTask)
+        self.children = _start_workers(fn, children, self.sharing)
+        self.by_conn = {child.results: child for child in self.children}
+        self.done: dict[int, Any] = {}  # results (or failures) not yet yielded, by input index
+
+    def with_room(self) -> _Worker | None:
+        """The least busy child, if it can take another item."""
+        child = min(self.children, key=lambda c: c.in_flight, default=None)
+        return child if child is not None and child.in_flight < BACKLOG else None
+
+    def run_here(self, index: int, item: Any) -> None:
+        try:
+            self.done[index] = self.fn(item)
+        except Exception as exc:
+            self.done[index] = _Failure(exc)
+            return
+        if self.sharing and self.children and (value := self.fn.learned()) is not None:  # type: ignore[attr-defined]
+            self._pass_on(_dumps(_Learned(value)), source=None)
+
+    def collect(self, block: bool) -> None:
+        """Take the replies the children have sent (wait for one when ``block``)."""
+        busy = [child.results for child in self.children if child.in_flight]
+        if not busy:
+            return
+        for conn in wait(busy, timeout=None if block else 0):
+            child = self.by_conn[conn]
+            index, result, learned = child.receive()
+            self.done[index] = result
+            if learned is not None:
+                self.fn.absorb(pickle.loads(learned).value)  # type: ignore[attr-defined]
+                self._pass_on(learned, source=child)
+
+    def _pass_on(self, learned: bytes, source: _Worker | None) -> None:
+        for child in self.children:
+            if child is not source:
+                child.send_learned(learned)
+
+    def close(self) -> None:
+        for child in self.children:
+            child.close()
+
+    def kill(self) -> None:
+        for child in self.children:
+            child.kill()
 
 
 def _start_workers(fn: Callable[[Any], Any], n: int, sharing: bool) -> list[_Worker]:
@@ -162,6 +214,8 @@ class _Worker:
     def __init__(self, ctx: Any, fn: Callable[[Any], Any], sharing: bool, inherited: list[Connection]) -> None:
         inbox_end, self.inbox = ctx.Pipe(duplex=False)
         self.results, results_end = ctx.Pipe(duplex=False)
+        for conn in (self.inbox, self.results):
+            _widen(conn)
         self.process = ctx.Process(target=_worker_main, daemon=True,
                                    args=(fn, sharing, inbox_end, results_end, [*inherited, self.inbox, self.results]))
         self.process.start()
@@ -215,6 +269,17 @@ class _Worker:
             self._writer.join(timeout=1)
         self.inbox.close()
         self.results.close()
+
+
+def _widen(conn: Connection) -> None:
+    """Ask for a :data:`PIPE_BYTES` pipe (Linux), so a child writes a whole result while this process is
+    busy with an item of its own, instead of waiting for it to read."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # another system, or a lower limit: writes then wait a little longer
 
 
 class _Failure:
