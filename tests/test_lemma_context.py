@@ -182,3 +182,38 @@ def test_beats_the_first_parse_on_the_ud_dev_sets(shared_data) -> None:
         base = score(sentences, first_parse(sentences))[0]
         context = score(sentences, ours(True)(sentences))[0]
         assert context >= base + 0.01, (file, base, context)
+
+
+def _by_rules(lemmatizer: ContextLemmatizer, tokens: list[str]) -> list[str]:
+    """Each token's form with nothing remembered between tokens: the type's form, and for an ambiguous type
+    the rules applied to its neighbours' readings one by one."""
+    forms = [lemmatizer.type_form(token) if token[:1].isalnum() else token for token in tokens]
+    return [lemmatizer.choose_by_rules(tokens, i) if form == AMBIGUOUS else form for i, form in enumerate(forms)]
+
+
+@pytest.mark.parametrize("options", [{}, dict(lowercase=False), dict(pos_tags=True),
+                                     dict(lowercase=False, pos_tags=True)])
+def test_remembered_choices_are_the_rules_choices(options) -> None:
+    """The per-context memory (neighbour numbers, parts, choices) answers as the rules do, token by token."""
+    pipe = Pipeline(lang="ru", lemmatize=True, lemma_context=True, **options)
+    reference = ContextLemmatizer(options.get("pos_tags", False), cased=not options.get("lowercase", True))
+    lines = _russian_lines()[:60] + ["его", "Его нет", "стали его", "мою, и"]
+    for line in lines:
+        units = pipe.raw_units(line)
+        assert pipe.map_units(units) == [_by_rules(reference, tokens) for tokens in units], line
+
+
+@pytest.mark.parametrize("options", [{}, dict(lowercase=False, pos_tags=True)])
+def test_remembered_choices_are_the_rules_choices_on_novels(shared_data, options) -> None:
+    """As above on 150,000 characters of the novels in ../shared/data (some 3,000 ambiguous tokens)."""
+    novels = sorted((shared_data / "ru_literature").glob("*.txt"))
+    if not novels:
+        pytest.skip("../shared/data/ru_literature holds no novels")
+    lines = "\n".join(path.read_text(encoding="utf-8")[:75_000] for path in novels[:2]).splitlines()
+    pipe = Pipeline(lang="ru", lemmatize=True, lemma_context=True, **options)
+    sink = io.StringIO()
+    pipe.run(lines, sink)
+    reference = ContextLemmatizer(options.get("pos_tags", False), cased=not options.get("lowercase", True))
+    expected = [" ".join(_by_rules(reference, tokens)) for line in lines for tokens in pipe.raw_units(line)]
+    assert sink.getvalue().splitlines() == expected
+    assert sum(form == AMBIGUOUS for form in pipe._cache.values()) > 100

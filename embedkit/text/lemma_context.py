@@ -99,6 +99,7 @@ DISAGREES = -1.5       # a modifier before a noun it cannot agree with (мою �
 APPOSITION = 1.5       # a proper noun in the case of an animate noun before it (императора Карла)
 CHOICE_CACHE = 1 << 18  # choices remembered by (word, neighbours) before the memory starts afresh
 MIN_ALTERNATIVE = 0.005 # a lemma with less of P(t|w) than this is not a choice the context can make
+LOOKED_UP_KEPT = 1 << 16  # dictionary entries kept from a type's analysis for its use as a neighbour
 SMOOTH = 1e-3          # probability floor, so that context can reach a parse P(t|w) never saw
 NEIGHBOUR_MIN = 0.01   # a neighbour's reading below this probability is not considered
 
@@ -173,9 +174,6 @@ def _agree(a: Reading, b: Reading) -> bool:
     return True
 
 
-_NOBODY: tuple[int, tuple[Reading, ...]] = (-1, ())
-
-
 @functools.lru_cache(maxsize=8192)
 def _reduced(tag: str) -> tuple:
     """What the rules see of a tag; an indeclinable modifier (его, её, их) has no case, number or gender."""
@@ -190,16 +188,18 @@ def _sorted_readings(merged: dict[tuple, float]) -> tuple[Reading, ...]:
 
 
 class _Choice(NamedTuple):
-    readings: tuple[Reading, ...]  # the plausible readings of an ambiguous word
-    keys: tuple[int, ...]          # the lemma (index into prior) of each reading
+    readings: tuple[Reading, ...]  # the plausible readings of an ambiguous word, lemma by lemma
     prior: tuple[float, ...]       # PRIOR_POWER * log P(lemma | word), per lemma
+    bits: tuple[int, ...]          # each reading's agreement class, as a bit of _CLASSES
+    verb_bits: tuple[int, ...]     # each reading's person, number and gender, as a bit of _VERB_CLASSES
+    sizes: tuple[int, ...]         # how many readings each lemma has (they stand together, in order)
 
 
 def _make_choice(groups: dict[tuple[str, str], list[Reading]]) -> _Choice:
     readings = tuple(r for group in groups.values() for r in group)
-    keys = tuple(k for k, group in enumerate(groups.values()) for _ in group)
     prior = tuple(PRIOR_POWER * math.log(sum(r.prob + SMOOTH for r in group)) for group in groups.values())
-    return _Choice(readings, keys, prior)
+    return _Choice(readings, prior, tuple(map(_class_bit, readings)), tuple(map(_verb_bit, readings)),
+                   tuple(map(len, groups.values())))
 
 
 def _heads_phrase(r: Reading) -> bool:
@@ -226,6 +226,99 @@ def _dominates(t: Reading, a: Reading) -> bool:
     return a.pos in _NO_CASE or t.pos not in _NO_CASE
 
 
+# -- the rules as tables ---------------------------------------------------------------------------
+# The rules above look at a neighbour's readings one by one. To settle a token in a few look-ups, what a
+# neighbour offers them is read off once per set of readings as bit masks over the agreement classes (case,
+# number, gender, indeclinable) a reading can be in, and over a verb's person, number and gender;
+# :meth:`ContextLemmatizer._left_part` and ``_right_part`` then give each rule's answer with one bit test.
+# :meth:`ContextLemmatizer.choose_by_rules` applies the rules themselves, and the tests hold the two equal.
+_CASE_VALUES = (None, "nomn", "gent", "datv", "accs", "ablt", "loct")
+_NUMBER_VALUES = (None, "sing", "plur")
+_GENDER_VALUES = (None, "masc", "femn", "neut")
+_PERSON_VALUES = (None, "1per", "2per", "3per")
+_FIXED = frozenset({"Fixd"})
+_CLASSES = tuple(Reading("", "", "", case, number, gender, None, _FIXED if fixed else frozenset(), 0.0)
+                 for case in _CASE_VALUES for number in _NUMBER_VALUES for gender in _GENDER_VALUES
+                 for fixed in (False, True))
+_CLASS_BITS = {(r.case, r.number, r.gender, "Fixd" in r.flags): 1 << k for k, r in enumerate(_CLASSES)}
+_VERB_CLASSES = tuple(Reading("", "VERB", "VERB", None, number, gender, person, frozenset(), 0.0)
+                      for number in _NUMBER_VALUES for person in _PERSON_VALUES for gender in _GENDER_VALUES)
+_VERB_BITS = {(r.number, r.person, r.gender): 1 << k for k, r in enumerate(_VERB_CLASSES)}
+
+
+def _class_bit(r: Reading) -> int:
+    return _CLASS_BITS[(r.case, r.number, r.gender, "Fixd" in r.flags)]
+
+
+def _verb_bit(r: Reading) -> int:
+    return _VERB_BITS[(r.number, r.person, r.gender)]
+
+
+@functools.cache
+def _agreement(case: str | None, number: str | None, gender: str | None, fixed: bool) -> tuple[int, int]:
+    """The classes ``c`` a reading with these traits agrees with as ``_agree(n, c)`` and as ``_agree(c, n)``."""
+    n = Reading("", "", "", case, number, gender, None, _FIXED if fixed else frozenset(), 0.0)
+    return (sum(1 << k for k, c in enumerate(_CLASSES) if _agree(n, c)),
+            sum(1 << k for k, c in enumerate(_CLASSES) if _agree(c, n)))
+
+
+@functools.cache
+def _subject_of(lemma: str) -> int:
+    """The verb classes a personal pronoun (nominative) is a subject of."""
+    pronoun = Reading(lemma, "PRON", "NPRO", "nomn", None, None, None, frozenset(), 0.0)
+    return sum(1 << k for k, verb in enumerate(_VERB_CLASSES) if ContextLemmatizer._subject((pronoun,), verb))
+
+
+_NO_LEFT = (False, 0, 0, frozenset(), 0)  # transitive verb, modifier, proper noun, animate noun cases, subject
+_NO_RIGHT = (0, 0, 0, False, False, False)  # phrase head, adjective, proper noun, noun, infinitive, accusative noun
+
+
+def _left_traits(near: Sequence[Reading]) -> tuple:
+    """What the rules of :meth:`ContextLemmatizer._left_bonus` see of a word before: as _NO_LEFT."""
+    transitive, modifier, proper, subject = False, 0, 0, 0
+    animate: set[str | None] = set()
+    for n in near:
+        pos = n.pos
+        if pos in ("VERB", "INFN", "GRND") and "tran" in n.flags:
+            transitive = True
+        if pos in _MODIFIER and "Fixd" not in n.flags:
+            modifier |= _agreement(n.case, n.number, n.gender, False)[0]
+        if pos == "NOUN":
+            if n.flags & _PROPER:
+                proper |= _agreement(n.case, n.number, n.gender, "Fixd" in n.flags)[0]
+            elif "anim" in n.flags:
+                animate.add(n.case)
+        if pos == "NPRO" and n.case == "nomn" and n.lemma in _PERSONAL:
+            subject |= _subject_of(n.lemma)
+    return transitive, modifier, proper, frozenset(animate), subject
+
+
+def _right_traits(near: Sequence[Reading]) -> tuple:
+    """What the rules of :meth:`ContextLemmatizer._right_bonus` see of a word after: as _NO_RIGHT."""
+    head, adjective, proper, noun, infinitive, object_noun = 0, 0, 0, False, False, False
+    for n in near:
+        first, second = _agreement(n.case, n.number, n.gender, "Fixd" in n.flags)
+        if _heads_phrase(n):
+            head |= second
+        if n.pos == "ADJF":
+            adjective |= second
+        if n.pos == "NOUN":
+            noun = True
+            object_noun = object_noun or n.case == "accs"
+            if n.flags & _PROPER:
+                proper |= first
+        infinitive = infinitive or n.pos == "INFN"
+    return head, adjective, proper, noun, infinitive, object_noun
+
+
+# the cases a preposition governs, and whether it stands right before the word, numbered
+_GOVERNED_LIST = list(dict.fromkeys([*_GOVERNS_NEXT.values(), *_GOVERNS_LATER.values()]))
+_GOVERNED_IDS = {governed: k for k, governed in enumerate(_GOVERNED_LIST)}
+_GOVERNS_NEXT_ID = {form: _GOVERNED_IDS[governed] for form, governed in _GOVERNS_NEXT.items()}
+_GOVERNS_LATER_ID = {form: _GOVERNED_IDS[governed] for form, governed in _GOVERNS_LATER.items()}
+_NOT_A_NEIGHBOUR = (0, 0, False)  # what punctuation is to its neighbours: nothing (and not a modifier)
+
+
 class ContextLemmatizer:
     """Lemmas of Russian tokens in context; the per-type part is cached.
 
@@ -248,51 +341,76 @@ class ContextLemmatizer:
         self._initials = {c for unit in morph._units for c in getattr(unit.analyzer, "letters", "")}
         self._readings: dict[str, tuple[Reading, ...]] = {}
         self._forms: dict[str, str] = {}
-        self._neighbours: dict[str, tuple[int, tuple[Reading, ...]]] = {}
-        self._signatures: dict[tuple[Reading, ...], int] = {}
-        self._traits: dict[tuple, Reading] = {}
-        self._chosen: dict[tuple, str] = {}
         self._choices: dict[str, _Choice] = {}
-        self._modifiers: dict[str, bool] = {}
+        # what each word is as a neighbour (:meth:`_neighbour`), through the tag sets words share
+        self._neighbours: dict[str, tuple[int, int, bool]] = {}
+        self._tag_sets: dict[tuple, tuple[int, int, bool]] = {}
+        self._looked_up: dict[str, list] = {}  # dictionary entries of the types analysed last, for _neighbour
+        self._trait_sets: dict[frozenset[Reading], tuple[int, int, bool]] = {}
+        self._lefts: dict[tuple, int] = {_NO_LEFT: 0}
+        self._rights: dict[tuple, int] = {_NO_RIGHT: 0}
+        self._left_list: list[tuple] = [_NO_LEFT]
+        self._right_list: list[tuple] = [_NO_RIGHT]
+        # choices remembered: per occurrence's context, per part of the context, per parts
+        self._decided: dict[tuple, str] = {}
         self._parts: dict[tuple, int] = {}
+        self._chosen: dict[tuple, str] = {}
         self._vector_ids: dict[tuple, int] = {}
         self._vectors: list[tuple] = []
         self._paradigms = morph.dictionary.paradigms
         self._build = morph.dictionary.build_normal_form
         self._tag_names = [str(tag) for tag in morph.dictionary.gramtab]
+        self._tag_reduced: list[tuple | None] = [None] * len(self._tag_names)
         estimator = morph.prob_estimator
         self._prob = estimator.p_t_given_w.get if estimator is not None else None
         self._prob_scale = estimator.p_t_given_w.MULTIPLIER if estimator is not None else 1
 
     # -- one type --------------------------------------------------------------------------------
-    def _entries(self, word: str) -> list[tuple[str, tuple, float]]:
+    def _entries(self, word: str, items: list | None = None) -> list[tuple[str, tuple, float]]:
         """Each parse of a word as (lemma, reduced tag, P(t|w)), in the dictionary's order.
 
         A dictionary word is read off its paradigms' tags and P(t|w), as ``MorphAnalyzer.parse`` scores it
         but without building ``Parse`` objects, one normal form per paradigm; other words go through ``parse``.
+        ``items`` are the word's dictionary entries when looked up already. What the word is as a neighbour
+        is read off the same parses (:meth:`_neighbour`).
         """
-        items = None
-        if word not in self._initials:
-            word_lower = word.lower()
-            items = self._similar(word_lower, self._substitutes)
+        if items is None:
+            items = self._items(word)
+        lower = word.lower()
         if not items:
-            return [(parse.normal_form, _reduced(str(parse.tag)), parse.score) for parse in self._parse(word)]
-        tag_names, paradigms, build = self._tag_names, self._paradigms, self._build
-        flat = []
-        lemmas: dict[tuple[str, int], str] = {}
+            parses = self._parse(word)
+            if word[:1].isalnum():
+                self._neighbours[word] = self._relative(lower, self._context(self._unknown_tags(parses), lower))
+            return [(parse.normal_form, _reduced(str(parse.tag)), parse.score) for parse in parses]
+        paradigms, build = self._paradigms, self._build
+        lemmas: list[str] = []
+        tags: list[int] = []
+        built: dict[tuple[str, int], str] = {}
         for fixed, parses in items:
             for para_id, idx in parses:
-                paradigm = paradigms[para_id]
-                lemma = lemmas.get((fixed, para_id))
+                lemma = built.get((fixed, para_id))
                 if lemma is None:
-                    lemma = lemmas[(fixed, para_id)] = build(para_id, idx, fixed)
-                flat.append((lemma, tag_names[paradigm[len(paradigm) // 3 + idx]]))
-        prob = self._prob
-        scale = self._prob_scale
-        probs = [prob(f"{word_lower}:{name}", 0) / scale for _, name in flat] if prob and len(flat) > 1 else [0]
-        if not any(probs):
-            probs = [1.0 / len(flat)] * len(flat)
-        return [(lemma, _reduced(name), p) for (lemma, name), p in zip(flat, probs, strict=True)]
+                    lemma = built[(fixed, para_id)] = build(para_id, idx, fixed)
+                lemmas.append(lemma)
+                paradigm = paradigms[para_id]
+                tags.append(paradigm[len(paradigm) // 3 + idx])
+        prob, names = self._prob, self._tag_names
+        raw = [prob(f"{lower}:{names[tag]}", 0) for tag in tags] if prob and len(tags) > 1 else [0]
+        if word[:1].isalnum():
+            self._neighbours[word] = self._dictionary_neighbour(lower, tags, raw)
+        if any(raw):
+            scale = self._prob_scale
+            probs = [p / scale for p in raw]
+        else:
+            probs = [1.0 / len(tags)] * len(tags)
+        reduced = self._tag_reduced
+        return [(lemma, reduced[tag] or self._reduce(tag), p)
+                for lemma, tag, p in zip(lemmas, tags, probs, strict=True)]
+
+    def _reduce(self, tag: int) -> tuple:
+        """:func:`_reduced` of a tag by its gramtab number (remembered in ``_tag_reduced``)."""
+        found = self._tag_reduced[tag] = _reduced(self._tag_names[tag])
+        return found
 
     def readings(self, word: str) -> tuple[Reading, ...]:
         """The word's parses as :class:`Reading` tuples, most probable first (cached per type); parses the
@@ -310,16 +428,79 @@ class ContextLemmatizer:
             merged[key] = merged.get(key, 0.0) + p
         return tuple(sorted((Reading(*key, p) for key, p in merged.items()), key=lambda r: -r.prob))
 
-    def _near(self, word: str) -> tuple[int, tuple[Reading, ...]]:
-        """What a neighbour can be, and a number shared by every word that can be the same.
+    def _neighbour(self, word: str) -> tuple[int, int, bool]:
+        """What a word is to its neighbours (cached per type): the number of what the rules see of it as the
+        word before one (:data:`_NO_LEFT`), as the word after one (:data:`_NO_RIGHT`), and whether it can
+        stand between a preposition and its noun (an adjective, participle or numeral).
 
-        Every tag the word can have, without probabilities or lemmas (but for personal pronouns, which a rule
-        names): words the rules cannot tell apart share a signature, and a choice made beside one is
-        remembered for all.
+        The readings counted are those of :meth:`_neighbour_readings`; words the rules cannot tell apart get
+        the same numbers, and a choice made beside one is remembered for all. :meth:`type_form` fills it in
+        for the types it analyses, from the entries it looked up.
         """
         found = self._neighbours.get(word)
         if found is not None:
             return found
+        if not word[:1].isalnum():
+            found = self._neighbours[word] = _NOT_A_NEIGHBOUR
+            return found
+        lower = word.lower()
+        items = self._looked_up.pop(word, None) or self._items(word)
+        if items:
+            found = self._items_neighbour(lower, items)
+        else:
+            found = self._relative(lower, self._context(self._unknown_tags(self._parse(word)), lower))
+        self._neighbours[word] = found
+        return found
+
+    def _items_neighbour(self, lower: str, items: list) -> tuple[int, int, bool]:
+        """:meth:`_neighbour` of a dictionary word from its entries."""
+        paradigms = self._paradigms
+        tags = [paradigms[para_id][len(paradigms[para_id]) // 3 + idx]
+                for _, parses in items for para_id, idx in parses]
+        if len(tags) > 1 and self._prob is not None:
+            prob, names = self._prob, self._tag_names
+            return self._dictionary_neighbour(lower, tags, [prob(f"{lower}:{names[tag]}", 0) for tag in tags])
+        return self._dictionary_neighbour(lower, tags, [0])
+
+    def _dictionary_neighbour(self, lower: str, tags: list[int], probs: list[int]) -> tuple[int, int, bool]:
+        """:meth:`_neighbour` of a dictionary word from the gramtab numbers of its parses' tags and their
+        P(t|w) as stored (``[0]`` when not looked up)."""
+        if any(probs):
+            floor = NEIGHBOUR_MIN * self._prob_scale
+            tags = [tag for tag, p in zip(tags, probs, strict=True) if p >= floor] or [tags[probs.index(max(probs))]]
+        key = (lower if lower in _PERSONAL else "", *tags)
+        found = self._tag_sets.get(key)
+        if found is None:
+            reduced = self._tag_reduced
+            found = self._tag_sets[key] = self._context({reduced[tag] or self._reduce(tag) for tag in tags}, lower)
+        return self._relative(lower, found)
+
+    @staticmethod
+    def _relative(lower: str, found: tuple[int, int, bool]) -> tuple[int, int, bool]:
+        """A relative word (``который``, ``как``) does not stand between a preposition and its noun."""
+        return (found[0], found[1], False) if found[2] and lower.startswith(_RELATIVE) else found
+
+    @staticmethod
+    def _unknown_tags(parses: list) -> set[tuple]:
+        """The tags a word the dictionary lacks can have as a neighbour: pymorphy3's guesses above
+        NEIGHBOUR_MIN, or the first."""
+        return {_reduced(str(parse.tag)) for parse in parses if parse.score >= NEIGHBOUR_MIN} or {
+            _reduced(str(parses[0].tag))}
+
+    def _context(self, tags: set[tuple], lower: str) -> tuple[int, int, bool]:
+        personal = lower if lower in _PERSONAL else ""
+        traits = frozenset(Reading(personal, *tag, 0.0) for tag in tags)
+        found = self._trait_sets.get(traits)
+        if found is None:
+            found = self._trait_sets[traits] = (
+                _number(self._lefts, self._left_list, _left_traits(traits)),
+                _number(self._rights, self._right_list, _right_traits(traits)),
+                any(r.pos in _MODIFIER or r.pos == "NUMR" for r in traits))
+        return found
+
+    def _neighbour_readings(self, word: str) -> tuple[Reading, ...]:
+        """What a neighbour can be: every tag the word can have with P(t|w) of at least NEIGHBOUR_MIN, without
+        probabilities or lemmas (but for personal pronouns, which a rule names). Not cached."""
         items = self._items(word)
         if items:
             tag_names, paradigms = self._tag_names, self._paradigms
@@ -338,18 +519,7 @@ class ContextLemmatizer:
                                     if parse.score >= NEIGHBOUR_MIN) or {_reduced(str(parses[0].tag)): None}
         lower = word.lower()
         lemma = lower if lower in _PERSONAL else ""
-        traits = self._traits
-        near = []
-        for tag in reduced:
-            key = (lemma, *tag)
-            trait = traits.get(key)
-            if trait is None:
-                trait = traits[key] = Reading(*key, 0.0)
-            near.append(trait)
-        near_tuple = tuple(near)
-        signature = self._signatures.setdefault(near_tuple, len(self._signatures))
-        found = self._neighbours[word] = (signature, near_tuple)
-        return found
+        return tuple(Reading(lemma, *tag, 0.0) for tag in reduced)
 
     def _items(self, word: str) -> list | None:
         if word in self._initials:
@@ -366,16 +536,26 @@ class ContextLemmatizer:
             form = self._forms[word] = f"{top.normal_form}_{upos(top.tag)}" if self.pos_tags else top.normal_form
             return form
         lower = word.lower()
-        if not self.pos_tags and lower not in PREPOSITION_VARIANTS:
-            items = self._items(word)
-            if items:  # one lemma in every paradigm: no probabilities needed
-                build = self._build
-                lemmas = {build(para_id, idx, fixed) for fixed, parses in items
-                          for para_id, idx in dict(parses).items()}
-                if len(lemmas) == 1:
-                    form = self._forms[word] = lemmas.pop()
-                    return form
-        entries = self._entries(word)
+        items = self._items(word)
+        if items and not self.pos_tags and lower not in PREPOSITION_VARIANTS:
+            # one lemma in every paradigm: no probabilities needed
+            if len(items) == 1 and len(items[0][1]) == 1:  # one parse, as most words have
+                fixed, ((para_id, idx),) = items[0]
+                form = self._forms[word] = self._build(para_id, idx, fixed)
+                if word[:1].isalnum():
+                    paradigm = self._paradigms[para_id]
+                    tag = paradigm[len(paradigm) // 3 + idx]
+                    self._neighbours[word] = self._dictionary_neighbour(lower, [tag], [0])
+                return form
+            build = self._build
+            lemmas = {build(para_id, idx, fixed) for fixed, parses in items for para_id, idx in dict(parses).items()}
+            if len(lemmas) == 1:
+                form = self._forms[word] = lemmas.pop()
+                if len(self._looked_up) >= LOOKED_UP_KEPT:
+                    self._looked_up.clear()
+                self._looked_up[word] = items  # for _neighbour, if the word turns out to be one
+                return form
+        entries = self._entries(word, items)
         tagged = self.pos_tags
         first = max(entries, key=lambda e: e[2])
         if lower in PREPOSITION_VARIANTS and first[1][1] == "PREP":
@@ -423,50 +603,166 @@ class ContextLemmatizer:
     def lemmatize(self, tokens: Sequence[str]) -> list[str]:
         """Lemmas of a sentence's tokens (``lemma_UPOS`` with ``pos_tags``)."""
         forms = [self.type_form(token) for token in tokens]
-        return [self.choose(tokens, i) if form == AMBIGUOUS else form
-                for i, form in enumerate(forms)]
+        self.settle(tokens, forms)
+        return forms
 
     def choose(self, tokens: Sequence[str], i: int) -> str:
-        """The output form of ``tokens[i]`` given its neighbours.
+        """The output form of ``tokens[i]``, an ambiguous type, given its neighbours (see :meth:`settle`)."""
+        forms = [""] * len(tokens)
+        forms[i] = AMBIGUOUS
+        self.settle(tokens, forms)
+        return forms[i]
 
-        The factor a reading gets is a sum of four parts, each a function of the word and one thing about
-        its context (what the word before can be, what the word after can be, the governing preposition,
-        the case of its first letter); each part is remembered per word and context, and the choice per
-        word and the four parts, so a frequent ambiguous word is settled by a few dictionary look-ups.
+    def settle(self, tokens: Sequence[str], forms: list[str]) -> list[int]:
+        """Put in place of each :data:`AMBIGUOUS` in ``forms`` (the type forms of ``tokens``) the output form
+        of its token given the neighbours, as :meth:`choose_by_rules` gives it; the positions settled.
+
+        The factor a reading gets is a sum of three parts, each a function of the word and one thing about
+        its context: what the word before can be, what the word after can be (both as numbered by
+        :meth:`_neighbour`), and the governing preposition with the case of the first letter. The choice is
+        remembered per word and context, each part per word and its thing, and the choice per word and the
+        parts, so a frequent ambiguous word is settled by a few dictionary look-ups.
         """
-        word = tokens[i]
+        count = forms.count(AMBIGUOUS)
+        if not count:
+            return []
+        positions = []
+        decided, neighbours, neighbour, governs = self._decided, self._neighbours, self._neighbour, _GOVERNS_NEXT_ID
+        cased = self.cased
+        n = len(tokens)
+        i = -1
+        for _ in range(count):
+            i = forms.index(AMBIGUOUS, i + 1)
+            positions.append(i)
+            after = i + 1
+            while after < n - 1 and tokens[after] in _CLITICS:
+                after += 1
+            if i:
+                before = tokens[i - 1]
+                left = neighbours.get(before) or neighbour(before)
+                governed = governs.get(before)
+                if governed is None and left[2]:
+                    governed = self._governing_later(tokens, i)
+                key = (tokens[i], left[0], (neighbours.get(tokens[after]) or neighbour(tokens[after]))[1]
+                       if after < n else 0, governed, self._capital_inside(tokens, i) if cased else None)
+            else:
+                key = (tokens[i], 0, (neighbours.get(tokens[after]) or neighbour(tokens[after]))[1]
+                       if after < n else 0, None, None)
+            form = decided.get(key)
+            forms[i] = self._settle(key) if form is None else form
+        return positions
+
+    def _governing_later(self, tokens: Sequence[str], i: int) -> int | None:
+        """The number of what a preposition two or three words back governs, past the modifiers between."""
+        neighbours = self._neighbours
+        for j in range(i - 2, max(i - 4, -1), -1):
+            word = tokens[j]
+            found = _GOVERNS_LATER_ID.get(word)
+            if found is not None or not (neighbours.get(word) or self._neighbour(word))[2]:
+                return found
+        return None
+
+    def _settle(self, key: tuple) -> str:
+        word, left, right, governed, capital = key
+        if len(self._decided) >= CHOICE_CACHE:
+            self._decided.clear()
+            self._parts.clear()
+            self._chosen.clear()
         choice = self._choices.get(word) or self._choice(word)
+        memo, intern = self._parts, self._intern
+        part = (word, 0, left)
+        a = memo.get(part)
+        if a is None:
+            a = memo[part] = intern(self._left_part(choice, self._left_list[left]))
+        part = (word, 1, right)
+        b = memo.get(part)
+        if b is None:
+            b = memo[part] = intern(self._right_part(choice, self._right_list[right]))
+        part = (word, 2, governed, capital)
+        c = memo.get(part)
+        if c is None:
+            prep = None if governed is None else _GOVERNED_LIST[governed]
+            c = memo[part] = intern(tuple(self._prep_bonus(word, r, prep) + self._capital_bonus(r, capital)
+                                          for r in choice.readings))
+        part = (word, a, b, c)
+        form = self._chosen.get(part)
+        if form is None:
+            vectors = self._vectors
+            form = self._chosen[part] = self._decide(choice, vectors[a], vectors[b], vectors[c])
+        self._decided[key] = form
+        return form
+
+    @staticmethod
+    def _left_part(choice: _Choice, traits: tuple) -> tuple[float, ...]:
+        """:meth:`_left_bonus` of each reading, from what the word before offers (as :data:`_NO_LEFT`)."""
+        transitive, modifier, proper, animate, subject = traits
+        bonuses = []
+        for r, bit, verb_bit in zip(choice.readings, choice.bits, choice.verb_bits, strict=True):
+            bonus = 0.0
+            pos = r.pos
+            if pos == "NPRO":
+                if transitive and r.case in ("accs", "gent", "datv"):
+                    bonus += OBJECT_PRONOUN
+            elif pos == "NOUN":
+                if modifier & bit:
+                    bonus += AGREES_LEFT
+                if r.flags & _PROPER and proper & bit:
+                    bonus += NAME_SURNAME
+                elif r.flags & _PROPER and r.case in animate:
+                    bonus += APPOSITION
+            elif pos == "VERB" and subject & verb_bit:
+                bonus += SUBJECT_VERB
+            bonuses.append(bonus)
+        return tuple(bonuses)
+
+    @staticmethod
+    def _right_part(choice: _Choice, traits: tuple) -> tuple[tuple[float, bool], ...]:
+        """:meth:`_right_bonus` of each reading, from what the word after offers (as :data:`_NO_RIGHT`)."""
+        head, adjective, proper, noun, infinitive, object_noun = traits
+        bonuses = []
+        for r, bit in zip(choice.readings, choice.bits, strict=True):
+            bonus = 0.0
+            pos = r.pos
+            agrees = bool(head & bit)
+            if pos in _MODIFIER:
+                if agrees:
+                    bonus += AGREES_RIGHT
+                    if r.lemma == "самый" and adjective & bit:
+                        bonus += AGREES_LEFT
+                elif "Fixd" in r.flags:
+                    bonus += POSSESSIVE_ALONE
+                elif noun:
+                    bonus += DISAGREES
+            elif pos == "NOUN":
+                if r.flags & _PROPER and proper & bit:
+                    bonus += NAME_SURNAME
+            elif pos == "VERB":
+                if infinitive:
+                    bonus += VERB_INFINITIVE
+                if "tran" in r.flags and object_noun:
+                    bonus += VERB_OBJECT
+            bonuses.append((bonus, agrees))
+        return tuple(bonuses)
+
+    def choose_by_rules(self, tokens: Sequence[str], i: int) -> str:
+        """What :meth:`choose` answers, from the rules themselves and remembering nothing: each neighbour's
+        readings are looked up afresh and every rule looks at them one by one (slow; the tests hold
+        :meth:`choose` to it)."""
+        word = tokens[i]
+        choice = self._choice(word)
         n = len(tokens)
         after = i + 1
         while after < n - 1 and tokens[after] in _CLITICS:
             after += 1
-        near = self._near
-        left = near(tokens[i - 1]) if i and tokens[i - 1][:1].isalnum() else _NOBODY
-        right = near(tokens[after]) if after < n and tokens[after][:1].isalnum() else _NOBODY
+        near = self._neighbour_readings
+        left = near(tokens[i - 1]) if i and tokens[i - 1][:1].isalnum() else ()
+        right = near(tokens[after]) if after < n and tokens[after][:1].isalnum() else ()
         prep = self._governing(tokens, i) if i else None
         capital = self._capital_inside(tokens, i) if self.cased else None
-        memo, intern, part = self._parts, self._intern, self._part
-        key = (word, 0, left[0])
-        a = memo.get(key)
-        if a is None:
-            a = memo[key] = intern(part(word, choice, 0, left))
-        key = (word, 1, right[0])
-        b = memo.get(key)
-        if b is None:
-            b = memo[key] = intern(part(word, choice, 1, right))
-        key = (word, 2, prep, capital)
-        c = memo.get(key)
-        if c is None:
-            c = memo[key] = intern(part(word, choice, 2, (prep, capital)))
-        key = (word, a, b, c)
-        form = self._chosen.get(key)
-        if form is None:
-            if len(self._chosen) >= CHOICE_CACHE:
-                self._chosen.clear()
-                self._parts.clear()
-            vectors = self._vectors
-            form = self._chosen[key] = self._decide(choice, vectors[a], vectors[b], vectors[c])
-        return form
+        readings = choice.readings
+        return self._decide(choice, tuple(self._left_bonus(r, left) for r in readings),
+                            tuple(self._right_bonus(r, right) for r in readings),
+                            tuple(self._prep_bonus(word, r, prep) + self._capital_bonus(r, capital) for r in readings))
 
     def _intern(self, vector: tuple) -> int:
         number = self._vector_ids.get(vector)
@@ -482,30 +778,27 @@ class ContextLemmatizer:
             choice = self._choices[word] = _make_choice(self._plausible(self.readings(word)))
         return choice
 
-    def _part(self, word: str, choice: _Choice, kind: int, context: tuple) -> tuple:
-        if kind == 0:
-            return tuple(self._left_bonus(r, context[1]) for r in choice.readings)
-        if kind == 1:
-            return tuple(self._right_bonus(r, context[1]) for r in choice.readings)
-        prep, capital = context
-        return tuple(self._prep_bonus(word, r, prep) + self._capital_bonus(r, capital) for r in choice.readings)
-
     def _decide(self, choice: _Choice, left: tuple, right: tuple, rest: tuple) -> str:
-        best: list[tuple[float, float, int] | None] = [None] * len(choice.prior)
-        for j, reading in enumerate(choice.readings):
-            bonus = left[j] + right[j][0] + rest[j]
-            candidate = (bonus, reading.prob, j)
-            k = choice.keys[j]
-            if best[k] is None or candidate[:2] > best[k][:2]:
-                best[k] = candidate
         # A lemma's score: its share of P(t|w), times the factor of its best-supported reading (parses of one
         # lemma split their probability over syncretic forms; the context needs only one of them to fit).
-        k = max(range(len(best)), key=lambda k: choice.prior[k] + best[k][0])
-        j = best[k][2]
-        reading = choice.readings[j]
+        # Ties go to the first: the more probable reading of a lemma, the lemma first in parse order.
+        readings, prior = choice.readings, choice.prior
+        best = best_j = None
+        start = 0
+        for k, size in enumerate(choice.sizes):
+            top = top_j = None
+            for j in range(start, start + size):
+                bonus = left[j] + right[j][0] + rest[j]
+                if top is None or bonus > top or (bonus == top and readings[j].prob > readings[top_j].prob):
+                    top, top_j = bonus, j
+            start += size
+            score = prior[k] + top
+            if best is None or score > best:
+                best, best_j = score, top_j
+        reading = readings[best_j]
         lemma = reading.lemma
         if lemma in DETERMINER_PRONOUNS and not any(
-                right[n][1] for n, r in enumerate(choice.readings) if r.lemma == lemma and "Apro" in r.flags):
+                right[n][1] for n, r in enumerate(readings) if r.lemma == lemma and "Apro" in r.flags):
             return f"{DETERMINER_PRONOUNS[lemma]}_PRON" if self.pos_tags else DETERMINER_PRONOUNS[lemma]
         return self._output(reading)
 
@@ -523,11 +816,8 @@ class ContextLemmatizer:
 
     def _modifies(self, word: str) -> bool:
         """Whether a word can stand between a preposition and its noun (an adjective, participle, numeral)."""
-        found = self._modifiers.get(word)
-        if found is None:
-            found = self._modifiers[word] = bool(word[:1].isalnum()) and not word.lower().startswith(_RELATIVE) and any(
-                r.pos in _MODIFIER or r.pos == "NUMR" for r in self._near(word)[1])
-        return found
+        return bool(word[:1].isalnum()) and not word.lower().startswith(_RELATIVE) and any(
+            r.pos in _MODIFIER or r.pos == "NUMR" for r in self._neighbour_readings(word))
 
     def _capital_inside(self, tokens: Sequence[str], i: int) -> bool | None:
         """With case kept: ``True`` for a capitalised word that does not start the sentence, ``False`` for a
@@ -616,6 +906,15 @@ class ContextLemmatizer:
                 continue
             return True
         return False
+
+
+def _number(ids: dict, values: list, value: object) -> int:
+    """The number of ``value`` in ``values``, appended when new (``ids`` maps each value to its number)."""
+    number = ids.get(value)
+    if number is None:
+        number = ids[value] = len(values)
+        values.append(value)
+    return number
 
 
 def type_normalizer(lemmatizer: ContextLemmatizer, lang: str) -> Callable[[str], str]:

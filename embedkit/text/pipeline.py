@@ -136,13 +136,12 @@ class Pipeline:
 
     def _in_context(self, tokens: list[str], out: list[str]) -> list[str]:
         """Settle the lemma-ambiguous types of a unit from their neighbours (the cache holds AMBIGUOUS)."""
-        choose, stop, tagged = self._context.choose, self._stop, self.config.pos_tags
-        for i, form in enumerate(out):
-            if form == AMBIGUOUS:
-                form = choose(tokens, i)
-                if stop and (form.rpartition("_")[0] if tagged else form) in stop:
-                    form = ""
-                out[i] = form
+        settled = self._context.settle(tokens, out)
+        stop, tagged = self._stop, self.config.pos_tags
+        if stop:
+            for i in settled:
+                if (out[i].rpartition("_")[0] if tagged else out[i]) in stop:
+                    out[i] = ""
         return out
 
     def _learn(self, types: set[str]) -> None:
