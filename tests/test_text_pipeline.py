@@ -111,11 +111,13 @@ def test_worker_error_reaches_the_caller(monkeypatch) -> None:
         Pipeline(workers=2).run(["a b", "c d", "e f"], io.StringIO())
 
 
-def test_russian_workers_identical_on_real_text(shared_data) -> None:
+@pytest.mark.parametrize("context", [False, True])
+def test_russian_workers_identical_on_real_text(shared_data, context: bool) -> None:
+    """Shared cache entries give the same lemmas, in context too (neighbours come from entries taken in)."""
     lines = (shared_data / "ru_literature" / "anna_karenina.txt").read_text(encoding="utf-8").splitlines()[:3000]
     sinks = [io.StringIO(), io.StringIO()]
     for workers, sink in zip((1, 2), sinks, strict=True):
-        Pipeline(lang="ru", lemmatize=True, workers=workers).run(lines, sink)
+        Pipeline(lang="ru", lemmatize=True, lemma_context=context, workers=workers).run(lines, sink)
     assert sinks[0].getvalue() == sinks[1].getvalue()
 
 
