@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from embedkit.text.morph import english_lemma, morph_analyzer
+from embedkit.text.morph import english_lemma, plain_analyzer
 from embedkit.text.tokenize import CYRILLIC_RE
 
 AMBIGUOUS = "\x00"  # a per-type cache's value for a type whose lemma depends on its neighbours
@@ -333,7 +334,7 @@ class ContextLemmatizer:
         self.pos_tags = pos_tags
         self.cased = cased
         self.context = context
-        morph = morph_analyzer()
+        morph = plain_analyzer()  # parses as tuples: the same as morph_analyzer's, without Parse objects
         self._parse = morph.parse
         self._dictionary = morph.dictionary
         self._similar = morph.dictionary.words.similar_items
@@ -358,7 +359,7 @@ class ContextLemmatizer:
         self._vector_ids: dict[tuple, int] = {}
         self._vectors: list[tuple] = []
         self._paradigms = morph.dictionary.paradigms
-        self._build = morph.dictionary.build_normal_form
+        self._prefixes, self._suffixes = morph.dictionary.paradigm_prefixes, morph.dictionary.suffixes
         self._tag_names = [str(tag) for tag in morph.dictionary.gramtab]
         self._tag_reduced: list[tuple | None] = [None] * len(self._tag_names)
         estimator = morph.prob_estimator
@@ -379,10 +380,12 @@ class ContextLemmatizer:
         lower = word.lower()
         if not items:
             parses = self._parse(word)
+            reduced = [_reduced(str(parse[1])) for parse in parses]
             if word[:1].isalnum():
-                self._neighbours[word] = self._relative(lower, self._context(self._unknown_tags(parses), lower))
-            return [(parse.normal_form, _reduced(str(parse.tag)), parse.score) for parse in parses]
-        paradigms, build = self._paradigms, self._build
+                tags = {tag for tag, parse in zip(reduced, parses, strict=True) if parse[3] >= NEIGHBOUR_MIN}
+                self._neighbours[word] = self._relative(lower, self._context(tags or {reduced[0]}, lower))
+            return [(parse[2], tag, parse[3]) for parse, tag in zip(parses, reduced, strict=True)]
+        paradigms, build = self._paradigms, self._lemma
         lemmas: list[str] = []
         tags: list[int] = []
         built: dict[tuple[str, int], str] = {}
@@ -426,7 +429,8 @@ class ContextLemmatizer:
         for lemma, reduced, p in entries:
             key = (lemma, *reduced)
             merged[key] = merged.get(key, 0.0) + p
-        return tuple(sorted((Reading(*key, p) for key, p in merged.items()), key=lambda r: -r.prob))
+        # most probable first; the sort is stable, so equals keep the dictionary's order
+        return tuple(Reading._make((*key, p)) for key, p in sorted(merged.items(), key=_second, reverse=True))
 
     def _neighbour(self, word: str) -> tuple[int, int, bool]:
         """What a word is to its neighbours (cached per type): the number of what the rules see of it as the
@@ -521,6 +525,17 @@ class ContextLemmatizer:
         lemma = lower if lower in _PERSONAL else ""
         return tuple(Reading(lemma, *tag, 0.0) for tag in reduced)
 
+    def _lemma(self, para_id: int, idx: int, fixed: str) -> str:
+        """The normal form of dictionary form ``idx`` of paradigm ``para_id`` spelt ``fixed``, as
+        ``Dictionary.build_normal_form`` builds it."""
+        if not idx:
+            return fixed
+        paradigm = self._paradigms[para_id]
+        size = len(paradigm) // 3
+        prefixes, suffixes = self._prefixes, self._suffixes
+        stem = fixed[len(prefixes[paradigm[2 * size + idx]]):len(fixed) - len(suffixes[paradigm[idx]])]
+        return prefixes[paradigm[2 * size]] + stem + suffixes[paradigm[0]]
+
     def _items(self, word: str) -> list | None:
         if word in self._initials:
             return None
@@ -536,19 +551,21 @@ class ContextLemmatizer:
             form = self._forms[word] = f"{top.normal_form}_{upos(top.tag)}" if self.pos_tags else top.normal_form
             return form
         lower = word.lower()
-        items = self._items(word)
+        items = None if word in self._initials else self._similar(lower, self._substitutes)
         if items and not self.pos_tags and lower not in PREPOSITION_VARIANTS:
             # one lemma in every paradigm: no probabilities needed
             if len(items) == 1 and len(items[0][1]) == 1:  # one parse, as most words have
                 fixed, ((para_id, idx),) = items[0]
-                form = self._forms[word] = self._build(para_id, idx, fixed)
+                form = self._forms[word] = self._lemma(para_id, idx, fixed) if idx else fixed
                 if word[:1].isalnum():
                     paradigm = self._paradigms[para_id]
                     tag = paradigm[len(paradigm) // 3 + idx]
-                    self._neighbours[word] = self._dictionary_neighbour(lower, [tag], [0])
+                    found = self._tag_sets.get((lower if lower in _PERSONAL else "", tag))
+                    self._neighbours[word] = self._dictionary_neighbour(lower, [tag], [0]) if found is None else (
+                        self._relative(lower, found) if found[2] else found)
                 return form
-            build = self._build
-            lemmas = {build(para_id, idx, fixed) for fixed, parses in items for para_id, idx in dict(parses).items()}
+            lemma_of = self._lemma
+            lemmas = {lemma_of(para_id, idx, fixed) for fixed, parses in items for para_id, idx in dict(parses).items()}
             if len(lemmas) == 1:
                 form = self._forms[word] = lemmas.pop()
                 if len(self._looked_up) >= LOOKED_UP_KEPT:
@@ -906,6 +923,9 @@ class ContextLemmatizer:
                 continue
             return True
         return False
+
+
+_second = operator.itemgetter(1)
 
 
 def _number(ids: dict, values: list, value: object) -> int:

@@ -25,7 +25,7 @@ def morph_analyzer():
 
 
 @functools.lru_cache(maxsize=1)
-def _plain_analyzer():
+def plain_analyzer():
     """An analyser that returns plain tuples, skipping the ``Parse`` objects a lemma does not need."""
     import pymorphy3
 
@@ -43,7 +43,7 @@ class _TopLemma:
     """
 
     def __init__(self) -> None:
-        morph = _plain_analyzer()
+        morph = plain_analyzer()
         self.parse = morph.parse
         self.dictionary = morph.dictionary
         self.similar_items = morph.dictionary.words.similar_items
