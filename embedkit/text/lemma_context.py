@@ -184,10 +184,6 @@ def _reduced(tag: str) -> tuple:
     return upos_tag, pos, case, number, gender, person, flags
 
 
-def _sorted_readings(merged: dict[tuple, float]) -> tuple[Reading, ...]:
-    return tuple(sorted((Reading(*key, p) for key, p in merged.items()), key=lambda r: -r.prob))
-
-
 class _Choice(NamedTuple):
     readings: tuple[Reading, ...]  # the plausible readings of an ambiguous word, lemma by lemma
     prior: tuple[float, ...]       # PRIOR_POWER * log P(lemma | word), per lemma
@@ -347,7 +343,7 @@ class ContextLemmatizer:
         self._neighbours: dict[str, tuple[int, int, bool]] = {}
         self._tag_sets: dict[tuple, tuple[int, int, bool]] = {}
         self._looked_up: dict[str, list] = {}  # dictionary entries of the types analysed last, for _neighbour
-        self._trait_sets: dict[frozenset[Reading], tuple[int, int, bool]] = {}
+        self._trait_sets: dict[tuple[str, frozenset[tuple]], tuple[int, int, bool]] = {}
         self._lefts: dict[tuple, int] = {_NO_LEFT: 0}
         self._rights: dict[tuple, int] = {_NO_RIGHT: 0}
         self._left_list: list[tuple] = [_NO_LEFT]
@@ -493,10 +489,11 @@ class ContextLemmatizer:
 
     def _context(self, tags: set[tuple], lower: str) -> tuple[int, int, bool]:
         personal = lower if lower in _PERSONAL else ""
-        traits = frozenset(Reading(personal, *tag, 0.0) for tag in tags)
-        found = self._trait_sets.get(traits)
+        key = (personal, frozenset(tags))
+        found = self._trait_sets.get(key)
         if found is None:
-            found = self._trait_sets[traits] = (
+            traits = [Reading(personal, *tag, 0.0) for tag in key[1]]
+            found = self._trait_sets[key] = (
                 _number(self._lefts, self._left_list, _left_traits(traits)),
                 _number(self._rights, self._right_list, _right_traits(traits)),
                 any(r.pos in _MODIFIER or r.pos == "NUMR" for r in traits))
@@ -574,7 +571,7 @@ class ContextLemmatizer:
                 return form
         entries = self._entries(word, items)
         tagged = self.pos_tags
-        first = max(entries, key=lambda e: e[2])
+        first = max(entries, key=_third)  # the first of the most probable
         if lower in PREPOSITION_VARIANTS and first[1][1] == "PREP":
             form = f"{lower}_ADP" if tagged else lower
         elif all(lemma == first[0] and (not tagged or reduced[0] == first[1][0]) for lemma, reduced, _ in entries):
@@ -601,9 +598,16 @@ class ContextLemmatizer:
         lemma (``ему``: оно beside он, ``было``: the particle beside the verb) never does.
         """
         groups: dict[tuple[str, str], list[Reading]] = {}
+        tagged = self.pos_tags
         for r in readings:
-            groups.setdefault(self._key(r), []).append(r)
-        kept = {key: group for key, group in groups.items() if sum(r.prob for r in group) >= MIN_ALTERNATIVE}
+            key = (r.lemma.replace("ё", "е"), r.upos if tagged else "")  # as _key
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [r]
+            else:
+                group.append(r)
+        kept = {key: group for key, group in groups.items()
+                if (group[0].prob if len(group) == 1 else sum(r.prob for r in group)) >= MIN_ALTERNATIVE}
         if len(kept) <= 1:
             return kept or {self._key(readings[0]): [readings[0]]}
         # the first of equals is the top, as the choice itself breaks ties
@@ -698,9 +702,12 @@ class ContextLemmatizer:
         part = (word, 2, governed, capital)
         c = memo.get(part)
         if c is None:
-            prep = None if governed is None else _GOVERNED_LIST[governed]
-            c = memo[part] = intern(tuple(self._prep_bonus(word, r, prep) + self._capital_bonus(r, capital)
-                                          for r in choice.readings))
+            if governed is None and capital is None:  # what _prep_bonus and _capital_bonus give then
+                c = memo[part] = intern((0.0,) * len(choice.readings))
+            else:
+                prep = None if governed is None else _GOVERNED_LIST[governed]
+                c = memo[part] = intern(tuple(self._prep_bonus(word, r, prep) + self._capital_bonus(r, capital)
+                                              for r in choice.readings))
         part = (word, a, b, c)
         form = self._chosen.get(part)
         if form is None:
@@ -925,7 +932,7 @@ class ContextLemmatizer:
         return False
 
 
-_second = operator.itemgetter(1)
+_second, _third = operator.itemgetter(1), operator.itemgetter(2)
 
 
 def _number(ids: dict, values: list, value: object) -> int:
