@@ -62,24 +62,62 @@ def train_one(cell: str, args: argparse.Namespace, train: torch.Tensor, valid: t
     from embedkit.training.lm import LMTask, stream_nll
     from embedkit.training.trainer import Trainer, seed_everything
 
-    config = LMConfig(cell=cell, layers=args.layers, hidden=args.hidden, emb_dim=args.hidden, dropout=0.0,
-                      bptt=args.bptt, batch_size=args.batch_size)
+    config = LMConfig(cell=cell, layers=args.layers, hidden=args.hidden, emb_dim=args.hidden, dropout=args.dropout,
+                      emb_dropout=args.emb_dropout, variational=args.variational,
+                      recurrent_dropout=args.recurrent_dropout, tie_weights=args.tie,
+                      softmax_cutoffs=tuple(args.softmax_cutoffs), bptt=args.bptt, batch_size=args.batch_size)
     plateau_patience = 0 if args.schedule == "plateau" else 10**6
-    trainer_config = TrainerConfig(optimizer="sgd", lr=args.lr, clip=args.clip, epochs=args.epochs, lr_factor=0.5,
-                                   lr_patience=plateau_patience, patience=None, device=args.device, seed=1,
-                                   progress=False)
+    trainer_config = TrainerConfig(optimizer="sgd", lr=args.lr, clip=args.clip, epochs=args.epochs,
+                                   lr_factor=args.lr_factor, lr_patience=plateau_patience, patience=None,
+                                   device=args.device, seed=1, progress=False)
     seed_everything(1)
     model = LanguageModel(config, vocab_size)
     trainer = Trainer(model, LMTask(train, valid, args.bptt), trainer_config)
     trainer.add_callback("on_epoch_end", _print_epoch)
     if args.schedule == "zaremba":
         trainer.add_callback("on_epoch_end", lambda t: _zaremba_lr(t, args.lr, args.decay_after))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    if args.minutes:
+        trainer.add_callback("on_epoch_end", lambda t: _stop_within(t, start, args.minutes * 60))
     trainer.fit()
     seconds = time.perf_counter() - start
     return {"valid": math.exp(stream_nll(trainer.model, valid, args.bptt)),
-            "test": math.exp(stream_nll(trainer.model, test, args.bptt)),
-            "seconds": seconds, "tok_s": train.numel() * args.epochs / seconds}
+            "test": math.exp(stream_nll(trainer.model, test, args.bptt)), "epochs": trainer.epoch,
+            "seconds": seconds, "cpu_seconds": time.process_time() - cpu_start,
+            "tok_s": train.numel() * trainer.epoch / seconds}
+
+
+def _stop_within(trainer, start: float, budget: float) -> None:
+    """End training after this epoch when one more epoch (at the mean pace so far) would pass ``budget`` s."""
+    elapsed = time.perf_counter() - start
+    if elapsed * (trainer.epoch + 1) / trainer.epoch > budget:
+        trainer.stopped_early = True
+
+
+def plain_loop_tok_s(args: argparse.Namespace, train: torch.Tensor, vocab_size: int, windows: int = 40) -> float:
+    """tokens/s of the pytorch/examples loop on the same data: full softmax, untied, no dropout, SGD."""
+    import torch.nn.functional as F
+
+    from embedkit.models.config import LMConfig
+    from embedkit.models.language_model import LanguageModel
+
+    torch.manual_seed(0)
+    model = LanguageModel(LMConfig(layers=args.layers, hidden=args.hidden, emb_dim=args.hidden, dropout=0.0),
+                          vocab_size).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
+    hidden, tokens, start = None, 0, time.perf_counter()
+    for i in range(0, min(train.shape[0] - 1, windows * args.bptt), args.bptt):
+        x, y = train[i: i + args.bptt], train[i + 1: i + 1 + args.bptt]
+        if hidden is not None:
+            hidden = tuple(h.detach() for h in hidden)
+        logits, hidden = model(x, hidden)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+        optimizer.step()
+        tokens += y.numel()
+    return tokens / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -94,6 +132,16 @@ def main() -> None:
     parser.add_argument("--bptt", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=20)
     parser.add_argument("--lr", type=float, default=20.0, help="On the per-token mean loss.")
+    parser.add_argument("--lr-factor", type=float, default=0.5, help="Rate multiplier of a decay step.")
+    parser.add_argument("--dropout", type=float, default=0.0, help="Between layers and on the output.")
+    parser.add_argument("--emb-dropout", type=float, default=None, help="On the embeddings (default: --dropout).")
+    parser.add_argument("--variational", action="store_true", help="One dropout mask per sequence.")
+    parser.add_argument("--recurrent-dropout", type=float, default=0.0, help="On h_(t-1) (Gal & Ghahramani).")
+    parser.add_argument("--tie", action="store_true", help="Tie the output to the embedding.")
+    parser.add_argument("--softmax-cutoffs", type=int, nargs="*", default=[],
+                        help="Adaptive softmax cluster starts (vocabulary ranks); none: full softmax.")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="Stop after the last epoch that fits in this many minutes of training.")
     parser.add_argument("--clip", type=float, default=0.25, help="Global gradient-norm bound.")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=2)
@@ -116,8 +164,12 @@ def main() -> None:
     valid, test = (batchify(encode_stream(lines, vocab), 10) for lines in (valid_lines, test_lines))
     print(f"PTB: {train.numel():,} training tokens, {valid.numel():,} valid, {test.numel():,} test, "
           f"vocabulary {len(vocab):,}; {args.layers}x{args.hidden}, bptt {args.bptt}, batch {args.batch_size}, "
-          f"SGD lr {args.lr} ({args.schedule} schedule), clip {args.clip}, {args.epochs} epoch(s), "
-          f"device {args.device}, {args.threads} thread(s)")
+          f"SGD lr {args.lr} ({args.schedule} schedule, factor {args.lr_factor}), clip {args.clip}, "
+          f"{args.epochs} epoch(s)" + (f" or {args.minutes:g} minutes" if args.minutes else "") +
+          f"; dropout {args.dropout}, emb dropout {args.emb_dropout}, variational {args.variational}, recurrent "
+          f"dropout {args.recurrent_dropout}, tied {args.tie}, softmax cutoffs {args.softmax_cutoffs or 'none'}; "
+          f"device {args.device}, {args.threads} thread(s)", flush=True)
+    plain = plain_loop_tok_s(args, train, len(vocab))
     rows = []
     if not args.no_ngram:
         from embedkit.models.ngram import NgramModel
@@ -130,9 +182,13 @@ def main() -> None:
         result = train_one(cell, args, train, valid, test, len(vocab))
         rows.append((f"{cell.upper()} {args.layers}x{args.hidden}", result["valid"], result["test"],
                      result["seconds"], result["tok_s"]))
-    print(f"{'model':<16}{'valid ppl':>11}{'test ppl':>11}{'seconds':>10}{'tok/s':>10}")
+        print(f"{cell}: {result['epochs']} epochs in {result['seconds'] / 60:.1f} minutes "
+              f"({result['cpu_seconds'] / 60:.1f} CPU minutes)")
+    print(f"{'model':<16}{'valid ppl':>11}{'test ppl':>11}{'minutes':>10}{'tok/s':>10}{'vs plain':>10}")
     for name, v, t, s, tok in rows:
-        print(f"{name:<16}{v:>11.1f}{t:>11.1f}{s:>10.1f}{tok:>10,.0f}")
+        ratio = f"{tok / plain:.2f}x" if tok == tok else ""
+        print(f"{name:<16}{v:>11.1f}{t:>11.1f}{s / 60:>10.1f}{tok:>10,.0f}{ratio:>10}")
+    print(f"plain PyTorch loop (full softmax, untied, no dropout, batch {args.batch_size}): {plain:,.0f} tok/s")
     print("reference (Zaremba et al. 2014, small LSTM, full data, 13 epochs): valid 120.7, test 114.5; "
           "target valid <= 125")
 

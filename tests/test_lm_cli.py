@@ -77,6 +77,8 @@ def test_empty_training_data(capsys, tmp_path: Path) -> None:
     (["--cell", "transformer"], "unknown cell"),
     (["--level", "subword"], "subword model"),
     (["--dropout", "1.5"], "dropout"),
+    (["--softmax-cutoffs", "8,4"], "must increase"),
+    (["--softmax-cutoffs", "a,b"], "comma-separated"),
 ])
 def test_bad_options(capsys, corpus: Path, tmp_path: Path, args: list[str], needle: str) -> None:
     code, _, err = _run(capsys, "lm", "train", corpus / "train.txt", "-o", tmp_path / "out", *TINY, *args)
@@ -333,3 +335,15 @@ def test_config_file_that_is_not_a_regular_file(capsys, corpus: Path, tmp_path: 
     code, _, err = _run(capsys, "lm", "train", corpus / "train.txt", "-o", tmp_path / "out", *TINY, "--config", path)
     _assert_one_line_error(code, err, needle)
     assert not (tmp_path / "out").exists()
+
+
+def test_adaptive_softmax_model_trains_saves_and_scores(capsys, corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "adaptive"
+    code, _, err = _run(capsys, "lm", "train", corpus / "train.txt", "--valid", corpus / "valid.txt", "-o", out,
+                        *TINY, "--tie", "--softmax-cutoffs", "3,6")
+    assert code == 0, err
+    assert json.loads((out / "config.json").read_text())["model"]["softmax_cutoffs"] == [3, 6]
+    code, text, _ = _run(capsys, "lm", "perplexity", out, corpus / "valid.txt")
+    assert code == 0 and "perplexity" in text
+    code, text, _ = _run(capsys, "lm", "generate", out, "--prompt", "the cat", "--max-tokens", "4", "--seed", "1")
+    assert code == 0 and text.startswith("the cat")

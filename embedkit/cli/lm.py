@@ -35,6 +35,18 @@ def _note(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _cutoffs(text: str | None) -> tuple[int, ...] | None:
+    """``--softmax-cutoffs 1000,4000`` as a tuple; a malformed list is a one-line :class:`ConfigError`."""
+    if text is None:
+        return None
+    from embedkit.errors import ConfigError
+
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"--softmax-cutoffs takes comma-separated whole numbers, got '{text}'") from None
+
+
 @app.command("train", no_args_is_help=True)
 def train(
     train_file: Path = typer.Argument(..., help=(
@@ -69,6 +81,9 @@ def train(
         "LSTM forget-gate bias with --init orthogonal.", _LM, "forget_bias")),
     tie: bool | None = typer.Option(None, "--tie/--no-tie", help=switch_help(
         "Tie output and embedding weights.", _LM, "tie_weights", "--tie", "--no-tie")),
+    softmax_cutoffs: str | None = typer.Option(None, "--softmax-cutoffs", help=(
+        "Adaptive softmax: comma-separated vocabulary ranks where clusters start, e.g. 1000,4000 (default: full "
+        "softmax).")),
     embeddings: Path | None = typer.Option(
         None, "--embeddings", help="Word vectors folder to start from; when they record their preprocessing "
                                    "(preprocess.toml) and TRAIN_FILE has no sidecar, the text goes through it "
@@ -152,7 +167,8 @@ def train(
     config = replace_config(base, level=level, subword_model=subword, cell=cell, layers=layers, hidden=hidden,
                             emb_dim=emb_dim, dropout=dropout, emb_dropout=emb_dropout, variational=variational,
                             recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
-                            tie_weights=tie, freeze_embeddings=freeze, bptt=bptt, batch_size=batch_size,
+                            tie_weights=tie, softmax_cutoffs=_cutoffs(softmax_cutoffs), freeze_embeddings=freeze,
+                            bptt=bptt, batch_size=batch_size,
                             min_count=min_count, max_vocab=max_vocab)
     trainer = replace_config(base_trainer, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay,
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,

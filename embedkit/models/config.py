@@ -9,6 +9,7 @@ One tuple of cell types serves both models, and a knob they share has one name i
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -22,6 +23,14 @@ POOLINGS = ("last", "mean", "max")
 CLASS_WEIGHTS = ("none", "balanced")
 SMOOTHINGS = ("kneser-ney", "add-k")
 INITS = ("orthogonal", "torch")
+
+
+def check_cutoffs(cutoffs: tuple[int, ...]) -> None:
+    """Adaptive-softmax cuts must be positive and strictly increasing (a :class:`ConfigError` otherwise)."""
+    if any(not isinstance(c, int) or isinstance(c, bool) or c < 1 for c in cutoffs):
+        raise ConfigError(f"softmax cutoffs must be positive whole numbers, got {list(cutoffs)}")
+    if any(b <= a for a, b in itertools.pairwise(cutoffs)):
+        raise ConfigError(f"softmax cutoffs must increase, got {list(cutoffs)}")
 
 
 def _check_recurrent(config: Any) -> None:
@@ -50,8 +59,11 @@ class LMConfig:
     ``W h_{t-1}``, the same at every step (see :mod:`embedkit.models.dropout`); 0 turns it off.
     ``init='orthogonal'`` starts the recurrent weights orthogonal (per gate block, from an SVD), the input
     weights Xavier, the biases 0 and the LSTM forget-gate bias at ``forget_bias``; ``'torch'`` keeps torch's
-    uniform default (``forget_bias`` must then stay 1). ``bptt`` and ``batch_size`` shape truncated
-    backpropagation through time.
+    uniform default (``forget_bias`` must then stay 1). ``softmax_cutoffs`` (e.g. ``(2000,)``) switches the
+    output to an adaptive softmax whose clusters start at those vocabulary ranks (see
+    :mod:`embedkit.models.softmax`; the same distribution, several times cheaper to train on a large
+    vocabulary, tied weights included); empty is the full softmax. ``bptt`` and ``batch_size`` shape
+    truncated backpropagation through time.
     """
 
     level: str = "word"
@@ -64,6 +76,7 @@ class LMConfig:
     emb_dropout: float | None = None
     variational: bool = False
     tie_weights: bool = False
+    softmax_cutoffs: tuple[int, ...] = ()
     freeze_embeddings: bool = False
     recurrent_dropout: float = 0.0
     init: str | bool = "orthogonal"
@@ -85,6 +98,8 @@ class LMConfig:
             value = getattr(self, name)
             if value is not None and not 0 <= value < 1:
                 raise ConfigError(f"{name} must lie in [0, 1), got {value}")
+        object.__setattr__(self, "softmax_cutoffs", tuple(self.softmax_cutoffs))
+        check_cutoffs(self.softmax_cutoffs)
         if self.level == "subword" and not self.subword_model:
             raise ConfigError("level 'subword' needs a subword model (--subword PATH)")
         if self.tie_weights and self.hidden != self.emb_dim:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from embedkit.config import config_from_dict, config_to_dict
@@ -30,6 +31,7 @@ from embedkit.models.config import LMConfig
 from embedkit.models.dropout import RecurrentDropout
 from embedkit.models.init import apply_init
 from embedkit.models.sizes import check_saved_sizes, rnn_parameters, rnn_shapes
+from embedkit.models.softmax import AdaptiveSoftmax, effective_cutoffs
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_model_preprocess, write_model_preprocess
 from embedkit.vocab import Vocab
@@ -95,8 +97,12 @@ class LanguageModel(nn.Module):
                                             dropout=config.dropout if config.layers > 1 else 0.0)
         apply_init(self.rnn, config.init, config.forget_bias)
         self.recurrent_drop = RecurrentDropout(config.recurrent_dropout)
-        self.decoder = nn.Linear(config.hidden, vocab_size)
-        nn.init.zeros_(self.decoder.bias)
+        self.decoder: nn.Module
+        if config.softmax_cutoffs:
+            self.decoder = AdaptiveSoftmax(config.hidden, vocab_size, config.softmax_cutoffs)
+        else:
+            self.decoder = nn.Linear(config.hidden, vocab_size)
+            nn.init.zeros_(self.decoder.bias)
         if config.tie_weights:
             if config.hidden != config.emb_dim:
                 raise ConfigError("tied weights need hidden == emb_dim")
@@ -108,21 +114,36 @@ class LanguageModel(nn.Module):
 
     def init_hidden(self, batch: int) -> Hidden:
         """Zero state for a batch: ``[layers, B, H]`` (a pair for the LSTM)."""
-        weight = self.decoder.weight
-        h = weight.new_zeros(self.config.layers, batch, self.config.hidden)
+        h = self.encoder.weight.new_zeros(self.config.layers, batch, self.config.hidden)
         return (h, h.clone()) if self.config.cell == "lstm" else h
 
-    def forward(self, ids: Tensor, hidden: Hidden | None = None) -> tuple[Tensor, Hidden]:
-        """Logits ``[T, B, V]`` for the unit after each position, and the last hidden state."""
+    def _states(self, ids: Tensor, hidden: Hidden | None) -> tuple[Tensor, Hidden]:
         x = self.emb_drop(self.encoder(ids))
         out, hidden = self.recurrent_drop(self.rnn, x, hidden)
-        return self.decoder(self.out_drop(out)), hidden
+        return self.out_drop(out), hidden
+
+    def forward(self, ids: Tensor, hidden: Hidden | None = None) -> tuple[Tensor, Hidden]:
+        """Logits ``[T, B, V]`` for the unit after each position (log-probabilities with the adaptive
+        softmax: the same distribution), and the last hidden state."""
+        out, hidden = self._states(ids, hidden)
+        return self.decoder(out.reshape(-1, out.shape[-1])).view(*out.shape[:-1], self.vocab_size), hidden
+
+    def nll(self, ids: Tensor, targets: Tensor, hidden: Hidden | None = None,
+            reduction: str = "mean") -> tuple[Tensor, Hidden]:
+        """Negative log-likelihood of ``targets`` (``[T, B]``, the unit after each of ``ids``) and the last
+        hidden state; the adaptive softmax computes a cluster's scores only where a target falls in it."""
+        out, hidden = self._states(ids, hidden)
+        flat, target = out.reshape(-1, out.shape[-1]), targets.reshape(-1)
+        if isinstance(self.decoder, AdaptiveSoftmax):
+            return self.decoder.nll(flat, target, reduction), hidden
+        return F.cross_entropy(self.decoder(flat).float(), target, reduction=reduction), hidden
 
 
 def lm_parameters(config: LMConfig, vocab_size: int) -> int:
     """How many parameters a :class:`LanguageModel` of ``config`` has (tied weights counted twice, as saved)."""
+    clusters = len(effective_cutoffs(config.softmax_cutoffs, vocab_size))
     return (vocab_size * config.emb_dim + rnn_parameters(config.cell, config.emb_dim, config.hidden, config.layers)
-            + vocab_size * (config.hidden + 1))
+            + (vocab_size + clusters) * (config.hidden + 1))
 
 
 def lm_shapes(config: LMConfig, vocab_size: int) -> dict[str, tuple[int, ...]]:

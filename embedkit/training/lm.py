@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, InputError, ModelFormatError
@@ -53,9 +52,8 @@ def stream_nll_sum(model: LanguageModel, data: torch.Tensor, bptt: int) -> tuple
         return total, count
     with torch.no_grad():
         for x, y in BPTTBatches(data, bptt):
-            logits, hidden = model(x.to(device), hidden)
-            total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.to(device).reshape(-1),
-                                           reduction="sum"))
+            nll, hidden = model.nll(x.to(device), y.to(device), hidden, reduction="sum")
+            total += float(nll)
             count += y.numel()
     model.train(was_training)
     return total, count
@@ -93,8 +91,7 @@ class LMTask:
     def loss(self, model: LanguageModel, batch: tuple[torch.Tensor, torch.Tensor],
              state: Any) -> tuple[torch.Tensor, int, Any]:
         x, y = batch
-        logits, hidden = model(x, state)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1))
+        loss, hidden = model.nll(x, y, state)
         return loss, y.numel(), hidden
 
     def evaluate(self, model: LanguageModel) -> dict[str, float]:
