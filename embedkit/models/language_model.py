@@ -122,21 +122,27 @@ class LanguageModel(nn.Module):
         out, hidden = self.recurrent_drop(self.rnn, x, hidden)
         return self.out_drop(out), hidden
 
-    def forward(self, ids: Tensor, hidden: Hidden | None = None) -> tuple[Tensor, Hidden]:
+    def forward(self, ids: Tensor, hidden: Hidden | None = None, targets: Tensor | None = None,
+                reduction: str = "mean") -> tuple[Tensor, Hidden]:
         """Logits ``[T, B, V]`` for the unit after each position (log-probabilities with the adaptive
-        softmax: the same distribution), and the last hidden state."""
-        out, hidden = self._states(ids, hidden)
-        return self.decoder(out.reshape(-1, out.shape[-1])).view(*out.shape[:-1], self.vocab_size), hidden
+        softmax: the same distribution), and the last hidden state. With ``targets`` (``[T, B]``, the unit
+        after each of ``ids``) the first is their negative log-likelihood instead (``reduction`` as in
+        ``F.cross_entropy``): the adaptive softmax then computes a cluster's scores only where a target falls
+        in it. (One entry point, so ``DistributedDataParallel`` sees the training loss pass through it.)"""
+        x = self.emb_drop(self.encoder(ids))
+        out, hidden = self.recurrent_drop(self.rnn, x, hidden)
+        out = self.out_drop(out)
+        flat = out.reshape(-1, out.shape[-1])
+        if targets is None:
+            return self.decoder(flat).view(*out.shape[:-1], self.vocab_size), hidden
+        if isinstance(self.decoder, AdaptiveSoftmax):
+            return self.decoder.nll(flat, targets.reshape(-1), reduction), hidden
+        return F.cross_entropy(self.decoder(flat).float(), targets.reshape(-1), reduction=reduction), hidden
 
     def nll(self, ids: Tensor, targets: Tensor, hidden: Hidden | None = None,
             reduction: str = "mean") -> tuple[Tensor, Hidden]:
-        """Negative log-likelihood of ``targets`` (``[T, B]``, the unit after each of ``ids``) and the last
-        hidden state; the adaptive softmax computes a cluster's scores only where a target falls in it."""
-        out, hidden = self._states(ids, hidden)
-        flat, target = out.reshape(-1, out.shape[-1]), targets.reshape(-1)
-        if isinstance(self.decoder, AdaptiveSoftmax):
-            return self.decoder.nll(flat, target, reduction), hidden
-        return F.cross_entropy(self.decoder(flat).float(), target, reduction=reduction), hidden
+        """Negative log-likelihood of ``targets`` and the last hidden state (``forward`` with targets)."""
+        return self(ids, hidden, targets, reduction)
 
 
 def lm_parameters(config: LMConfig, vocab_size: int) -> int:

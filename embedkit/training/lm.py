@@ -91,7 +91,7 @@ class LMTask:
     def loss(self, model: LanguageModel, batch: tuple[torch.Tensor, torch.Tensor],
              state: Any) -> tuple[torch.Tensor, int, Any]:
         x, y = batch
-        loss, hidden = model.nll(x, y, state)
+        loss, hidden = model(x, state, targets=y)
         return loss, y.numel(), hidden
 
     def evaluate(self, model: LanguageModel) -> dict[str, float]:
