@@ -118,6 +118,7 @@ class LanguageModel(nn.Module):
         return (h, h.clone()) if self.config.cell == "lstm" else h
 
     def _states(self, ids: Tensor, hidden: Hidden | None) -> tuple[Tensor, Hidden]:
+        """The recurrent outputs after dropout ``[T, B, H]``, and the last hidden state."""
         x = self.emb_drop(self.encoder(ids))
         out, hidden = self.recurrent_drop(self.rnn, x, hidden)
         return self.out_drop(out), hidden
@@ -129,9 +130,7 @@ class LanguageModel(nn.Module):
         after each of ``ids``) the first is their negative log-likelihood instead (``reduction`` as in
         ``F.cross_entropy``): the adaptive softmax then computes a cluster's scores only where a target falls
         in it. (One entry point, so ``DistributedDataParallel`` sees the training loss pass through it.)"""
-        x = self.emb_drop(self.encoder(ids))
-        out, hidden = self.recurrent_drop(self.rnn, x, hidden)
-        out = self.out_drop(out)
+        out, hidden = self._states(ids, hidden)
         flat = out.reshape(-1, out.shape[-1])
         if targets is None:
             return self.decoder(flat).view(*out.shape[:-1], self.vocab_size), hidden
