@@ -34,11 +34,7 @@ def fit_rnn_linear(texts: Sequence[str], labels: Sequence[str], config: Classifi
     train_classifier(prepared, trainer_config)
     rnn = prepared.classifier
     linear = fit_linear(train_t, train_y, linear_config, seed=seed)
-    index = {name: i for i, name in enumerate(rnn.labels)}
-    known = [i for i, y in enumerate(valid_y) if y in index]
-    held = [valid_t[i] for i in known]
-    weight = best_weight(rnn.predict_proba(held), linear.predict_proba(held), [index[valid_y[i]] for i in known])
+    # prepare() has refused held-out labels the training part lacks, so both models know the same classes
+    weight = best_weight(rnn.predict_proba(valid_t), linear.predict_proba(valid_t), prepared.valid[1])
     linear = fit_linear(texts, labels, linear_config, seed=seed)
-    if list(linear.labels) != list(rnn.labels):
-        raise ConfigError("a class appears only in the held-out texts; give more data or a smaller valid_fraction")
     return EnsembleClassifier([rnn, linear], [weight, round(1 - weight, 2)], ["rnn", "linear"])
