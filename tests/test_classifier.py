@@ -98,6 +98,43 @@ def test_learns_a_separable_task_and_round_trips(tmp_path) -> None:
     assert (tmp_path / "run" / "metrics.jsonl").exists()
 
 
+@pytest.mark.parametrize("classes", [2, 3])
+def test_nb_features_are_the_training_ratios_fixed_and_saved(tmp_path, classes: int) -> None:
+    texts, labels = _toy(90)
+    if classes == 3:
+        labels = [label if i % 3 else "mixed" for i, label in enumerate(labels)]
+    config = ClassifierConfig(emb_dim=6, hidden=5, nb_features=True, min_count=1, valid_fraction=0.2)
+    prepared = prepare(texts, labels, config, seed=0)
+    model, vocab = prepared.classifier.model, prepared.classifier.vocab
+    docs, y = prepared.train
+    names = prepared.classifier.labels
+    counts = np.zeros((len(names), len(vocab)))
+    for ids, k in zip(docs, y, strict=True):
+        counts[k, sorted(set(ids))] += 1
+    expected = np.empty((len(vocab), len(names)))
+    for k in range(len(names)):
+        p, q = counts[k] + 1, counts.sum(0) - counts[k] + 1
+        expected[:, k] = np.log(p / p.sum()) - np.log(q / q.sum())
+    expected = expected[:, 1:] if classes == 2 else expected
+    expected[vocab.pad_id] = 0
+    table = model.nb.weight.detach().numpy()
+    np.testing.assert_allclose(table, expected, rtol=1e-5, atol=1e-6)
+    assert model.rnn.input_size == 6 + (1 if classes == 2 else 3)
+    if classes == 2:
+        pos = names.index("pos")
+        sign = 1 if pos == 1 else -1
+        assert sign * table[vocab["great"], 0] > 0 > sign * table[vocab["awful"], 0]
+    train_classifier(prepared, replace_config(CLF_TRAINER, epochs=2, progress=False))
+    np.testing.assert_array_equal(model.nb.weight.detach().numpy(), table)
+    before = prepared.classifier.predict_proba(texts[:7])
+    prepared.classifier.save(tmp_path / "m")
+    loaded = TextClassifier.load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict_proba(texts[:7]), before, rtol=1e-5, atol=1e-6)
+    with torch.no_grad():
+        model.nb.weight.zero_()
+    assert not np.allclose(prepared.classifier.predict_proba(texts[:7]), before)
+
+
 def test_load_rejects_other_architectures(tmp_path) -> None:
     texts, labels = _toy(30)
     clf = prepare(texts, labels, ClassifierConfig(min_count=1, emb_dim=8, hidden=8)).classifier

@@ -74,6 +74,7 @@ def test_clf_train_says_once_when_it_truncates(tmp_path, capsys) -> None:
     (TRAIN, ["--cell", "transformer"], "cell"),
     (TRAIN, ["--pooling", "attention"], "pooling"),
     (TRAIN, ["--dropout", "1.5"], "dropout"),
+    (TRAIN, ["--average", "1"], "average"),
     ("", [], "no texts"),
     (TRAIN, ["--encoding", "klingon"], "encoding"),
     (TRAIN, ["--valid", "/nonexistent/valid.tsv"], "no such file"),
@@ -84,6 +85,18 @@ def test_clf_train_errors_leave_nothing(tmp_path, capsys, content: str, extra: l
     out = tmp_path / "model"
     assert_user_error(run(["clf", "train", str(data), "-o", str(out), *TINY, *extra], capsys), needle)
     assert not out.exists()
+
+
+def test_clf_train_nb_features_and_weight_average(tmp_path, capsys) -> None:
+    data = tmp_path / "train.tsv"
+    data.write_text(TRAIN)
+    call(["clf", "train", str(data), "-o", str(tmp_path / "m"), *TINY, "--nb-features", "--average", "0.9",
+          "--batch-size", "4", "--epochs", "10", "--lr", "0.02"])
+    capsys.readouterr()
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())["model"]
+    assert saved["nb_features"] is True
+    code, out, _ = run(["clf", "eval", str(tmp_path / "m"), str(data), "--json"], capsys)
+    assert code == 0 and json.loads(out)["accuracy"] > 0.9
 
 
 def test_clf_train_rejects_missing_file(tmp_path, capsys) -> None:

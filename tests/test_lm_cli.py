@@ -77,6 +77,7 @@ def test_empty_training_data(capsys, tmp_path: Path) -> None:
     (["--cell", "transformer"], "unknown cell"),
     (["--level", "subword"], "subword model"),
     (["--dropout", "1.5"], "dropout"),
+    (["--average", "0"], "average"),
     (["--softmax-cutoffs", "8,4"], "must increase"),
     (["--softmax-cutoffs", "a,b"], "comma-separated"),
 ])

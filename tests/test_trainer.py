@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 
+from embedkit.errors import ConfigError, ModelFormatError
 from embedkit.models.config import LMConfig
 from embedkit.models.language_model import LanguageModel
 from embedkit.training.config import TrainerConfig
@@ -35,13 +36,14 @@ class _Kill(Exception):
     pass
 
 
-def test_resume_gives_the_same_weights(tmp_path) -> None:
+@pytest.mark.parametrize("averaging", [{}, {"average": 0.9, "average_start": 1}], ids=["raw", "averaged"])
+def test_resume_gives_the_same_weights(tmp_path, averaging) -> None:
     model, task = _lm()
-    Trainer(model, task, _settings()).fit()
+    Trainer(model, task, _settings(**averaging)).fit()
     reference = {k: v.clone() for k, v in model.state_dict().items()}
 
     model, task = _lm()
-    trainer = Trainer(model, task, _settings(checkpoint_every=7), tmp_path)
+    trainer = Trainer(model, task, _settings(checkpoint_every=7, **averaging), tmp_path)
 
     def kill(t: Trainer) -> None:
         if t.step == 37:
@@ -54,7 +56,7 @@ def test_resume_gives_the_same_weights(tmp_path) -> None:
     fresh, task = _lm()
     for p in fresh.parameters():
         torch.nn.init.zeros_(p)
-    resumed = Trainer(fresh, task, _settings(checkpoint_every=7), tmp_path)
+    resumed = Trainer(fresh, task, _settings(checkpoint_every=7, **averaging), tmp_path)
     summary = resumed.fit(resume=True)
     assert summary["steps"] == 3 * 20
     for key, value in fresh.state_dict().items():
@@ -62,6 +64,50 @@ def test_resume_gives_the_same_weights(tmp_path) -> None:
     steps = [json.loads(line)["step"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps)
     assert (tmp_path / "loss.png").stat().st_size > 1000
+
+
+class _Line:
+    """Three batches an epoch of y = 3x + 1 with noise fixed by the epoch, no validation."""
+
+    def train_batches(self, epoch):
+        g = torch.Generator().manual_seed(epoch)
+        return [(x := torch.randn(8, 1, generator=g), 3 * x + 1 + torch.randn(8, 1, generator=g)) for _ in range(3)]
+
+    def loss(self, model, batch, state):
+        x, y = batch
+        return ((model(x) - y) ** 2).mean(), len(x), None
+
+    def evaluate(self, model):
+        return {}
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_weight_average_is_the_moving_average_of_the_steps_from_its_start_epoch(every: int) -> None:
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1)
+    trainer = Trainer(model, _Line(), _settings(epochs=4, lr=0.1, optimizer="sgd", average=0.8, average_start=2,
+                                                average_every=every))
+    steps: list[torch.Tensor] = []
+    trainer.add_callback("on_batch_end", lambda t: steps.append(torch.cat([p.detach().flatten().clone()
+                                                                          for p in t.model.parameters()])))
+    trainer.fit()
+    averaged = [weights for i, weights in enumerate(steps) if i >= 6 and (i + 1) % every == 0]
+    expected = averaged[0]
+    for weights in averaged[1:]:
+        expected = 0.8 * expected + 0.2 * weights
+    final = torch.cat([p.detach().flatten() for p in model.parameters()])
+    torch.testing.assert_close(final, expected)
+    assert not torch.allclose(final, steps[-1])
+    with pytest.raises(ConfigError, match="average"):
+        TrainerConfig(average=1.0)
+
+
+def test_averaged_checkpoint_needs_the_average_setting_to_resume(tmp_path) -> None:
+    model, task = _lm()
+    Trainer(model, task, _settings(epochs=1, average=0.9), tmp_path).fit()
+    model, task = _lm()
+    with pytest.raises(ModelFormatError, match="average"):
+        Trainer(model, task, _settings(epochs=2), tmp_path).fit(resume=True)
 
 
 class _Big:

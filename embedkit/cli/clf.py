@@ -92,6 +92,9 @@ def train(
         "recurrent_dropout")),
     init: str | None = typer.Option(None, "--init", help=choice_help(
         "Recurrent weights (orthogonal: SVD)", INITS, _CLF, "init")),
+    nb_features: bool | None = typer.Option(None, "--nb-features/--no-nb-features", help=switch_help(
+        "Append each word's naive Bayes log-count ratios, counted on the training texts, to its vector.", _CLF,
+        "nb_features", "--nb-features", "--no-nb-features")),
     forget_bias: float | None = typer.Option(None, "--forget-bias", help=default_help(
         "LSTM forget-gate bias with --init orthogonal.", _CLF, "forget_bias")),
     embeddings: Path | None = typer.Option(
@@ -140,6 +143,9 @@ def train(
         "Epochs without improvement before stopping.", CLF_TRAINER, "patience", shown="never stop early")),
     seed: int | None = typer.Option(None, "--seed", help=default_help("Random seed.", CLF_TRAINER, "seed")),
     device: str | None = typer.Option(None, "--device", help=choice_help("Device", DEVICES, CLF_TRAINER, "device")),
+    average: float | None = typer.Option(None, "--average", help=default_help(
+        "Validate and keep a moving average of the weights with this decay per step, e.g. 0.999.", CLF_TRAINER,
+        "average", shown="off")),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/training/checkpoint (an error "
                                                         "without one)."),
     threads: int | None = THREADS,
@@ -165,11 +171,12 @@ def train(
     config = replace_config(base, cell=cell, bidirectional=bidirectional, layers=layers, hidden=hidden,
                             emb_dim=emb_dim, pooling=pooling, dropout=dropout, emb_dropout=emb_dropout,
                             recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
-                            freeze_embeddings=freeze, min_count=min_count, max_vocab=max_vocab, max_len=max_len,
+                            nb_features=nb_features, freeze_embeddings=freeze, min_count=min_count,
+                            max_vocab=max_vocab, max_len=max_len,
                             class_weights=class_weights, batch_size=batch_size, valid_fraction=valid_fraction)
     tconfig = replace_config(base_trainer, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
-                             device=device)
+                             device=device, average=average)
     if model not in MODELS:
         raise ConfigError(f"unknown model '{model}' (choose from {', '.join(MODELS)})")
     if cv is not None and cv < 2:

@@ -111,6 +111,9 @@ def train(
         "Epochs without improvement before stopping.", LM_TRAINER, "patience", shown="never stop early")),
     seed: int | None = typer.Option(None, "--seed", help=default_help("Random seed.", LM_TRAINER, "seed")),
     device: str | None = typer.Option(None, "--device", help=choice_help("Device", DEVICES, LM_TRAINER, "device")),
+    average: float | None = typer.Option(None, "--average", help=default_help(
+        "Validate and keep a moving average of the weights with this decay per step, e.g. 0.999.", LM_TRAINER,
+        "average", shown="off")),
     checkpoint_every: int | None = typer.Option(None, "--checkpoint-every", help=default_help(
         "Also checkpoint every N steps.", LM_TRAINER, "checkpoint_every", shown="at epoch ends only")),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint (an error without one)."),
@@ -172,7 +175,7 @@ def train(
                             min_count=min_count, max_vocab=max_vocab)
     trainer = replace_config(base_trainer, epochs=epochs, optimizer=optimizer, lr=lr, weight_decay=weight_decay,
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
-                             patience=patience, seed=seed, device=device,
+                             patience=patience, seed=seed, device=device, average=average,
                              checkpoint_every=checkpoint_every)
     text = _text_preprocess(train_file, vectors, dict(
         lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,

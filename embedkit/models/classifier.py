@@ -59,8 +59,13 @@ class RNNClassifier(nn.Module):
             with torch.no_grad():
                 self.embedding.weight.copy_(matrix)
         self.embedding.weight.requires_grad_(not (embeddings is not None and config.freeze_embeddings))
+        self.nb: nn.Embedding | None = None
+        if config.nb_features:
+            self.nb = nn.Embedding(vocab_size, nb_columns(config, num_classes))
+            nn.init.zeros_(self.nb.weight)
+            self.nb.weight.requires_grad_(False)
         rnn_cls = TORCH_RNNS[config.cell]
-        self.rnn = rnn_cls(config.emb_dim, config.hidden, num_layers=config.layers,
+        self.rnn = rnn_cls(rnn_input_size(config, num_classes), config.hidden, num_layers=config.layers,
                            batch_first=True, bidirectional=config.bidirectional,
                            dropout=config.dropout if config.layers > 1 else 0.0)
         apply_init(self.rnn, config.init, config.forget_bias)
@@ -72,6 +77,8 @@ class RNNClassifier(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Logits ``(batch, classes)`` for right-padded ``ids (batch, time)`` of the given ``lengths`` (>= 1)."""
         x = self.emb_dropout(self.embedding(ids))
+        if self.nb is not None:
+            x = torch.cat([x, self.nb(ids)], dim=-1)
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, hidden = self.recurrent_drop(self.rnn, packed)
         c = self.config
@@ -89,19 +96,47 @@ class RNNClassifier(nn.Module):
                 pooled = padded.masked_fill(~mask, float("-inf")).max(1).values
         return self.output(self.dropout(pooled))
 
+    @torch.no_grad()
+    def set_nb_ratios(self, ratios: np.ndarray) -> None:
+        """Fix the naive Bayes columns (``config.nb_features``) to a ``vocab_size x classes`` ratio table."""
+        if self.nb is None:
+            raise ConfigError("this classifier has no naive Bayes features (nb_features is off)")
+        table = torch.as_tensor(np.asarray(ratios), dtype=torch.float32)
+        if table.shape[1] == 2 and self.nb.embedding_dim == 1:
+            table = table[:, 1:]
+        if tuple(table.shape) != tuple(self.nb.weight.shape):
+            raise ConfigError(f"naive Bayes ratios are {tuple(table.shape)}, the model holds "
+                              f"{tuple(self.nb.weight.shape)}")
+        self.nb.weight.copy_(table)
+        self.nb.weight[self.pad_id] = 0.0
+
+
+def nb_columns(config: ClassifierConfig, num_classes: int) -> int:
+    """How many naive Bayes ratio columns each word carries: none, one for two classes, else one per class."""
+    if not config.nb_features:
+        return 0
+    return 1 if num_classes == 2 else num_classes
+
+
+def rnn_input_size(config: ClassifierConfig, num_classes: int) -> int:
+    """The RNN's input width: the word vector and its naive Bayes columns."""
+    return config.emb_dim + nb_columns(config, num_classes)
+
 
 def classifier_parameters(config: ClassifierConfig, vocab_size: int, num_classes: int) -> int:
     """How many parameters an :class:`RNNClassifier` of ``config`` has."""
     width = config.hidden * config.directions
-    recurrent = rnn_parameters(config.cell, config.emb_dim, config.hidden, config.layers, config.directions)
-    return vocab_size * config.emb_dim + recurrent + num_classes * (width + 1)
+    recurrent = rnn_parameters(config.cell, rnn_input_size(config, num_classes), config.hidden, config.layers,
+                               config.directions)
+    return vocab_size * (config.emb_dim + nb_columns(config, num_classes)) + recurrent + num_classes * (width + 1)
 
 
 def classifier_shapes(config: ClassifierConfig, vocab_size: int, num_classes: int) -> dict[str, tuple[int, ...]]:
     """The shapes of the key tensors of an :class:`RNNClassifier` of ``config``."""
-    return {"embedding.weight": (vocab_size, config.emb_dim),
+    nb = {"nb.weight": (vocab_size, nb_columns(config, num_classes))} if config.nb_features else {}
+    return {"embedding.weight": (vocab_size, config.emb_dim), **nb,
             "output.weight": (num_classes, config.hidden * config.directions),
-            **rnn_shapes("rnn", config.cell, config.emb_dim, config.hidden, config.layers)}
+            **rnn_shapes("rnn", config.cell, rnn_input_size(config, num_classes), config.hidden, config.layers)}
 
 
 def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -119,6 +119,9 @@ class ClassifierConfig:
     ``h_{t-1}`` inside ``W h_{t-1}`` (one mask for all steps; :mod:`embedkit.models.dropout`). ``init`` and
     ``forget_bias`` start the weights as in :class:`LMConfig`. ``class_weights='balanced'``
     weights the loss by inverse class frequency. Texts longer than ``max_len`` tokens are truncated.
+    ``nb_features`` appends to every word vector the word's naive Bayes log-count ratios (each class against
+    the rest, one column for two classes; Wang & Manning 2012), counted on the training texts and kept fixed:
+    the linear baseline's per-word evidence, given to the RNN to weigh in context.
     ``text`` is the whole preprocessing (language, lemmas or stems, stop words, negation, masks, tokeniser),
     applied at training and prediction alike; ``lang`` and ``keep_punct`` at the top level are its old
     spelling.
@@ -143,6 +146,7 @@ class ClassifierConfig:
     max_vocab: int | None = None
     max_len: int = 100
     class_weights: str = "none"
+    nb_features: bool = False
     batch_size: int = 32
     valid_fraction: float = 0.1
     text: PreprocessConfig = dataclasses.field(default_factory=PreprocessConfig)

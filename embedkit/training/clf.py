@@ -26,6 +26,7 @@ from embedkit.errors import ConfigError, InputError
 from embedkit.models.classifier import RNNClassifier, TextClassifier, pad_batch
 from embedkit.models.config import ClassifierConfig
 from embedkit.models.labels import make_tokenizer
+from embedkit.models.linear import nb_ratios
 from embedkit.training import distributed
 from embedkit.training.config import CLF_TRAINER as CLF_TRAINER  # its home is training.config
 from embedkit.training.config import TrainerConfig
@@ -167,6 +168,8 @@ def prepare(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfi
         return out
 
     train = (encode([tokens[i] for i in train_idx]), [y[i] for i in train_idx])
+    if config.nb_features:
+        model.set_nb_ratios(nb_ratios(train[0], np.asarray(train[1]), len(vocab), len(names), alpha=1.0))
     held: tuple[list[list[int]], list[int]] | None = None
     if valid is not None:
         unknown = sorted(set(valid[1]) - set(names))

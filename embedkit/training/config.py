@@ -19,12 +19,16 @@ DEVICES = ("auto", "cpu", "cuda")
 class TrainerConfig:
     """Optimisation settings, independent of the model being trained.
 
-    ``clip`` bounds the gradient: by global L2 norm (``clip_mode='norm'``, the careful way) or each component
-    by value (``'value'``, the lazy way: it changes the gradient's direction); ``clip_mode='none'`` or
-    ``clip=None`` turns clipping off. ``lr_factor``/``lr_patience`` drive
-    ``ReduceLROnPlateau`` on the monitored validation figure; ``patience`` stops training after that many
-    epochs without improvement (``None``: never stop early). ``checkpoint_every`` also checkpoints every N
-    optimiser steps inside an epoch (``None``: only at epoch ends).
+    ``clip`` bounds the gradient: by global L2 norm (``clip_mode='norm'``, the careful way) or each component by
+    value (``'value'``, the lazy way: it changes the gradient's direction); ``clip_mode='none'`` or ``clip=None``
+    turns clipping off. ``lr_factor``/``lr_patience`` drive ``ReduceLROnPlateau`` on the monitored validation
+    figure; ``patience`` stops training after that many epochs without improvement (``None``: never stop early).
+    ``checkpoint_every`` also checkpoints every N optimiser steps inside an epoch (``None``: only at epoch ends).
+    ``average`` keeps an exponential moving average of the weights, updated every ``average_every`` steps from epoch
+    ``average_start`` on (Polyak averaging, as in AWD-LSTM's averaged SGD): validation, the best weights and the
+    trained model are the average's, while the optimiser keeps stepping the raw weights; it is the decay per update
+    (0.99 every 10 steps: about the last 1,000 steps; each update reads and writes every weight, so updating less
+    often saves the time on a large model).
     """
 
     optimizer: str = "adamw"
@@ -46,6 +50,9 @@ class TrainerConfig:
     checkpoint_every: int | None = None
     log_every: int = 50
     progress: bool | None = None
+    average: float | None = None
+    average_start: int = 0
+    average_every: int = 1
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -56,10 +63,15 @@ class TrainerConfig:
         check_positive("clip", self.clip, allow_none=True)
         check_positive("checkpoint_every", self.checkpoint_every, allow_none=True)
         check_positive("log_every", self.log_every)
+        check_positive("average_every", self.average_every)
         if self.weight_decay < 0 or self.momentum < 0 or self.min_lr < 0:
             raise ConfigError("weight_decay, momentum and min_lr must not be negative")
         if not 0 < self.lr_factor < 1:
             raise ConfigError(f"lr_factor must lie in (0, 1), got {self.lr_factor}")
+        if self.average is not None and not 0 < self.average < 1:
+            raise ConfigError(f"average (the decay of the weight average) must lie in (0, 1), got {self.average}")
+        if self.average_start < 0:
+            raise ConfigError(f"average_start must not be negative, got {self.average_start}")
         if self.lr_patience < 0 or (self.patience is not None and self.patience < 0):
             raise ConfigError("patience values must not be negative")
 

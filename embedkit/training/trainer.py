@@ -23,9 +23,10 @@ and ``on_checkpoint`` (``fn(trainer, folder)``: write what the model needs besid
 config and vocabulary, into the checkpoint folder being built).
 
 What lands in ``out_dir``: ``checkpoint/`` (replaced atomically: ``model.safetensors``, ``best.safetensors``,
-``trainer.json`` with counters, history and Python/NumPy RNG states, ``trainer_state.pt`` with the optimiser,
-scheduler, scaler and torch RNG states, loaded with ``torch.load(weights_only=True)``, ``state.safetensors``
-with the carried task state), ``metrics.jsonl`` and ``loss.png``.
+``average.safetensors`` with the weight average, if any, ``trainer.json`` with counters, history and Python/NumPy
+RNG states, ``trainer_state.pt`` with the optimiser, scheduler, scaler and torch RNG states, loaded with
+``torch.load(weights_only=True)``, ``state.safetensors`` with the carried task state), ``metrics.jsonl`` and
+``loss.png``.
 
 Under ``torchrun`` (see :mod:`embedkit.training.distributed`) the trainer wraps the model in
 ``DistributedDataParallel`` and hands the wrapped module to ``task.loss``; ``self.model`` stays the bare
@@ -228,6 +229,7 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self.best: float | None = None
         self.best_weights: dict[str, torch.Tensor] | None = None
+        self.averaged: torch.optim.swa_utils.AveragedModel | None = None
         self.bad_epochs = 0
         self.stopped_early = False
         self.running_loss: float | None = None
@@ -284,6 +286,8 @@ class Trainer:
                 self._end_epoch()
         if self.config.restore_best and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+        elif self.averaged is not None:
+            self.model.load_state_dict(self.averaged.module.state_dict())
         return {"epochs": self.epoch, "steps": self.step, "best": self.best, "stopped_early": self.stopped_early,
                 "history": self.history, "lr": self.lr}
 
@@ -296,6 +300,7 @@ class Trainer:
         window_items, window_start = 0, time.perf_counter()
         for batch in iterator:
             loss, n_items = self._step(batch)
+            self._update_average()
             self.step += 1
             self.batch_in_epoch += 1
             self.epoch_loss_sum += loss * n_items
@@ -353,11 +358,36 @@ class Trainer:
         self.state = detach(state)
         return value, int(n_items)
 
+    @property
+    def eval_model(self) -> torch.nn.Module:
+        """The weights that validation reads and training keeps: the moving average (``config.average``) once
+        it has started, else the model itself."""
+        return self.averaged.module if self.averaged is not None else self.model
+
+    def _new_average(self) -> torch.optim.swa_utils.AveragedModel:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        assert self.config.average is not None
+        return AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(self.config.average))
+
+    def _update_average(self) -> None:
+        """Fold the weights after this step into the moving average (its first step copies them)."""
+        c = self.config
+        if c.average is None or self.epoch < c.average_start or (self.step + 1) % c.average_every:
+            return
+        if self.averaged is None:
+            self.averaged = self._new_average()
+        self.averaged.update_parameters(self.model)
+        with torch.no_grad():
+            for kept, current in zip(self.averaged.module.buffers(), self.model.buffers(), strict=True):
+                kept.copy_(current)
+
     def evaluate(self) -> dict[str, float]:
-        """The task's validation figures, in eval mode without gradients."""
-        self.model.eval()
+        """The task's validation figures, in eval mode without gradients (of the weight average, if any)."""
+        model = self.eval_model
+        model.eval()
         with torch.no_grad(), torch.autocast(self.device.type, enabled=self.use_amp):
-            metrics = self.task.evaluate(self.model) or {}
+            metrics = self.task.evaluate(model) or {}
         return distributed.broadcast({key: float(value) for key, value in metrics.items()})
 
     def _end_epoch(self) -> None:
@@ -373,7 +403,7 @@ class Trainer:
         if self.best is None or current < self.best:
             self.best, self.bad_epochs = current, 0
             if metrics and self.config.restore_best:
-                self.best_weights = cpu_state(self.model)
+                self.best_weights = cpu_state(self.eval_model)
         else:
             self.bad_epochs += 1
         if metrics and self.config.patience is not None and self.bad_epochs > self.config.patience:
@@ -490,6 +520,8 @@ class Trainer:
             save_tensors(cpu_state(self.model), tmp / "model.safetensors")
             if self.best_weights is not None:
                 save_tensors(self.best_weights, tmp / "best.safetensors")
+            if self.averaged is not None:
+                save_tensors(cpu_state(self.averaged), tmp / "average.safetensors")
             tensors: list[torch.Tensor] = []
             layout = _flatten(self.state, tensors)
             if tensors:
@@ -526,6 +558,12 @@ class Trainer:
         load_weights(self.model, folder / "model.safetensors")
         if (folder / "best.safetensors").exists():
             self.best_weights = read_tensors(folder / "best.safetensors")
+        if (folder / "average.safetensors").exists():
+            if self.config.average is None:
+                raise ModelFormatError(f"{folder}: the checkpoint averages the weights; resume with the same "
+                                       "average setting")
+            self.averaged = self._new_average()
+            load_weights(self.averaged, folder / "average.safetensors")
         extra = load_state(folder / "trainer_state.pt", map_location=self.device)
         try:
             self.optimizer.load_state_dict(extra["optimizer"])
