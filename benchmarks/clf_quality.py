@@ -102,7 +102,7 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
     test_y = [y for i, y in enumerate(labels) if i in test_idx]
     config = ClassifierConfig(cell=args.cell, bidirectional=True, emb_dim=args.dim, hidden=args.hidden,
                               pooling=args.pooling, min_count=1)
-    trainer = replace_config(CLF_TRAINER, epochs=args.epochs, progress=False, seed=args.seed)
+    trainer = replace_config(CLF_TRAINER, epochs=args.epochs, progress=False, seed=args.seed, average=args.average)
     out: dict[str, float] = {}
     start = time.perf_counter()
     tokenize = make_tokenizer(config.text)
@@ -162,6 +162,8 @@ def main() -> None:
     parser.add_argument("--no-random", action="store_true", help="skip the RNN with random vectors")
     parser.add_argument("--nb-features", action="store_true",
                         help="also the RNN with naive Bayes ratios beside its word vectors, alone and with linear")
+    parser.add_argument("--average", type=float, default=None,
+                        help="train every RNN with a moving average of its weights of this decay (clf train --average)")
     parser.add_argument("--save-probs", type=Path, default=None,
                         help="write each fold's test-set probabilities of every model to DIR/foldK.npz")
     args = parser.parse_args()
@@ -169,7 +171,8 @@ def main() -> None:
     texts, labels = load_mr()
     run = min(args.run_folds or args.folds, args.folds)
     print(f"MR: {len(texts)} sentences, {args.folds}-fold split, running {run} fold(s); bidirectional "
-          f"{args.cell.upper()} ({args.pooling} pooling), {args.epochs} epochs, dim {args.dim}")
+          f"{args.cell.upper()} ({args.pooling} pooling), {args.epochs} epochs, dim {args.dim}"
+          + (f", weight average {args.average}" if args.average else ""))
     results = []
     for fold in range(run):
         test_idx = set(range(fold, len(texts), args.folds))

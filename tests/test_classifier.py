@@ -13,6 +13,7 @@ from embedkit.config import replace_config
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.models.classifier import RNNClassifier, TextClassifier, pad_batch
 from embedkit.models.config import ClassifierConfig
+from embedkit.models.linear import nb_ratios, nb_ratios_left_out
 from embedkit.models.metrics import accuracy, classification_report, confusion_matrix, macro_f1
 from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
 
@@ -133,6 +134,48 @@ def test_nb_features_are_the_training_ratios_fixed_and_saved(tmp_path, classes: 
     with torch.no_grad():
         model.nb.weight.zero_()
     assert not np.allclose(prepared.classifier.predict_proba(texts[:7]), before)
+
+
+def test_nb_ratios_left_out_remove_the_document_itself() -> None:
+    rng = np.random.default_rng(3)
+    docs = [sorted(set(rng.integers(0, 12, size=5).tolist())) for _ in range(40)] + [[12]]  # 12: seen once
+    labels = np.array([i % 3 for i in range(40)] + [1])
+    tables = nb_ratios_left_out(docs, labels, 13, 3, alpha=1.0)
+    full = nb_ratios(docs, labels, 13, 3, alpha=1.0)
+    counts = np.zeros((3, 13))
+    for ids, y in zip(docs, labels, strict=True):
+        counts[y, ids] += 1
+    norms_p = (counts + 1).sum(1)
+    norms_q = (counts.sum(0) - counts + 1).sum(1)
+    for d, (ids, own) in enumerate(zip(docs, labels, strict=True)):
+        rest = counts.copy()
+        rest[own, ids] -= 1
+        for k in range(3):
+            expected = (np.log(rest[k, ids] + 1) - np.log(norms_p[k])
+                        - np.log(rest.sum(0)[ids] - rest[k, ids] + 1) + np.log(norms_q[k]))
+            np.testing.assert_allclose(tables[own, ids, k], expected, rtol=1e-12, err_msg=f"doc {d}")
+    # the word seen once: its own document's label shows in the full ratios, not in the left-out ones
+    assert full[12, 1] > 0.5
+    np.testing.assert_allclose(tables[1, 12], np.log(norms_q) - np.log(norms_p))
+
+
+def test_training_forward_reads_the_left_out_ratios_of_each_label() -> None:
+    config = ClassifierConfig(emb_dim=4, hidden=3, nb_features=True, dropout=0.0, emb_dropout=0.0)
+    model = RNNClassifier(6, 2, config)
+    rng = np.random.default_rng(0)
+    full, left_out = rng.normal(size=(6, 2)), rng.normal(size=(2, 6, 2))
+    model.set_nb_ratios(full, left_out)
+    ids, lengths = torch.tensor([[1, 2, 3], [4, 5, 0]]), torch.tensor([3, 2])
+    labels = torch.tensor([1, 0])
+    model.train()
+    trained = model(ids, lengths, labels=labels)
+    assert torch.allclose(model(ids, lengths), model.eval()(ids, lengths))  # no labels: the full table
+    for row, label in enumerate(labels.tolist()):
+        model.set_nb_ratios(left_out[label])
+        assert torch.allclose(model(ids[row:row + 1, :int(lengths[row])], lengths[row:row + 1]), trained[row])
+    model.set_nb_ratios(full)
+    assert not torch.allclose(model(ids, lengths), trained)
+    assert "nb_left_out" not in model.state_dict()
 
 
 def test_load_rejects_other_architectures(tmp_path) -> None:

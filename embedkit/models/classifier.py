@@ -64,6 +64,8 @@ class RNNClassifier(nn.Module):
             self.nb = nn.Embedding(vocab_size, nb_columns(config, num_classes))
             nn.init.zeros_(self.nb.weight)
             self.nb.weight.requires_grad_(False)
+        # per training label, the ratios with the document itself left out (not saved: training only)
+        self.register_buffer("nb_left_out", None, persistent=False)
         rnn_cls = TORCH_RNNS[config.cell]
         self.rnn = rnn_cls(rnn_input_size(config, num_classes), config.hidden, num_layers=config.layers,
                            batch_first=True, bidirectional=config.bidirectional,
@@ -74,11 +76,17 @@ class RNNClassifier(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(config.hidden * config.directions, num_classes)
 
-    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Logits ``(batch, classes)`` for right-padded ``ids (batch, time)`` of the given ``lengths`` (>= 1)."""
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits ``(batch, classes)`` for right-padded ``ids (batch, time)`` of the given ``lengths`` (>= 1).
+
+        ``labels`` (training only) pick each document's left-out naive Bayes ratios, when they are set."""
         x = self.emb_dropout(self.embedding(ids))
         if self.nb is not None:
-            x = torch.cat([x, self.nb(ids)], dim=-1)
+            if self.training and labels is not None and self.nb_left_out is not None:
+                nb = self.nb_left_out[labels.to(ids.device)[:, None], ids]
+            else:
+                nb = self.nb(ids)
+            x = torch.cat([x, nb], dim=-1)
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, hidden = self.recurrent_drop(self.rnn, packed)
         c = self.config
@@ -97,18 +105,30 @@ class RNNClassifier(nn.Module):
         return self.output(self.dropout(pooled))
 
     @torch.no_grad()
-    def set_nb_ratios(self, ratios: np.ndarray) -> None:
-        """Fix the naive Bayes columns (``config.nb_features``) to a ``vocab_size x classes`` ratio table."""
+    def set_nb_ratios(self, ratios: np.ndarray, left_out: np.ndarray | None = None) -> None:
+        """Fix the naive Bayes columns (``config.nb_features``) to a ``vocab_size x classes`` ratio table;
+        ``left_out`` (``classes x vocab_size x classes``, :func:`~embedkit.models.linear.nb_ratios_left_out`)
+        is what a training document of each label reads instead."""
         if self.nb is None:
             raise ConfigError("this classifier has no naive Bayes features (nb_features is off)")
+        self.nb.weight.copy_(self._nb_table(ratios))
+        if left_out is not None:
+            tables = torch.stack([self._nb_table(table) for table in np.asarray(left_out)])
+            if tables.shape[0] != self.output.out_features:
+                raise ConfigError(f"{tables.shape[0]} left-out ratio tables for {self.output.out_features} classes")
+            self.nb_left_out = tables.to(self.nb.weight.device)
+
+    def _nb_table(self, ratios: np.ndarray) -> torch.Tensor:
+        """A ``vocab_size x classes`` ratio table as the model holds it: one column for two classes, pad zero."""
         table = torch.as_tensor(np.asarray(ratios), dtype=torch.float32)
         if table.shape[1] == 2 and self.nb.embedding_dim == 1:
             table = table[:, 1:]
         if tuple(table.shape) != tuple(self.nb.weight.shape):
             raise ConfigError(f"naive Bayes ratios are {tuple(table.shape)}, the model holds "
                               f"{tuple(self.nb.weight.shape)}")
-        self.nb.weight.copy_(table)
-        self.nb.weight[self.pad_id] = 0.0
+        table = table.clone()
+        table[self.pad_id] = 0.0
+        return table
 
 
 def nb_columns(config: ClassifierConfig, num_classes: int) -> int:

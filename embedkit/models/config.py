@@ -121,7 +121,8 @@ class ClassifierConfig:
     weights the loss by inverse class frequency. Texts longer than ``max_len`` tokens are truncated.
     ``nb_features`` appends to every word vector the word's naive Bayes log-count ratios (each class against
     the rest, one column for two classes; Wang & Manning 2012), counted on the training texts and kept fixed:
-    the linear baseline's per-word evidence, given to the RNN to weigh in context.
+    the linear baseline's per-word evidence, given to the RNN to weigh in context. In training each text reads
+    the ratios counted without itself, else a word seen once would hand the RNN its text's label.
     ``text`` is the whole preprocessing (language, lemmas or stems, stop words, negation, masks, tokeniser),
     applied at training and prediction alike; ``lang`` and ``keep_punct`` at the top level are its old
     spelling.

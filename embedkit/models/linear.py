@@ -74,12 +74,18 @@ def ngram_features(tokens: Sequence[str], n: int) -> set[str]:
     return {" ".join(tokens[i:i + k]) for k in range(1, n + 1) for i in range(len(tokens) - k + 1)}
 
 
-def nb_ratios(docs: Sequence[Sequence[int]], labels: np.ndarray, features: int, classes: int,
-              alpha: float) -> np.ndarray:
-    """``features x classes`` naive Bayes log-count ratios, each class against the rest."""
+def _class_counts(docs: Sequence[Sequence[int]], labels: np.ndarray, features: int, classes: int) -> np.ndarray:
+    """``classes x features``: how many documents of each class hold each feature (binarised counts)."""
     counts = np.zeros((classes, features))
     for ids, y in zip(docs, labels, strict=True):
         counts[y, ids] += 1
+    return counts
+
+
+def nb_ratios(docs: Sequence[Sequence[int]], labels: np.ndarray, features: int, classes: int,
+              alpha: float) -> np.ndarray:
+    """``features x classes`` naive Bayes log-count ratios, each class against the rest."""
+    counts = _class_counts(docs, labels, features, classes)
     total = counts.sum(axis=0)
     ratios = np.empty((features, classes))
     for k in range(classes):
@@ -87,6 +93,28 @@ def nb_ratios(docs: Sequence[Sequence[int]], labels: np.ndarray, features: int, 
         q = total - counts[k] + alpha
         ratios[:, k] = np.log(p / p.sum()) - np.log(q / q.sum())
     return ratios
+
+
+def nb_ratios_left_out(docs: Sequence[Sequence[int]], labels: np.ndarray, features: int, classes: int,
+                       alpha: float) -> np.ndarray:
+    """``classes x features x classes``: the ratios a training document of each label sees for its own
+    features, with that document left out of the counts (the normalisers kept, which one document barely moves).
+
+    A model that reads :func:`nb_ratios` of its own training documents reads their labels: a word seen once
+    gets the sign of its one document's class. Left out, it gets what unseen evidence gives (about 0), and a
+    word's ratio carries only what the other documents say of it.
+    """
+    counts = _class_counts(docs, labels, features, classes)
+    total = counts.sum(axis=0)
+    tables = np.empty((classes, features, classes))
+    for k in range(classes):
+        p, q = counts[k] + alpha, total - counts[k] + alpha
+        log_p, log_q = np.log(p.sum()), np.log(q.sum())
+        for own in range(classes):
+            inside = own == k  # the left-out document counts for class k, or for the rest
+            tables[own, :, k] = (np.log(np.maximum(p - inside, alpha)) - log_p
+                                 - np.log(np.maximum(q - (not inside), alpha)) + log_q)
+    return tables
 
 
 class LinearClassifier(LabelPredictor):

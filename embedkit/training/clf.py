@@ -26,7 +26,7 @@ from embedkit.errors import ConfigError, InputError
 from embedkit.models.classifier import RNNClassifier, TextClassifier, pad_batch
 from embedkit.models.config import ClassifierConfig
 from embedkit.models.labels import make_tokenizer
-from embedkit.models.linear import nb_ratios
+from embedkit.models.linear import nb_ratios, nb_ratios_left_out
 from embedkit.training import distributed
 from embedkit.training.config import CLF_TRAINER as CLF_TRAINER  # its home is training.config
 from embedkit.training.config import TrainerConfig
@@ -78,7 +78,7 @@ class ClassifierTask:
     def loss(self, model: torch.nn.Module, batch: Batch, state: Any) -> tuple[torch.Tensor, int, None]:
         ids, lengths, y = batch
         weight = self.weights.to(ids.device) if self.weights is not None else None
-        return F.cross_entropy(model(ids, lengths), y, weight=weight), len(y), None
+        return F.cross_entropy(model(ids, lengths, labels=y), y, weight=weight), len(y), None
 
     def evaluate(self, model: torch.nn.Module) -> dict[str, float]:
         if not self._valid_batches:
@@ -169,7 +169,8 @@ def prepare(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfi
 
     train = (encode([tokens[i] for i in train_idx]), [y[i] for i in train_idx])
     if config.nb_features:
-        model.set_nb_ratios(nb_ratios(train[0], np.asarray(train[1]), len(vocab), len(names), alpha=1.0))
+        shape = (np.asarray(train[1]), len(vocab), len(names))
+        model.set_nb_ratios(nb_ratios(train[0], *shape, alpha=1.0), nb_ratios_left_out(train[0], *shape, alpha=1.0))
     held: tuple[list[list[int]], list[int]] | None = None
     if valid is not None:
         unknown = sorted(set(valid[1]) - set(names))
