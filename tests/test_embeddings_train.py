@@ -164,3 +164,36 @@ def test_continue_training_needs_training_state(lee_tokens: Path, tmp_path: Path
 
     with pytest.raises(ModelFormatError, match="no training state"):
         continue_training(tmp_path / "vec", lee_tokens)
+
+
+@pytest.mark.parametrize("sg, hs, negative", [(1, 0, 3), (0, 0, 3), (0, 1, 0)])
+def test_loss_probe_is_the_formula_over_its_sample_in_any_block_size(monkeypatch, sg: int, hs: int,
+                                                                       negative: int) -> None:
+    from gensim.models import Word2Vec
+    from gensim.test.utils import common_texts
+
+    import embedkit.embeddings.loss as loss_module
+
+    model = Word2Vec(common_texts, vector_size=8, window=2, min_count=1, sg=sg, hs=hs, negative=negative,
+                     epochs=2, workers=1, seed=3)
+    probe = loss_module.LossProbe(model, common_texts)
+
+    def sigmoid_loss(x: float) -> float:
+        return float(np.log1p(np.exp(-x)))
+
+    total = 0.0
+    for row in range(probe.size):
+        ids = [i for i in probe.inputs[row] if i >= 0]
+        h = model.wv.vectors[ids].astype(np.float64).sum(0)
+        h = h / len(ids) if not sg and probe.cbow_mean else h
+        t = probe.targets[row]
+        if negative:
+            total += sigmoid_loss(h @ model.syn1neg[t])
+            total += sum(sigmoid_loss(-(h @ model.syn1neg[n])) for n in probe.negatives[row] if n != t)
+        if hs:
+            code, point = model.wv.get_vecattr(int(t), "code"), model.wv.get_vecattr(int(t), "point")
+            total += sum(sigmoid_loss((1 - 2 * int(c)) * (h @ model.syn1[p])) for c, p in zip(code, point, strict=True))
+    expected = total / probe.size
+    for block in (3, 1024):
+        monkeypatch.setattr(loss_module, "_BLOCK", block)
+        assert probe.loss(model) == pytest.approx(expected, rel=1e-9)
