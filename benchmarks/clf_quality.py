@@ -33,9 +33,10 @@ import torch
 from embedkit.config import replace_config
 from embedkit.models.config import CELL_TYPES, POOLINGS, ClassifierConfig
 from embedkit.models.labels import make_tokenizer
-from embedkit.models.linear import LinearConfig
+from embedkit.models.linear import LinearConfig, fit_linear
 from embedkit.training.clf import CLF_TRAINER, prepare, train_classifier
-from embedkit.training.ensemble import fit_rnn_linear
+from embedkit.training.config import TrainerConfig
+from embedkit.training.ensemble import fit_rnn_linear, fit_rnn_seeds
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_mr_polarity"
 
@@ -112,6 +113,9 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
         train_classifier(rand, trainer)
         out["rnn_random"] = rand.classifier.evaluate(test_t, test_y)["accuracy"]
     vectors = word2vec(tokens, args.dim, args.w2v_epochs, args.seed)
+    if args.seeds:
+        return seeds_fold(train_t, train_y, test_t, test_y, replace_config(config, nb_features=True), trainer,
+                          vectors, args, tokens) | {"seconds": time.perf_counter() - start}
     ensemble = fit_rnn_linear(train_t, train_y, config, trainer, LinearConfig(text=config.text), vectors)
     rnn, linear = ensemble.members
     out["rnn_word2vec"] = rnn.evaluate(test_t, test_y)["accuracy"]
@@ -146,6 +150,21 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
     return out
 
 
+def seeds_fold(train_t: list[str], train_y: list[str], test_t: list[str], test_y: list[str],
+               config: ClassifierConfig, trainer: TrainerConfig, vectors: object, args: argparse.Namespace,
+               tokens: list[list[str]]) -> dict[str, float]:
+    """``--seeds N``: the NB-ratio RNN alone (its first seed) and N seeds of it as one, beside the baselines."""
+    seeds = fit_rnn_seeds(train_t, train_y, config, trainer, args.seeds, vectors)
+    linear = fit_linear(train_t, train_y, LinearConfig(text=config.text), seed=args.seed)
+    index = {"neg": 0, "pos": 1}
+    tokenize = make_tokenizer(config.text)
+    return {"rnn_nb": seeds.members[0].evaluate(test_t, test_y)["accuracy"],
+            "rnn_nb_seeds": seeds.evaluate(test_t, test_y)["accuracy"],
+            "linear": linear.evaluate(test_t, test_y)["accuracy"],
+            "bow_logreg": bow_logreg((tokens, [index[y] for y in train_y]),
+                                     ([tokenize(t) for t in test_t], [index[y] for y in test_y]), seed=args.seed)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=10, help="k of the k-fold split")
@@ -164,6 +183,9 @@ def main() -> None:
                         help="also the RNN with naive Bayes ratios beside its word vectors, alone and with linear")
     parser.add_argument("--average", type=float, default=None,
                         help="train every RNN with a moving average of its weights of this decay (clf train --average)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="only the NB-ratio RNN (as --nb-features), alone and as this many seeds averaged "
+                             "(fit_rnn_seeds), beside linear and BoW; the other RNNs are left out")
     parser.add_argument("--save-probs", type=Path, default=None,
                         help="write each fold's test-set probabilities of every model to DIR/foldK.npz")
     args = parser.parse_args()
@@ -178,6 +200,10 @@ def main() -> None:
         test_idx = set(range(fold, len(texts), args.folds))
         r = run_fold(texts, labels, test_idx, args, fold)
         results.append(r)
+        if args.seeds:
+            print(f"fold {fold + 1}: BiRNN+NB {r['rnn_nb']:.4f}  BiRNN+NB x{args.seeds} seeds {r['rnn_nb_seeds']:.4f}  "
+                  f"linear {r['linear']:.4f}  BoW logreg {r['bow_logreg']:.4f}  ({r['seconds']:.0f} s)", flush=True)
+            continue
         extra = f"  BiRNN+{args.pretrained} {r['rnn_pretrained']:.4f}" if args.pretrained else ""
         rand = "" if args.no_random else f"  BiRNN random {r['rnn_random']:.4f}"
         if args.nb_features:
@@ -186,12 +212,14 @@ def main() -> None:
         print(f"fold {fold + 1}: BiRNN+word2vec {r['rnn_word2vec']:.4f}  BiRNN+linear {r['rnn_linear']:.4f} "
               f"(weight {r['weight']:.2f}){rand}{extra}  linear {r['linear']:.4f}  BoW logreg {r['bow_logreg']:.4f}  "
               f"({r['seconds']:.0f} s)", flush=True)
-    keys = ["rnn_word2vec", "rnn_linear", "linear", "bow_logreg"] + ([] if args.no_random else ["rnn_random"]) \
+    keys = ["rnn_nb", "rnn_nb_seeds", "linear", "bow_logreg"] if args.seeds else \
+        ["rnn_word2vec", "rnn_linear", "linear", "bow_logreg"] + ([] if args.no_random else ["rnn_random"]) \
         + (["rnn_nb", "rnn_nb_linear"] if args.nb_features else []) + (["rnn_pretrained"] if args.pretrained else [])
     names = {"rnn_word2vec": "BiRNN + in-domain word2vec", "rnn_linear": "BiRNN + word2vec, with linear (rnn+linear)",
              "linear": "linear (NB-scaled uni+bigrams)", "bow_logreg": "bag-of-words logistic regression",
              "rnn_random": "BiRNN, random vectors", "rnn_nb": "BiRNN + word2vec + NB ratios",
              "rnn_nb_linear": "BiRNN + word2vec + NB ratios, with linear",
+             "rnn_nb_seeds": f"BiRNN + word2vec + NB ratios, {args.seeds} seeds",
              "rnn_pretrained": f"BiRNN + {args.pretrained}"}
     print(f"mean over {run} fold(s):")
     print(f"| {'model':<44} | accuracy | sd     | vs linear |")

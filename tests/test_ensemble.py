@@ -114,3 +114,27 @@ def test_cv_runs_the_ensemble_per_fold_and_zero_holdout_is_one_line(trained: Pat
     assert_user_error(run_cli(capsys, "clf", "train", trained / "en.tsv", "--model", "rnn+linear",
                               "--valid-fraction", "0", "-o", trained / "never", *TINY), "valid_fraction")
     assert not (trained / "never").exists()
+
+
+def test_seed_ensemble_members_differ_by_seed_and_vote_equally(tmp_path: Path) -> None:
+    from embedkit.config import replace_config
+    from embedkit.models.config import ClassifierConfig
+    from embedkit.models.load import load_classifier
+    from embedkit.training.clf import CLF_TRAINER
+    from embedkit.training.ensemble import fit_rnn_seeds
+
+    rows = [line.split("\t") for line in EN.splitlines()[1:]]
+    texts, labels = [t for t, _ in rows], [y for _, y in rows]
+    config = ClassifierConfig(emb_dim=6, hidden=5, min_count=1, nb_features=True)
+    trainer = replace_config(CLF_TRAINER, epochs=1, progress=False, seed=4)
+    ensemble = fit_rnn_seeds(texts, labels, config, trainer, 3)
+    assert ensemble.weights == pytest.approx([1 / 3] * 3) and ensemble.names == ["rnn1", "rnn2", "rnn3"]
+    firsts = [m.model.embedding.weight[2].detach().numpy() for m in ensemble.members]
+    assert not np.allclose(firsts[0], firsts[1]) and not np.allclose(firsts[1], firsts[2])
+    probe = texts[:5] + ["an unseen review"]
+    expected = combine([m.predict_proba(probe) for m in ensemble.members], [1 / 3] * 3)
+    np.testing.assert_allclose(ensemble.predict_proba(probe), expected, rtol=1e-6)
+    ensemble.save(tmp_path / "seeds")
+    np.testing.assert_allclose(load_classifier(tmp_path / "seeds").predict_proba(probe), expected, rtol=1e-5)
+    with pytest.raises(ConfigError, match="at least 2"):
+        fit_rnn_seeds(texts, labels, config, trainer, 1)

@@ -1,5 +1,5 @@
-"""Training the RNN + linear ensemble (``clf train --model rnn+linear``): both on the same texts, the weight
-between them chosen on held-out texts neither has trained on.
+"""Training ensembles: the RNN + linear ensemble (``clf train --model rnn+linear``), both on the same texts, the
+weight between them chosen on held-out texts neither has trained on; and RNNs that differ only in their seed.
 
 The held-out share is the classifier's ``valid_fraction`` (the RNN's early stopping looks at the same texts).
 Once the weight is chosen, the linear model is trained again on all the texts: it has no early stopping to
@@ -8,6 +8,7 @@ keep data back for.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,3 +39,19 @@ def fit_rnn_linear(texts: Sequence[str], labels: Sequence[str], config: Classifi
     weight = best_weight(rnn.predict_proba(valid_t), linear.predict_proba(valid_t), prepared.valid[1])
     linear = fit_linear(texts, labels, linear_config, seed=seed)
     return EnsembleClassifier([rnn, linear], [weight, round(1 - weight, 2)], ["rnn", "linear"])
+
+
+def fit_rnn_seeds(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfig,
+                  trainer_config: TrainerConfig, seeds: int, embeddings: Any = None,
+                  adopt_dim: bool = False) -> EnsembleClassifier:
+    """``seeds`` RNN classifiers trained alike but for the seed (initialisation, batch order, dropout and the
+    held-out share), combined with equal weights: the variance of one small RNN averaged away."""
+    if seeds < 2:
+        raise ConfigError(f"an ensemble of seeds needs at least 2, got {seeds}")
+    members = []
+    for k in range(seeds):
+        trainer = dataclasses.replace(trainer_config, seed=trainer_config.seed + k)
+        prepared = prepare(texts, labels, config, embeddings=embeddings, seed=trainer.seed, adopt_dim=adopt_dim)
+        train_classifier(prepared, trainer)
+        members.append(prepared.classifier)
+    return EnsembleClassifier(members, [1 / seeds] * seeds, [f"rnn{k + 1}" for k in range(seeds)])
