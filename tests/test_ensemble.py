@@ -138,3 +138,16 @@ def test_seed_ensemble_members_differ_by_seed_and_vote_equally(tmp_path: Path) -
     np.testing.assert_allclose(load_classifier(tmp_path / "seeds").predict_proba(probe), expected, rtol=1e-5)
     with pytest.raises(ConfigError, match="at least 2"):
         fit_rnn_seeds(texts, labels, config, trainer, 1)
+
+
+def test_cli_seeds_saves_one_ensemble_and_refuses_other_models(trained: Path, tmp_path: Path, capsys) -> None:
+    data = trained / "en.tsv"
+    code, out, _ = run_cli(capsys, "clf", "train", data, "-o", tmp_path / "s", "--seeds", "2", *TINY)
+    assert code == 0 and "ensemble of 2 RNNs" in out
+    meta = json.loads((tmp_path / "s" / "config.json").read_text())
+    assert meta["members"] == ["rnn1", "rnn2"] and meta["weights"] == pytest.approx([0.5, 0.5])
+    code, out, _ = run_cli(capsys, "clf", "eval", tmp_path / "s", data, "--json")
+    assert code == 0 and 0 <= json.loads(out)["accuracy"] <= 1
+    assert_user_error(run_cli(capsys, "clf", "train", data, "-o", tmp_path / "x", "--seeds", "2", "--model",
+                              "linear"), "--seeds")
+    assert not (tmp_path / "x").exists()

@@ -146,6 +146,8 @@ def train(
     average: float | None = typer.Option(None, "--average", help=default_help(
         "Validate and keep a moving average of the weights with this decay per step, e.g. 0.999.", CLF_TRAINER,
         "average", shown="off")),
+    seeds: int = typer.Option(1, "--seeds", min=1, help="--model rnn: train this many RNNs that differ only in "
+                                                         "their seed and save them as one equal-weight ensemble."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/training/checkpoint (an error "
                                                         "without one)."),
     threads: int | None = THREADS,
@@ -183,6 +185,8 @@ def train(
         raise ConfigError(f"--cv needs at least 2 folds, got {cv}")
     if rolling and cv is None:
         raise ConfigError("--rolling goes with --cv K")
+    if seeds > 1 and (model != "rnn" or resume):
+        raise ConfigError("--seeds goes with --model rnn, and an ensemble of seeds cannot --resume")
     if output is None and cv is None:
         raise ConfigError("give --output/-o (the model folder), or --cv K to cross-validate")
     _set_threads(threads)
@@ -198,7 +202,8 @@ def train(
     config = replace_config(config, text=text)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
     held = read_labelled(valid, text_col, label_col, encoding) if valid else None
-    if model != "rnn" or cv is not None:
+    single = model == "rnn" and seeds == 1  # trained below with a checkpoint; the rest through a fit function
+    if not single or cv is not None:
         adopt_dim = emb_dim is None and not emb_dim_given
         if model == "linear":
             linear = replace_config(LinearConfig(), ngrams=ngrams, min_count=min_count, epochs=epochs, lr=lr,
@@ -207,15 +212,17 @@ def train(
         elif model == "rnn+linear":
             linear = replace_config(LinearConfig(), ngrams=ngrams, text=text)
             fit = _ensemble_fit(config, replace_config(tconfig, progress=False), linear, vectors, adopt_dim)
+        elif seeds > 1:
+            fit = _seeds_fit(config, replace_config(tconfig, progress=False), seeds, vectors, adopt_dim)
         else:
             fit = _rnn_fit(config, replace_config(tconfig, progress=False), vectors, adopt_dim)
         if cv is not None:
             _cross_validate(texts, labels, cv, rolling, stratified, tconfig.seed, fit, as_json)
-        if output is not None and model != "rnn":
+        if output is not None and not single:
             if vectors is not None and model == "linear":
                 _note("note: --model linear uses no word vectors; --embeddings only set its preprocessing")
             _save_fitted(fit(texts, labels), output, held, model)
-        if output is None or model != "rnn":
+        if output is None or not single:
             return
     prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed,
                        adopt_dim=emb_dim is None and not emb_dim_given)
@@ -275,6 +282,12 @@ def _cross_validate(texts: list[str], labels: list[str], k: int, rolling: bool, 
           f"(sd {result['std_accuracy']:.4f}), mean macro-F1 {result['mean_macro_f1']:.4f}")
 
 
+def _seeds_fit(config: ClassifierConfig, tconfig: Any, seeds: int, vectors: Any, adopt_dim: bool) -> Any:
+    from embedkit.training.ensemble import fit_rnn_seeds
+
+    return lambda texts, labels: fit_rnn_seeds(texts, labels, config, tconfig, seeds, vectors, adopt_dim)
+
+
 def _ensemble_fit(config: ClassifierConfig, tconfig: Any, linear: Any, vectors: Any, adopt_dim: bool) -> Any:
     from embedkit.training.ensemble import fit_rnn_linear
 
@@ -287,8 +300,12 @@ def _save_fitted(clf: Any, output: Path, held: tuple[list[str], list[str]] | Non
     figure = f", valid accuracy {clf.evaluate(*held)['accuracy']:.4f}" if held else ""
     with replace_model_dir(output) as out:
         clf.save(out)
-    what = (f"linear baseline: {len(clf.features)} features" if model == "linear" else
-            f"rnn+linear ensemble: weights rnn {clf.weights[0]:.2f}, linear {clf.weights[1]:.2f}")
+    if model == "linear":
+        what = f"linear baseline: {len(clf.features)} features"
+    elif model == "rnn":
+        what = f"ensemble of {len(clf.members)} RNNs (seeds), equal weights"
+    else:
+        what = f"rnn+linear ensemble: weights rnn {clf.weights[0]:.2f}, linear {clf.weights[1]:.2f}"
     print(f"trained {what}, {len(clf.labels)} classes{figure}; saved {output}")
 
 
