@@ -14,6 +14,7 @@ from embedkit.training.config import TrainerConfig
 from embedkit.training.data import batchify
 from embedkit.training.lm import LMTask
 from embedkit.training.trainer import Trainer, TrainingError
+from embedkit.weights import read_tensors
 
 CONFIG = LMConfig(layers=2, hidden=12, emb_dim=12, dropout=0.3, bptt=5, batch_size=4)
 
@@ -100,6 +101,29 @@ def test_weight_average_is_the_moving_average_of_the_steps_from_its_start_epoch(
     assert not torch.allclose(final, steps[-1])
     with pytest.raises(ConfigError, match="average"):
         TrainerConfig(average=1.0)
+
+
+class _Counting(torch.nn.Linear):
+    """A linear model with a buffer that counts its training forwards (as running statistics change)."""
+
+    def __init__(self) -> None:
+        super().__init__(1, 1)
+        self.register_buffer("seen", torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            self.seen += 1
+        return super().forward(x)
+
+
+def test_the_weight_average_reads_the_models_own_buffers(tmp_path) -> None:
+    torch.manual_seed(0)
+    model = _Counting()
+    trainer = Trainer(model, _Line(), _settings(epochs=2, lr=0.1, optimizer="sgd", average=0.5), out_dir=tmp_path)
+    trainer.fit()
+    assert float(model.seen) == 6 and float(trainer.eval_model.seen) == 6
+    saved = read_tensors(tmp_path / "checkpoint" / "average.safetensors")
+    assert float(saved["module.seen"]) == 6
 
 
 def test_averaged_checkpoint_needs_the_average_setting_to_resume(tmp_path) -> None:

@@ -377,10 +377,7 @@ class Trainer:
             return
         if self.averaged is None:
             self.averaged = self._new_average()
-        self.averaged.update_parameters(self.model)
-        with torch.no_grad():
-            for kept, current in zip(self.averaged.module.buffers(), self.model.buffers(), strict=True):
-                kept.copy_(current)
+        self.averaged.update_parameters(self.model)  # which also copies the model's buffers, not averaged
 
     def evaluate(self) -> dict[str, float]:
         """The task's validation figures, in eval mode without gradients (of the weight average, if any)."""
