@@ -102,7 +102,7 @@ def run_fold(texts: list[str], labels: list[str], test_idx: set[int], args: argp
     test_t = [t for i, t in enumerate(texts) if i in test_idx]
     test_y = [y for i, y in enumerate(labels) if i in test_idx]
     config = ClassifierConfig(cell=args.cell, bidirectional=True, emb_dim=args.dim, hidden=args.hidden,
-                              pooling=args.pooling, min_count=1)
+                              pooling=args.pooling, min_count=1, refit=args.refit)
     trainer = replace_config(CLF_TRAINER, epochs=args.epochs, progress=False, seed=args.seed, average=args.average)
     out: dict[str, float] = {}
     start = time.perf_counter()
@@ -179,6 +179,9 @@ def main() -> None:
                         help="also the RNN with naive Bayes ratios beside its word vectors, alone and with linear")
     parser.add_argument("--average", type=float, default=None,
                         help="train every RNN with a moving average of its weights of this decay (clf train --average)")
+    parser.add_argument("--refit", action="store_true",
+                        help="train every RNN again on all its training texts for the epochs early stopping kept "
+                             "(clf train --refit)")
     parser.add_argument("--seeds", type=int, default=None,
                         help="only the NB-ratio RNN (as --nb-features), alone and as this many seeds averaged "
                              "(fit_rnn_seeds), beside linear and BoW; the other RNNs are left out")
@@ -190,7 +193,7 @@ def main() -> None:
     run = min(args.run_folds or args.folds, args.folds)
     print(f"MR: {len(texts)} sentences, {args.folds}-fold split, running {run} fold(s); bidirectional "
           f"{args.cell.upper()} ({args.pooling} pooling), {args.epochs} epochs, dim {args.dim}"
-          + (f", weight average {args.average}" if args.average else ""))
+          + (f", weight average {args.average}" if args.average else "") + (", refit" if args.refit else ""))
     results = []
     for fold in range(run):
         test_idx = set(range(fold, len(texts), args.folds))

@@ -114,6 +114,9 @@ def train(
                                                                                   "batch_size")),
     valid_fraction: float | None = typer.Option(None, "--valid-fraction", help=default_help(
         "Share held out for validation when --valid is not given.", _CLF, "valid_fraction")),
+    refit: bool | None = typer.Option(None, "--refit/--no-refit", help=switch_help(
+        "Train again on all the texts, held-out share included, for the epochs early stopping kept.", _CLF,
+        "refit", "--refit", "--no-refit")),
     lang: str | None = opts.LANG,
     lemmatize: bool | None = opts.LEMMATIZE,
     lemma_context: bool | None = opts.LEMMA_CONTEXT,
@@ -162,7 +165,7 @@ def train(
     from embedkit.run.stage_clf import STAGE_KEYS, read_table
     from embedkit.text.provenance import start_preprocess
     from embedkit.training import distributed
-    from embedkit.training.clf import prepare, train_classifier
+    from embedkit.training.clf import best_epoch, check_refit, prepare, refit_classifier, train_classifier
     from embedkit.training.labelled import read_labelled
     from embedkit.training.trainer import check_training_output, model_folder
 
@@ -175,7 +178,8 @@ def train(
                             recurrent_dropout=recurrent_dropout, init=init, forget_bias=forget_bias,
                             nb_features=nb_features, freeze_embeddings=freeze, min_count=min_count,
                             max_vocab=max_vocab, max_len=max_len,
-                            class_weights=class_weights, batch_size=batch_size, valid_fraction=valid_fraction)
+                            class_weights=class_weights, batch_size=batch_size, valid_fraction=valid_fraction,
+                            refit=refit)
     tconfig = replace_config(base_trainer, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience, seed=seed,
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
                              device=device, average=average)
@@ -189,6 +193,9 @@ def train(
         raise ConfigError("--seeds goes with --model rnn, and an ensemble of seeds cannot --resume")
     if output is None and cv is None:
         raise ConfigError("give --output/-o (the model folder), or --cv K to cross-validate")
+    if config.refit and (resume or model == "linear"):
+        raise ConfigError("--refit goes with --model rnn or rnn+linear, and a refit run cannot --resume")
+    check_refit(config, valid is not None)
     _set_threads(threads)
     if output is not None:
         check_training_output(output, resume, TRAINING)
@@ -224,8 +231,8 @@ def train(
             _save_fitted(fit(texts, labels), output, held, model)
         if output is None or not single:
             return
-    prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed,
-                       adopt_dim=emb_dim is None and not emb_dim_given)
+    adopt_dim = emb_dim is None and not emb_dim_given
+    prepared = prepare(texts, labels, config, held, vectors, seed=tconfig.seed, adopt_dim=adopt_dim)
     clf = prepared.classifier
     distributed.setup(tconfig.device)
     main = distributed.is_main()
@@ -236,6 +243,11 @@ def train(
     try:
         with model_folder(output, resume, TRAINING) as out:
             result = train_classifier(prepared, tconfig, out_dir=out / TRAINING, resume=resume)
+            trained = len(prepared.train[0])
+            if config.refit:
+                prepared = refit_classifier(texts, labels, config, tconfig, result, vectors, adopt_dim,
+                                            out / TRAINING / "refit")
+                clf = prepared.classifier
             if main:
                 clf.save(out)
             distributed.barrier()
@@ -243,8 +255,10 @@ def train(
         distributed.cleanup()
     last = result["valid"]
     figure = f", valid accuracy {last['accuracy']:.4f}" if "accuracy" in last else ""
+    if config.refit:
+        figure += f"; refit on all {len(prepared.train[0])} texts for {best_epoch(result, tconfig)} epochs"
     if main:
-        print(f"trained on {len(prepared.train[0])} texts, {len(clf.labels)} classes, vocabulary {len(clf.vocab)}, "
+        print(f"trained on {trained} texts, {len(clf.labels)} classes, vocabulary {len(clf.vocab)}, "
               f"{result['epochs']} epochs{figure}; saved {output}")
 
 
@@ -255,14 +269,9 @@ def _linear_fit(config: Any, seed: int) -> Any:
 
 
 def _rnn_fit(config: ClassifierConfig, tconfig: Any, vectors: Any, adopt_dim: bool) -> Any:
-    from embedkit.training.clf import prepare, train_classifier
+    from embedkit.training.clf import fit_classifier
 
-    def fit(texts: list[str], labels: list[str]) -> Any:
-        prepared = prepare(texts, labels, config, None, vectors, seed=tconfig.seed, adopt_dim=adopt_dim)
-        train_classifier(prepared, tconfig)
-        return prepared.classifier
-
-    return fit
+    return lambda texts, labels: fit_classifier(texts, labels, config, tconfig, vectors, adopt_dim)
 
 
 def _cross_validate(texts: list[str], labels: list[str], k: int, rolling: bool, stratified: bool, seed: int,

@@ -123,6 +123,9 @@ class ClassifierConfig:
     the rest, one column for two classes; Wang & Manning 2012), counted on the training texts and kept fixed:
     the linear baseline's per-word evidence, given to the RNN to weigh in context. In training each text reads
     the ratios counted without itself, else a word seen once would hand the RNN its text's label.
+    ``refit`` trains twice: first with the ``valid_fraction`` share held out, to find the epoch whose weights
+    early stopping keeps, then afresh on all the texts for that many epochs (what a held-out share costs a
+    small data set: a tenth of its texts, and of the words its vocabulary and naive Bayes ratios count).
     ``text`` is the whole preprocessing (language, lemmas or stems, stop words, negation, masks, tokeniser),
     applied at training and prediction alike; ``lang`` and ``keep_punct`` at the top level are its old
     spelling.
@@ -150,6 +153,7 @@ class ClassifierConfig:
     nb_features: bool = False
     batch_size: int = 32
     valid_fraction: float = 0.1
+    refit: bool = False
     text: PreprocessConfig = dataclasses.field(default_factory=PreprocessConfig)
 
     def __post_init__(self) -> None:

@@ -88,7 +88,7 @@ def check(table: dict) -> ClfTable:
 def stage(table: dict, ctx: RunContext) -> dict:
     """Train the classifier into ``<run>/clf``; returns validation and test figures."""
     from embedkit.models.threads import set_threads
-    from embedkit.training.clf import prepare, train_classifier
+    from embedkit.training.clf import best_epoch, check_refit, prepare, refit_classifier, train_classifier
     from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
     from embedkit.training.trainer import model_folder
 
@@ -103,6 +103,7 @@ def stage(table: dict, ctx: RunContext) -> dict:
     else:
         texts, labels = read_labelled(ctx.resolve(options.input), **columns)
     valid = read_labelled(ctx.resolve(options.valid), **columns) if options.valid else None
+    check_refit(config, valid is not None)
     test = read_labelled(ctx.resolve(options.test), **columns) if options.test else None
     if test is None and options.test_fraction:
         (texts, labels), test = split_holdout(texts, labels, options.test_fraction, trainer.seed)
@@ -116,14 +117,21 @@ def stage(table: dict, ctx: RunContext) -> dict:
     prepared = prepare(texts, labels, config, valid, vectors, seed=trainer.seed,
                        adopt_dim=not emb_dim_given)
     out = ctx.output("clf")
-    clf = prepared.classifier
+    trained = len(prepared.train[0])
     with model_folder(out) as building:  # swapped in whole: a failed retrain leaves the last model as it was
         result = train_classifier(prepared, trainer, out_dir=building / "training")
+        if config.refit:
+            prepared = refit_classifier(texts, labels, config, trainer, result, vectors, not emb_dim_given,
+                                        building / "training" / "refit")
+        clf = prepared.classifier
         clf.save(building)
     ctx.artifacts["clf"] = out
     last = result["valid"]
-    summary: dict[str, Any] = {"texts": len(prepared.train[0]), "classes": len(clf.labels),
+    summary: dict[str, Any] = {"texts": trained, "classes": len(clf.labels),
                                "vocab": len(clf.vocab), "epochs": result["epochs"], "truncated": clf.truncated}
+    if config.refit:
+        summary["refit_texts"] = len(prepared.train[0])
+        summary["refit_epochs"] = best_epoch(result, trainer)
     if "accuracy" in last:
         summary["valid_accuracy"] = round(last["accuracy"], 4)
     if test is not None:

@@ -4,6 +4,8 @@
 vocabulary and network before anything is written; :func:`train_classifier` then runs the
 :class:`~embedkit.training.trainer.Trainer` on a :class:`ClassifierTask` (length-bucketed, shuffled batches,
 weighted cross-entropy, validation loss and accuracy) and returns the classifier with its best weights.
+With ``ClassifierConfig.refit``, :func:`refit_classifier` then trains afresh on all the texts for the epochs that
+run kept (:func:`best_epoch`); :func:`fit_classifier` does all of it in memory.
 
 Under ``torchrun`` a ``DistributedSampler`` deals each rank its share of every epoch's batches (the same
 number on every rank) and the validation sums are shared out and added up over the ranks.
@@ -207,3 +209,48 @@ def train_classifier(prepared: Prepared, trainer_config: TrainerConfig | None = 
     with torch.no_grad():
         result["valid"] = task.evaluate(model)
     return result
+
+
+def check_refit(config: ClassifierConfig, valid_given: bool = False) -> None:
+    """Refuse ``refit`` where there is no held-out share to put back (before anything trains)."""
+    if not config.refit:
+        return
+    if valid_given:
+        raise ConfigError("refit puts the held-out share of the training texts back for a second run; with "
+                          "separate validation texts (--valid) there is none")
+    if not config.valid_fraction:
+        raise ConfigError("refit chooses the epoch count on a held-out share: valid_fraction must be above 0")
+
+
+def best_epoch(result: dict[str, Any], trainer_config: TrainerConfig) -> int:
+    """How many epochs the weights a Trainer run kept had trained: with ``restore_best``, the first epoch of the
+    best monitored validation figure; else (or with nothing validated) every epoch it ran."""
+    key = f"valid_{trainer_config.monitor}"
+    scored = [(record[key], record["epoch"]) for record in result["history"] if key in record]
+    if not trainer_config.restore_best or not scored:
+        return result["epochs"]
+    return min(scored)[1]
+
+
+def refit_classifier(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfig,
+                     trainer_config: TrainerConfig, result: dict[str, Any], embeddings: Any = None,
+                     adopt_dim: bool = False, out_dir: str | Path | None = None) -> Prepared:
+    """A classifier trained afresh on all ``texts``, held-out share included, for the epochs the run ``result``
+    (on ``config.valid_fraction`` held out) kept; vocabulary and naive Bayes ratios are counted on all of them."""
+    check_refit(config)
+    prepared = prepare(texts, labels, dataclasses.replace(config, valid_fraction=0.0), None, embeddings,
+                       seed=trainer_config.seed, adopt_dim=adopt_dim)
+    train_classifier(prepared, dataclasses.replace(trainer_config, epochs=best_epoch(result, trainer_config)),
+                     out_dir=out_dir)
+    return prepared
+
+
+def fit_classifier(texts: Sequence[str], labels: Sequence[str], config: ClassifierConfig,
+                   trainer_config: TrainerConfig, embeddings: Any = None, adopt_dim: bool = False) -> TextClassifier:
+    """A classifier prepared and trained on ``texts`` in memory (twice with ``config.refit``); nothing written."""
+    check_refit(config)
+    prepared = prepare(texts, labels, config, None, embeddings, seed=trainer_config.seed, adopt_dim=adopt_dim)
+    result = train_classifier(prepared, trainer_config)
+    if config.refit:
+        prepared = refit_classifier(texts, labels, config, trainer_config, result, embeddings, adopt_dim)
+    return prepared.classifier
