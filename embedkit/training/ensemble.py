@@ -17,7 +17,6 @@ from embedkit.models.config import ClassifierConfig
 from embedkit.models.ensemble import EnsembleClassifier, best_weight
 from embedkit.models.linear import LinearConfig, fit_linear
 from embedkit.training.clf import (
-    check_refit,
     fit_classifier,
     holdout_split,
     prepare,
@@ -38,7 +37,6 @@ def fit_rnn_linear(texts: Sequence[str], labels: Sequence[str], config: Classifi
     train_idx, valid_idx = holdout_split(len(texts), config.valid_fraction, seed)
     train_t, train_y = [texts[i] for i in train_idx], [labels[i] for i in train_idx]
     valid_t, valid_y = [texts[i] for i in valid_idx], [labels[i] for i in valid_idx]
-    check_refit(config)
     prepared = prepare(train_t, train_y, config, (valid_t, valid_y), embeddings, seed=seed, adopt_dim=adopt_dim)
     result = train_classifier(prepared, trainer_config)
     rnn = prepared.classifier
