@@ -197,3 +197,25 @@ def test_loss_probe_is_the_formula_over_its_sample_in_any_block_size(monkeypatch
     for block in (3, 1024):
         monkeypatch.setattr(loss_module, "_BLOCK", block)
         assert probe.loss(model) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("window", [1, 3, 9])
+def test_loss_probe_sample_is_every_prediction_with_its_full_window(sg: int, window: int) -> None:
+    from embedkit.embeddings.loss import _predictions
+
+    sentences = [[4, 7, 1, 9, 2], [], [3], [5, 6], [8, 0, 2, 2, 7, 1, 4]]
+    inputs: list[list[int]] = []
+    targets: list[int] = []
+    for ids in sentences:  # the windows written out one target at a time
+        for i, target in enumerate(ids):
+            context = ids[max(0, i - window):i] + ids[i + 1:i + 1 + window]
+            if context:
+                inputs.extend([[c] for c in context] if sg else [context])
+                targets.extend([target] * len(context) if sg else [target])
+    got_inputs, got_targets = _predictions(sentences, window, bool(sg))
+    assert got_targets.tolist() == targets
+    assert [[i for i in row if i >= 0] for row in got_inputs.tolist()] == inputs
+    assert got_inputs.shape[1] == max(map(len, inputs))
+    empty_inputs, empty_targets = _predictions([[], [3]], window, bool(sg))
+    assert empty_inputs.shape == (0, 1) and empty_targets.size == 0

@@ -14,6 +14,7 @@ a curve; they do not depend on the number of worker threads and cannot saturate.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -39,33 +40,38 @@ def _neg_log_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, -x)
 
 
+def _predictions(sentences: list[list[int]], window: int, sg: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Every prediction word2vec makes in ``sentences`` (word ids) with its full window: the input rows (one
+    context word each for skip-gram, a target's context words padded with -1 for CBOW) and the targets, target
+    by target and, within one, left context before right; a word with no context makes none."""
+    flat = np.fromiter(itertools.chain.from_iterable(sentences), dtype=np.int64)
+    n = len(flat)
+    if not n:
+        return np.full((0, 1), -1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    sentence = np.repeat(np.arange(len(sentences)), [len(ids) for ids in sentences])
+    offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
+    at = np.clip(np.arange(n)[:, None] + offsets, 0, n - 1)
+    valid = (np.abs(at - np.arange(n)[:, None]) == np.abs(offsets)) & (sentence[at] == sentence[:, None])
+    if sg:
+        rows, cols = np.nonzero(valid)
+        return flat[at[rows, cols]][:, None], flat[rows]
+    rows = np.nonzero(valid.any(axis=1))[0]
+    valid = valid[rows]
+    order = np.argsort(~valid, axis=1, kind="stable")  # each row's context words first, in window order
+    context = np.take_along_axis(np.where(valid, flat[at[rows]], -1), order, axis=1)
+    return context[:, :max(int(valid.sum(axis=1).max(initial=0)), 1)], flat[rows]
+
+
 class LossProbe:
     """A fixed sample of word2vec predictions and the model's mean loss on them (see the module docstring)."""
 
     def __init__(self, model: Any, sentences: Iterable[list[str]], seed: int = 0,
                  sample_words: int = SAMPLE_WORDS) -> None:
         index = model.wv.key_to_index
-        window, sg = int(model.window), bool(model.sg)
-        inputs: list[list[int]] = []
-        targets: list[int] = []
-        for sentence in _spread(sentences, int(model.corpus_total_words), sample_words):
-            ids = [index[w] for w in sentence if w in index]
-            for i, target in enumerate(ids):
-                context = ids[max(0, i - window):i] + ids[i + 1:i + 1 + window]
-                if not context:
-                    continue
-                if sg:
-                    inputs.extend([c] for c in context)
-                    targets.extend([target] * len(context))
-                else:
-                    inputs.append(context)
-                    targets.append(target)
-        self.size = len(targets)
-        width = max((len(x) for x in inputs), default=1)
-        self.inputs = np.full((self.size, width), -1, dtype=np.int64)
-        for row, ids in enumerate(inputs):
-            self.inputs[row, :len(ids)] = ids
-        self.targets = np.asarray(targets, dtype=np.int64)
+        sample = [[index[w] for w in sentence if w in index]
+                  for sentence in _spread(sentences, int(model.corpus_total_words), sample_words)]
+        self.inputs, self.targets = _predictions(sample, int(model.window), bool(model.sg))
+        self.size = len(self.targets)
         self.cbow_mean = bool(getattr(model, "cbow_mean", 1))
         self.negatives = None
         if model.negative:
@@ -84,6 +90,8 @@ class LossProbe:
                 self.codes[t, :len(c)], self.points[t, :len(p)] = c, p
 
     def _hidden(self, syn0: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        if rows.shape[1] == 1:  # one input word a row (skip-gram): no padding, and the mean is the word
+            return syn0[rows[:, 0]]
         mask = rows >= 0
         vectors = syn0[np.where(mask, rows, 0)] * mask[..., None]
         total = vectors.sum(axis=1)
@@ -103,10 +111,11 @@ class LossProbe:
             hidden = self._hidden(syn0, self.inputs[start:stop])
             target = self.targets[start:stop]
             if out is not None:
-                total += _neg_log_sigmoid(np.einsum("nd,nd->n", hidden, out[target])).sum()
                 negatives = self.negatives[start:stop]
-                scores = np.einsum("nd,nkd->nk", hidden, out[negatives])
-                total += (_neg_log_sigmoid(-scores) * (negatives != target[:, None])).sum()
+                words = np.concatenate([target[:, None], negatives], axis=1)  # one gather for both
+                scores = np.matmul(out[words], hidden[:, :, None])[:, :, 0]
+                total += _neg_log_sigmoid(scores[:, 0]).sum()
+                total += (_neg_log_sigmoid(-scores[:, 1:]) * (negatives != target[:, None])).sum()
             if self.hs:
                 codes, points = self.codes[target], self.points[target]
                 scores = np.einsum("nd,nkd->nk", hidden, syn1[points])
