@@ -296,7 +296,7 @@ class ContextLemmatizer:
             return found
         if not self.context:
             top = self._parse(word)[0]
-            form = self._forms[word] = f"{top.normal_form}_{upos(top.tag)}" if self.pos_tags else top.normal_form
+            form = self._forms[word] = self._form(top.normal_form, upos(top.tag))
             return form
         lower = word.lower()
         items = None if word in self._initials else self._similar(lower, self._substitutes)
@@ -324,9 +324,9 @@ class ContextLemmatizer:
         tagged = self.pos_tags
         first = max(entries, key=_third)  # the first of the most probable
         if lower in PREPOSITION_VARIANTS and first[1][1] == "PREP":
-            form = f"{lower}_ADP" if tagged else lower
+            form = self._form(lower, "ADP")
         elif all(lemma == first[0] and (not tagged or reduced[0] == first[1][0]) for lemma, reduced, _ in entries):
-            form = f"{first[0]}_{first[1][0]}" if tagged else first[0]
+            form = self._form(first[0], first[1][0])
         else:
             readings = self._readings[word] = self._merge(entries)
             plausible = self._plausible(readings)
@@ -334,7 +334,8 @@ class ContextLemmatizer:
                 form = AMBIGUOUS
                 self._choices[word] = make_choice(plausible)
             else:
-                form = self._output(next(iter(plausible.values()))[0])
+                reading = next(iter(plausible.values()))[0]
+                form = self._form(reading.lemma, reading.upos)
         self._forms[word] = form
         return form
 
@@ -367,9 +368,9 @@ class ContextLemmatizer:
         return {key: group for key, group in kept.items() if key == top or not any(
             all(dominates(t, a) for a in group) for t in tops)}
 
-    def _output(self, reading: Reading, lemma: str | None = None) -> str:
-        lemma = reading.lemma if lemma is None else lemma
-        return f"{lemma}_{reading.upos}" if self.pos_tags else lemma
+    def _form(self, lemma: str, tag: str) -> str:
+        """The output form of a lemma with its UD part of speech: ``lemma_UPOS`` with ``pos_tags``."""
+        return f"{lemma}_{tag}" if self.pos_tags else lemma
 
     # -- in context ------------------------------------------------------------------------------
     def lemmatize(self, tokens: Sequence[str]) -> list[str]:
@@ -504,8 +505,7 @@ class ContextLemmatizer:
 
 
     def _decide(self, choice: Choice, left: tuple, right: tuple, rest: tuple) -> str:
-        lemma, tag = decide(choice, left, right, rest)
-        return f"{lemma}_{tag}" if self.pos_tags else lemma
+        return self._form(*decide(choice, left, right, rest))
 
     def _governing(self, tokens: Sequence[str], i: int) -> tuple[frozenset[str], bool] | None:
         """Cases governed by the preposition before ``tokens[i]`` (looking past up to two modifiers), and
