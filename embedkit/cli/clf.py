@@ -49,6 +49,7 @@ def _load_embeddings(path: Path) -> Any:
 
 
 @app.command(no_args_is_help=True)
+@opts.with_text_flags
 def train(
     data: str = typer.Argument(..., help="Labelled TSV/CSV/JSONL or fastText '__label__' file, or '-'."),
     output: Path | None = typer.Option(None, "--output", "-o",
@@ -117,22 +118,7 @@ def train(
     refit: bool | None = typer.Option(None, "--refit/--no-refit", help=switch_help(
         "Train again on all the texts, held-out share included, for the epochs early stopping kept.", _CLF,
         "refit", "--refit", "--no-refit")),
-    lang: str | None = opts.LANG,
-    lemmatize: bool | None = opts.LEMMATIZE,
-    lemma_context: bool | None = opts.LEMMA_CONTEXT,
-    pos_tags: bool | None = opts.POS_TAGS,
-    stem: bool | None = opts.STEM,
-    stopwords: bool | None = opts.STOPWORDS,
-    stopwords_file: str | None = opts.STOPWORDS_FILE,
-    remove_negation: bool | None = opts.REMOVE_NEGATION,
-    tokenizer: str | None = opts.TOKENIZER,
-    keep_punct: bool | None = opts.KEEP_PUNCT,
-    lowercase: bool | None = opts.LOWERCASE,
-    yo_to_e: bool | None = opts.YO_TO_E,
-    mask_urls: bool | None = opts.MASK_URLS,
-    mask_emails: bool | None = opts.MASK_EMAILS,
-    mask_numbers: bool | None = opts.MASK_NUMBERS,
-    min_length: int | None = opts.MIN_LENGTH,
+    text_flags: dict[str, Any] | None = None,
     epochs: int | None = typer.Option(None, "--epochs", help=default_help("Training epochs.", CLF_TRAINER,
                                                                           "epochs")),
     lr: float | None = typer.Option(None, "--lr", help=default_help("Learning rate.", CLF_TRAINER, "lr")),
@@ -201,11 +187,7 @@ def train(
         check_training_output(output, resume, TRAINING)
     vectors = _load_embeddings(embeddings) if embeddings else None
     text_base = start_preprocess(config.text, vectors.preprocess if vectors is not None else None, text_given, "clf")
-    text = opts.text_config(
-        text_base, lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,
-        stopwords=stopwords, stopwords_file=stopwords_file, remove_negation=remove_negation, tokenizer=tokenizer,
-        keep_punct=keep_punct, lowercase=lowercase, yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails,
-        mask_numbers=mask_numbers, min_length=min_length)
+    text = opts.text_config(text_base, text_flags or {})
     config = replace_config(config, text=text)
     texts, labels = read_labelled(data, text_col, label_col, encoding)
     held = read_labelled(valid, text_col, label_col, encoding) if valid else None

@@ -48,6 +48,7 @@ def _cutoffs(text: str | None) -> tuple[int, ...] | None:
 
 
 @app.command("train", no_args_is_help=True)
+@opts.with_text_flags
 def train(
     train_file: Path = typer.Argument(..., help=(
         "Token file: one document a line, tokens separated by spaces; or raw text, one document a line, when a "
@@ -118,22 +119,7 @@ def train(
         "Also checkpoint every N steps.", LM_TRAINER, "checkpoint_every", shown="at epoch ends only")),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUTPUT/checkpoint (an error without one)."),
     sample: str = typer.Option("the", "--sample-prompt", help="Prompt of the sample printed at the end."),
-    lang: str | None = opts.LANG,
-    lemmatize: bool | None = opts.LEMMATIZE,
-    lemma_context: bool | None = opts.LEMMA_CONTEXT,
-    pos_tags: bool | None = opts.POS_TAGS,
-    stem: bool | None = opts.STEM,
-    stopwords: bool | None = opts.STOPWORDS,
-    stopwords_file: str | None = opts.STOPWORDS_FILE,
-    remove_negation: bool | None = opts.REMOVE_NEGATION,
-    tokenizer: str | None = opts.TOKENIZER,
-    keep_punct: bool | None = opts.KEEP_PUNCT,
-    lowercase: bool | None = opts.LOWERCASE,
-    yo_to_e: bool | None = opts.YO_TO_E,
-    mask_urls: bool | None = opts.MASK_URLS,
-    mask_emails: bool | None = opts.MASK_EMAILS,
-    mask_numbers: bool | None = opts.MASK_NUMBERS,
-    min_length: int | None = opts.MIN_LENGTH,
+    text_flags: dict[str, Any] | None = None,
     encoding: str = ENCODING,
     threads: int | None = THREADS,
 ) -> None:
@@ -177,11 +163,7 @@ def train(
                              clip=None if clip == 0 else clip, clip_mode="none" if clip == 0 else clip_mode,
                              patience=patience, seed=seed, device=device, average=average,
                              checkpoint_every=checkpoint_every)
-    text = _text_preprocess(train_file, vectors, dict(
-        lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,
-        stopwords=stopwords, stopwords_file=stopwords_file, remove_negation=remove_negation, tokenizer=tokenizer,
-        keep_punct=keep_punct, lowercase=lowercase, yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails,
-        mask_numbers=mask_numbers, min_length=min_length))
+    text = _text_preprocess(train_file, vectors, text_flags or {})
     data = read_token_files(train_file, valid, config, encoding=encoding, text=text)
     if text is not None and sidecar_path(train_file).is_file():
         _note(f"note: {train_file} is a token file already ({sidecar_path(train_file).name}); "
@@ -231,7 +213,7 @@ def _text_preprocess(train_file: Path, vectors: Any, flags: dict[str, Any]) -> P
     flagged = any(value is not None for value in flags.values())
     if not flagged and (sidecar is not None or recorded is None):
         return None
-    return opts.text_config(start_preprocess(PreprocessConfig(), recorded), **flags)
+    return opts.text_config(start_preprocess(PreprocessConfig(), recorded), flags)
 
 
 @app.command("perplexity", no_args_is_help=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -17,26 +18,12 @@ from embedkit.text.config import PreprocessConfig
 _DEFAULTS = PreprocessConfig()
 
 
+@opts.with_text_flags
 def preprocess(
     inputs: list[str] = typer.Argument(..., help="Files, folders (searched by --glob), .gz files, or - for stdin."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Output file (stdout when omitted or -)."),
     config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[preprocess] table."),
-    lang: str | None = opts.LANG,
-    lemmatize: bool | None = opts.LEMMATIZE,
-    lemma_context: bool | None = opts.LEMMA_CONTEXT,
-    pos_tags: bool | None = opts.POS_TAGS,
-    stem: bool | None = opts.STEM,
-    stopwords: bool | None = opts.STOPWORDS,
-    stopwords_file: str | None = opts.STOPWORDS_FILE,
-    remove_negation: bool | None = opts.REMOVE_NEGATION,
-    tokenizer: str | None = opts.TOKENIZER,
-    keep_punct: bool | None = opts.KEEP_PUNCT,
-    lowercase: bool | None = opts.LOWERCASE,
-    yo_to_e: bool | None = opts.YO_TO_E,
-    mask_urls: bool | None = opts.MASK_URLS,
-    mask_emails: bool | None = opts.MASK_EMAILS,
-    mask_numbers: bool | None = opts.MASK_NUMBERS,
-    min_length: int | None = opts.MIN_LENGTH,
+    text_flags: dict[str, Any] | None = None,
     sentences: bool | None = typer.Option(None, "--sentences/--documents", help=switch_help(
         "One sentence a line, or one document.", _DEFAULTS, "sentences", "--sentences", "--documents")),
     unit: str | None = typer.Option(None, "--unit", help=default_help(
@@ -59,14 +46,8 @@ def preprocess(
     base = PreprocessConfig()
     if config_file is not None:
         base = config_from_dict(PreprocessConfig, load_toml(config_file).get("preprocess", {}), "preprocess")
-    config = replace_config(
-        base, lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags, stem=stem,
-        stopwords=stopwords, stopwords_file=stopwords_file,
-        remove_negation=remove_negation, tokenizer=tokenizer, keep_punct=keep_punct, lowercase=lowercase,
-        yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails, mask_numbers=mask_numbers,
-        min_length=min_length, sentences=sentences, unit=unit, output_format=output_format,
-        encoding=encoding, glob=glob, workers=workers,
-    )
+    config = replace_config(opts.text_config(base, text_flags or {}), sentences=sentences, unit=unit,
+                            output_format=output_format, encoding=encoding, glob=glob, workers=workers)
     if executor not in ("local", "dask"):
         raise ConfigError(f"unknown executor '{executor}' (choose from local, dask)")
     with contextlib.ExitStack() as stack:

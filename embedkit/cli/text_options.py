@@ -7,6 +7,11 @@ the rest comes from the base config: the dataclass defaults, a ``--config`` file
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
 import typer
 
 from embedkit.cli.options import choice_help, default_help, switch_help
@@ -14,6 +19,7 @@ from embedkit.config import replace_config
 from embedkit.text.config import LANGS, TOKENIZERS, PreprocessConfig
 
 _TEXT = PreprocessConfig()
+R = TypeVar("R")
 
 LANG = typer.Option(None, "--lang", help=choice_help("Language (auto: per token by script)", LANGS, _TEXT, "lang"))
 LEMMATIZE = typer.Option(None, "--lemmatize/--no-lemmatize", help=switch_help(
@@ -49,16 +55,58 @@ MIN_LENGTH = typer.Option(None, "--min-length", help=default_help("Drop tokens s
                                                                   "min_length"))
 
 
-def text_config(base: PreprocessConfig, *, lang: str | None = None, lemmatize: bool | None = None,
-                lemma_context: bool | None = None, pos_tags: bool | None = None, stem: bool | None = None,
-                stopwords: bool | None = None, stopwords_file: str | None = None,
-                remove_negation: bool | None = None, tokenizer: str | None = None, keep_punct: bool | None = None,
-                lowercase: bool | None = None, yo_to_e: bool | None = None, mask_urls: bool | None = None,
-                mask_emails: bool | None = None, mask_numbers: bool | None = None,
-                min_length: int | None = None) -> PreprocessConfig:
+# name -> (type, Typer option), in the order --help lists them
+TEXT_FLAGS: dict[str, tuple[Any, Any]] = {
+    "lang": (str | None, LANG),
+    "lemmatize": (bool | None, LEMMATIZE),
+    "lemma_context": (bool | None, LEMMA_CONTEXT),
+    "pos_tags": (bool | None, POS_TAGS),
+    "stem": (bool | None, STEM),
+    "stopwords": (bool | None, STOPWORDS),
+    "stopwords_file": (str | None, STOPWORDS_FILE),
+    "remove_negation": (bool | None, REMOVE_NEGATION),
+    "tokenizer": (str | None, TOKENIZER),
+    "keep_punct": (bool | None, KEEP_PUNCT),
+    "lowercase": (bool | None, LOWERCASE),
+    "yo_to_e": (bool | None, YO_TO_E),
+    "mask_urls": (bool | None, MASK_URLS),
+    "mask_emails": (bool | None, MASK_EMAILS),
+    "mask_numbers": (bool | None, MASK_NUMBERS),
+    "min_length": (int | None, MIN_LENGTH),
+}
+MARKER = "text_flags"
+
+
+def with_text_flags(command: Callable[..., R]) -> Callable[..., R]:
+    """A command that takes every preprocessing flag, declared once here.
+
+    The command's own parameter ``text_flags`` marks where the flags stand among its options; it receives
+    them as one dict, flag name -> value (``None`` when not given), ready for :func:`text_config`.
+    """
+    signature = inspect.signature(command)
+    names = list(signature.parameters)
+    if MARKER not in names:
+        raise TypeError(f"{command.__name__} has no {MARKER!r} parameter to put the preprocessing flags in")
+    at = names.index(MARKER)
+    params = list(signature.parameters.values())
+    flags = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=hint)
+             for name, (hint, option) in TEXT_FLAGS.items()]
+    rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params[at + 1:]]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        given = {name: kwargs.pop(name, None) for name in TEXT_FLAGS}
+        return command(*args, **kwargs, **{MARKER: given})
+
+    wrapper.__signature__ = signature.replace(parameters=params[:at] + flags + rest)  # type: ignore[attr-defined]
+    hints = {name: hint for name, hint in command.__annotations__.items() if name != MARKER}
+    wrapper.__annotations__ = {**hints, **{name: hint for name, (hint, _) in TEXT_FLAGS.items()}}
+    return wrapper
+
+
+def text_config(base: PreprocessConfig, flags: Mapping[str, Any]) -> PreprocessConfig:
     """``base`` with the flags the user gave (``None`` = not given) put over it."""
-    return replace_config(base, lang=lang, lemmatize=lemmatize, lemma_context=lemma_context, pos_tags=pos_tags,
-                          stem=stem, stopwords=stopwords, stopwords_file=stopwords_file,
-                          remove_negation=remove_negation, tokenizer=tokenizer, keep_punct=keep_punct,
-                          lowercase=lowercase, yo_to_e=yo_to_e, mask_urls=mask_urls, mask_emails=mask_emails,
-                          mask_numbers=mask_numbers, min_length=min_length)
+    unknown = set(flags) - set(TEXT_FLAGS)
+    if unknown:
+        raise TypeError(f"not preprocessing flags: {', '.join(sorted(unknown))}")
+    return replace_config(base, **flags)
