@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedkit.text import Pipeline, preprocess_files, read_sidecar
+from embedkit.text.batching import sized_batches
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.pipeline import _chunks
 
@@ -126,6 +127,17 @@ def test_chunks_bound_memory(monkeypatch) -> None:
     assert [len(c) for c in _chunks((str(i) for i in range(1200)), 500)] == [500, 500, 200]
     monkeypatch.setattr("embedkit.text.pipeline.CHUNK_CHARS", 10)
     assert [len(c) for c in _chunks(["abcdef"] * 5)] == [2, 2, 1]
+
+
+@given(st.lists(st.text(max_size=12), max_size=40), st.integers(1, 6), st.integers(1, 30))
+def test_sized_batches_cut_the_items_in_order_at_either_bound(items, max_items, max_chars) -> None:
+    batches = list(sized_batches(iter(items), max_items, max_chars))
+    assert [item for batch in batches for item in batch] == items
+    assert all(batch for batch in batches)
+    for batch in batches[:-1]:  # each closed at the first item that reached a bound
+        assert len(batch) == max_items or sum(map(len, batch)) >= max_chars
+        assert len(batch) < max_items or sum(map(len, batch[:-1])) < max_chars
+        assert sum(map(len, batch[:-1])) < max_chars
 
 
 @pytest.mark.parametrize("options", [

@@ -29,6 +29,7 @@ from typing import IO, Any
 from embedkit.config import config_from_dict, load_toml
 from embedkit.errors import InputError
 from embedkit.io import STDIN, atomic_write, iter_documents, resolve_inputs
+from embedkit.text.batching import sized_batches
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.executors import DaskExecutor, Executor, LocalExecutor, local_executor
 from embedkit.text.lemma_context import AMBIGUOUS, ContextLemmatizer, type_normalizer
@@ -299,17 +300,7 @@ def _chunk_writer(sink: IO[str] | IO[bytes]) -> Callable[[bytes], object]:
 
 
 def _chunks(documents: Iterable[str], max_docs: int | None = None) -> Iterator[list[str]]:
-    max_docs = max_docs or CHUNK_DOCS
-    chunk: list[str] = []
-    size = 0
-    for doc in documents:
-        chunk.append(doc)
-        size += len(doc)
-        if len(chunk) >= max_docs or size >= CHUNK_CHARS:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
+    return sized_batches(documents, max_docs or CHUNK_DOCS, CHUNK_CHARS)
 
 
 def preprocess_files(inputs: Sequence[str | Path], output: str | Path | None, config: PreprocessConfig,

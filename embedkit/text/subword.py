@@ -25,6 +25,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from embedkit.config import config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
 from embedkit.io import atomic_write, check_format, read_json
+from embedkit.text.batching import sized_batches
 from embedkit.text.config import SubwordConfig
 
 FORMAT = "embedkit.subword/1"
@@ -56,20 +57,14 @@ def _batches(data: Iterable[str | Sequence[str]], counts: Counter[str]) -> Itera
     in runs of ``_LINE_WORDS`` words (the tokenizer's pre-tokenisation needs about a hundred times a
     string's size) and a batch holds at most ``_BATCH`` lines and about ``_BATCH_CHARS`` characters.
     """
-    batch: list[str] = []
-    size = 0
-    for item in data:
-        words = item.split() if isinstance(item, str) else [w for tok in item for w in tok.split()]
-        counts.update(words)
-        for start in range(0, len(words), _LINE_WORDS):
-            line = " ".join(words[start : start + _LINE_WORDS])
-            batch.append(line)
-            size += len(line)
-            if len(batch) >= _BATCH or size >= _BATCH_CHARS:
-                yield batch
-                batch, size = [], 0
-    if batch:
-        yield batch
+    def lines() -> Iterator[str]:
+        for item in data:
+            words = item.split() if isinstance(item, str) else [w for tok in item for w in tok.split()]
+            counts.update(words)
+            for start in range(0, len(words), _LINE_WORDS):
+                yield " ".join(words[start : start + _LINE_WORDS])
+
+    return sized_batches(lines(), _BATCH, _BATCH_CHARS)
 
 
 def _too_small(config: SubwordConfig, counts: Counter[str]) -> ConfigError:
