@@ -128,7 +128,7 @@ def test_dev_zero_is_binary_at_once() -> None:
 
 
 def test_lines_read_in_blocks_match_a_plain_split(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr("embedkit.io._READ_BLOCK", 7)  # cuts lines and two-byte letters across blocks
+    monkeypatch.setattr("embedkit.io.reading._READ_BLOCK", 7)  # cuts lines and two-byte letters across blocks
     text = "первая строка\r\nвторая\n\nёлка и ель\nlast без перевода"
     src = tmp_path / "t.txt"
     src.write_text(text, encoding="utf-8", newline="")
@@ -158,7 +158,7 @@ def test_pieces_join_into_the_lines_and_never_cut_a_token(tmp_path_factory, text
     src = tmp_path_factory.mktemp("io") / "t.txt"
     src.write_text(text, encoding="utf-8", newline="")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("embedkit.io._READ_BLOCK", block)
+        patch.setattr("embedkit.io.reading._READ_BLOCK", block)
         pieces = list(iter_line_pieces([src], max_chars=limit))
         token_pieces = list(iter_token_pieces([src], max_chars=limit))
     assert _lines_from_pieces(pieces) == list(iter_lines([src]))

@@ -1,7 +1,7 @@
-"""Reading text (files, folders, ``.gz``, stdin; declared encodings) and writing outputs atomically.
+"""Reading text: files, folders, ``.gz`` and stdin, in a declared encoding, as lines, documents or tokens.
 
-Every writer goes through :func:`atomic_write` or :func:`atomic_dir`: the data lands in a temporary
-sibling and is renamed into place only when complete, so an error or Ctrl-C never leaves half a file.
+Undecodable bytes, binary files and unknown encodings are one-line errors that name the file, the line and an
+encoding to try; long lines come in bounded pieces where the caller allows it.
 """
 
 from __future__ import annotations
@@ -12,22 +12,16 @@ import gzip
 import io
 import json
 import logging
-import os
 import re
-import shutil
 import stat
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from glob import escape as escape_glob
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from embedkit.errors import InputError, ModelFormatError, OutputError
+from embedkit.errors import InputError
 
 STDIN = "-"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 _BINARY_PROBE = 8192
 _READ_BLOCK = 1 << 20
 PIECE_CHARS = 1 << 18
@@ -323,218 +317,6 @@ def iter_documents(
             yield "\n".join(iter_lines([source], encoding))
     else:
         raise InputError(f"unknown document unit '{unit}' (use line or file)")
-
-
-def _check_writable_dir(directory: Path) -> None:
-    if not directory.exists():
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{directory}: cannot create folder ({exc.strerror or exc})") from None
-    if not os.access(directory, os.W_OK):
-        raise OutputError(f"{directory}: folder is not writable")
-
-
-def _part_prefix(target: Path) -> str:
-    """The start of a temporary sibling's name: hidden, the target's name, the writing process's id."""
-    return f".{target.name}.{os.getpid()}-"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # it exists (another user's), or the system cannot tell: keep its file
-    return True
-
-
-def remove_stale_parts(target: str | Path) -> list[Path]:
-    """Delete the temporary siblings of ``target`` (``.NAME.PID-XXXX.part``) whose writing process is gone.
-
-    A writer killed outright (``kill -9``, a power cut) cannot remove its temporary file; the next writer of
-    the same target does. A sibling whose process still runs, or whose name carries no process id, stays.
-    """
-    target = Path(target)
-    stale: list[Path] = []
-    for part in target.parent.glob(f".{escape_glob(target.name)}.*.part"):
-        pid, dash, _ = part.name[len(target.name) + 2:].partition("-")
-        if dash and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            with contextlib.suppress(OSError):
-                if part.is_dir() and not part.is_symlink():
-                    shutil.rmtree(part)
-                else:
-                    part.unlink()
-                stale.append(part)
-    if stale:
-        logger.info("removed %d stale temporary file(s) of %s", len(stale), target)
-    return stale
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary sibling of ``path`` for writing; rename it onto ``path`` only on success.
-
-    Temporary siblings left by killed writers of the same path are removed first (:func:`remove_stale_parts`).
-    """
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{target}: is a folder, not a file")
-    _check_writable_dir(target.parent)
-    remove_stale_parts(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=_part_prefix(target), suffix=".part", dir=target.parent)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    try:
-        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": "\n"}
-        if target.suffix == ".gz":
-            os.close(fd)
-            handle: IO[Any] = gzip.open(tmp, mode if "b" in mode else mode + "t", **kwargs)
-        else:
-            handle = os.fdopen(fd, mode, **kwargs)
-        with handle:
-            yield handle
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-def _swap_in(tmp: Path, target: Path) -> None:
-    """Put the finished folder ``tmp`` at ``target``; an old ``target`` is swapped out in one step, then removed."""
-    if not target.exists():
-        os.replace(tmp, target)
-        return
-    if _exchange(tmp, target):
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.replace(target, old / target.name)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def atomic_dir(path: str | Path, before_swap: Callable[[Path], object] | None = None) -> Iterator[Path]:
-    """Build a folder under a temporary name and move it onto ``path`` (replacing it) only on success.
-
-    ``before_swap(target)`` runs just before the swap (e.g. to check again that the target may be replaced).
-    """
-    target = Path(path).absolute()
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{path}: exists and is not a folder")
-    _check_writable_dir(target.parent)
-    remove_stale_parts(target)
-    tmp = Path(tempfile.mkdtemp(prefix=_part_prefix(target), suffix=".part", dir=target.parent))
-    os.chmod(tmp, 0o777 & ~_UMASK)
-    try:
-        yield tmp
-        if before_swap is not None:
-            before_swap(target)
-        _swap_in(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-_MODEL_HEADERS = ("meta.json", "config.json", "ngram.json",
-                  "checkpoint/trainer.json", "training/checkpoint/trainer.json")  # an interrupted run's
-_HEADER_PROBE = 4096
-
-
-def is_model_dir(path: str | Path) -> bool:
-    """True for a folder embedkit wrote: its header file (meta.json, config.json, ngram.json, or the trainer
-    checkpoint of a run that was interrupted) opens with an ``"format": "embedkit...."`` tag."""
-    folder = Path(path)
-    for name in _MODEL_HEADERS:
-        header = folder / name
-        if header.is_file():
-            with open(header, "rb") as handle:
-                head = handle.read(_HEADER_PROBE)
-            if re.search(rb'"format"\s*:\s*"embedkit\.', head):
-                return True
-    return False
-
-
-def check_model_dir(path: str | Path) -> Path:
-    """Refuse an output folder that holds anything but an embedkit model (nothing of the user's is deleted).
-
-    Call it before the work starts, so a refusal costs nothing; returns the absolute target. The current
-    folder (or one holding it) is refused too, since replacing it would pull the floor from under the shell.
-    """
-    target = Path(path).expanduser().absolute()
-    cwd = Path.cwd()
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{path}: exists and is not a folder")
-    if target == cwd or target in cwd.parents:
-        raise OutputError(f"{path}: is the current folder (or holds it); name a new folder for the model")
-    if target.is_dir() and any(target.iterdir()) and not is_model_dir(target):
-        raise OutputError(f"{path}: folder is not empty and is not an embedkit model folder; "
-                          "refusing to replace it (choose a new or empty folder)")
-    return target
-
-
-@contextlib.contextmanager
-def replace_model_dir(path: str | Path) -> Iterator[Path]:
-    """Write a model folder: a temporary sibling that replaces ``path`` in one step when complete.
-
-    ``path`` must be new, empty or an embedkit model folder (:func:`check_model_dir`, checked again just
-    before the swap). Every command that writes a model folder goes through here.
-    """
-    with atomic_dir(check_model_dir(path), before_swap=check_model_dir) as tmp:
-        yield tmp
-
-
-def write_json(path: str | Path, obj: Any) -> None:
-    """Write JSON atomically (UTF-8, human-readable)."""
-    with atomic_write(path) as handle:
-        json.dump(obj, handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
-
-
-def read_json(path: str | Path) -> Any:
-    """Read a JSON file, turning absence or corruption into a one-line error."""
-    path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a JSON file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelFormatError(f"{path}: not valid JSON ({exc})") from None
-
-
-def check_format(data: Any, expected: str, what: str, where: str | Path | None = None) -> dict:
-    """Return ``data`` when it is a JSON object tagged ``"format": expected``; else raise ModelFormatError.
-
-    The one check of a saved file's format header, so every model file says the same thing when it is
-    of another kind. ``what`` names the kind ("vocabulary"), ``where`` the file or folder it came from.
-    """
-    if not isinstance(data, dict) or data.get("format") != expected:
-        prefix = f"{where}: " if where is not None else ""
-        raise ModelFormatError(f"{prefix}not an embedkit {what} (format {expected})")
-    return data
 
 
 def _is_jsonl(source: Path | str) -> bool:
