@@ -224,7 +224,7 @@ def _old_model(folder) -> None:
 
 
 def test_model_folder_on_ctrl_c_keeps_a_checkpointed_run_and_nothing_else(tmp_path) -> None:
-    from embedkit.training.trainer import model_folder
+    from embedkit.training.folders import model_folder
 
     target = tmp_path / "m"
     _old_model(target)

@@ -152,8 +152,8 @@ def train(
     from embedkit.text.provenance import start_preprocess
     from embedkit.training import distributed
     from embedkit.training.clf import best_epoch, check_refit, prepare, refit_classifier, train_classifier
+    from embedkit.training.folders import check_training_output, model_folder
     from embedkit.training.labelled import read_labelled
-    from embedkit.training.trainer import check_training_output, model_folder
 
     emb_dim = renamed_flag(emb_dim, old_dim, "--emb-dim", "--dim", "clf train")
     emb_dropout = renamed_flag(emb_dropout, old_emb_dropout, "--emb-dropout", "--embedding-dropout", "clf train")

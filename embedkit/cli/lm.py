@@ -143,8 +143,8 @@ def train(
     from embedkit.run.stage_lm import STAGE_KEYS, read_table
     from embedkit.text.provenance import sidecar_path
     from embedkit.training import distributed
+    from embedkit.training.folders import check_training_output, model_folder
     from embedkit.training.lm import prepare, read_token_files, train_language_model
-    from embedkit.training.trainer import check_training_output, model_folder
 
     set_threads(threads)
     check_training_output(output, resume)

@@ -89,8 +89,8 @@ def stage(table: dict, ctx: RunContext) -> dict:
     """Train the classifier into ``<run>/clf``; returns validation and test figures."""
     from embedkit.models.threads import set_threads
     from embedkit.training.clf import best_epoch, check_refit, prepare, refit_classifier, train_classifier
+    from embedkit.training.folders import model_folder
     from embedkit.training.labelled import read_label_files, read_labelled, split_holdout
-    from embedkit.training.trainer import model_folder
 
     config, trainer, options, emb_dim_given, text_given = check(table)
     set_threads()

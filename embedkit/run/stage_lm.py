@@ -71,8 +71,8 @@ def stage(table: dict, ctx: RunContext) -> dict:
     """Train (or reuse) the LM in ``<run>/lm``; print its perplexity and a sample; return its figures."""
     from embedkit.models.generate import GenerateConfig, generate
     from embedkit.models.threads import set_threads
+    from embedkit.training.folders import model_folder
     from embedkit.training.lm import embeddings_from, prepare, read_token_files, train_language_model
-    from embedkit.training.trainer import model_folder
 
     config, trainer, options, emb_dim_given = check(table)
     set_threads()

@@ -54,7 +54,6 @@ import itertools
 import json
 import math
 import random
-import shutil
 import signal
 import sys
 import threading
@@ -68,15 +67,15 @@ import numpy as np
 import torch
 
 from embedkit.config import config_from_dict, config_to_dict
-from embedkit.errors import EmbedkitError, InputError, ModelFormatError
-from embedkit.io import atomic_dir, atomic_write, check_format, check_model_dir, read_json, replace_model_dir
+from embedkit.errors import EmbedkitError, ModelFormatError
+from embedkit.io import atomic_dir, atomic_write, check_format, read_json
 from embedkit.plots import png_figure
 from embedkit.training import distributed
 from embedkit.training.config import TrainerConfig
+from embedkit.training.folders import CHECKPOINT, has_checkpoint
 from embedkit.weights import cpu_state, load_state, load_weights, read_tensors, save_state, save_tensors
 
 EVENTS = ("on_batch_end", "on_epoch_end", "on_checkpoint")
-CHECKPOINT = "checkpoint"
 FORMAT = "embedkit.trainer/1"
 
 
@@ -148,51 +147,6 @@ def _unflatten(layout: Any, tensors: dict[str, torch.Tensor], device: torch.devi
     if isinstance(layout, int):
         return tensors[f"s{layout}"].to(device)
     return tuple(_unflatten(value, tensors, device) for value in layout)
-
-
-def has_checkpoint(out_dir: str | Path) -> bool:
-    """True when ``out_dir`` holds a trainer checkpoint (``out_dir/checkpoint/trainer.json``)."""
-    return (Path(out_dir) / CHECKPOINT / "trainer.json").is_file()
-
-
-def check_training_output(path: str | Path, resume: bool = False, training: str = "") -> Path:
-    """Refuse, before any work, a model folder :func:`model_folder` would refuse; returns the absolute path.
-
-    ``path`` must be new, empty or an embedkit folder (:func:`embedkit.io.check_model_dir`); with
-    ``resume`` its ``training`` subfolder must hold a checkpoint.
-    """
-    target = check_model_dir(path)
-    if resume and not has_checkpoint(target / training):
-        raise InputError(f"{path}: no training checkpoint to resume from (train without --resume)")
-    return target
-
-
-@contextlib.contextmanager
-def model_folder(path: str | Path, resume: bool = False, training: str = "") -> Iterator[Path]:
-    """The model folder a training run writes: built under a temporary name, swapped in whole at the end.
-
-    The trainer writes its checkpoint into the ``training`` subfolder of what this yields. Only a new,
-    empty or embedkit folder is ever replaced (:func:`check_training_output`); with ``resume`` the run
-    continues in a copy of the folder. When training fails, ``path`` stays as it was. On Ctrl-C the run's
-    folder takes the place of ``path`` once it holds a checkpoint, so ``--resume`` can continue. Under
-    ``torchrun`` rank 0 alone writes; the other ranks get ``path`` itself (they only read its checkpoint).
-    """
-    target = check_training_output(path, resume, training)
-    if not distributed.is_main():
-        yield target
-        return
-    interrupted = False
-    with replace_model_dir(target) as tmp:
-        if resume:
-            shutil.copytree(target, tmp, symlinks=True, dirs_exist_ok=True)
-        try:
-            yield tmp
-        except KeyboardInterrupt:
-            if not has_checkpoint(tmp / training):
-                raise
-            interrupted = True
-    if interrupted:
-        raise KeyboardInterrupt
 
 
 class Trainer:
