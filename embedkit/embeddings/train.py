@@ -128,10 +128,10 @@ def _epoch_logger(advance: Advance, words_per_epoch: int, losses: list[float], p
     return EpochLogger()
 
 
-def _sentences(corpus_args: dict[str, Any]) -> Iterable[list[str]]:
-    """The corpus as token lists, whichever way gensim reads it."""
+def _sentences(corpus_args: dict[str, Any]) -> Iterable[list[str] | str]:
+    """The corpus as token lists, or for a corpus file as its lines (:class:`LossProbe` splits those it takes)."""
     if "corpus_file" in corpus_args:
-        return (line.split() for line in iter_lines([Path(corpus_args["corpus_file"])]))
+        return iter_lines([Path(corpus_args["corpus_file"])])
     return corpus_args["corpus_iterable"]
 
 
