@@ -29,8 +29,8 @@ _BLOCK = 1_024  # rows scored at once: small blocks keep the temporaries in reus
 def _spread(sentences: Iterable[list[str] | str], total_words: int, target: int) -> Iterator[list[str]]:
     """About ``target`` words' worth of sentences, evenly spread over a corpus of ``total_words`` words.
 
-    A sentence may come as a line of text: only the lines taken are split (a corpus file is read whole, to
-    spread the sample, but a hundredth of it is split)."""
+    A sentence may come as a line of text: only the lines taken are split (a corpus file is read whole to
+    spread the sample, but splitting every line would cost more than the reading)."""
     fraction = min(1.0, target / max(total_words, 1))
     taken = 0.0
     for i, sentence in enumerate(sentences):
