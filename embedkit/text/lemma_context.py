@@ -57,7 +57,7 @@ from embedkit.text.lemma_rules import (
     right_traits,
     upos,
 )
-from embedkit.text.morph import english_lemma, plain_analyzer
+from embedkit.text.morph import english_lemma, normal_form_builder, plain_analyzer
 from embedkit.text.tokenize import CYRILLIC_RE
 
 __all__ = ["AMBIGUOUS", "ContextLemmatizer", "Reading", "type_normalizer", "upos"]
@@ -106,7 +106,7 @@ class ContextLemmatizer:
         self._vector_ids: dict[tuple, int] = {}
         self._vectors: list[tuple] = []
         self._paradigms = morph.dictionary.paradigms
-        self._prefixes, self._suffixes = morph.dictionary.paradigm_prefixes, morph.dictionary.suffixes
+        self._lemma = normal_form_builder(morph.dictionary)  # the normal form of a paradigm's form
         self._tag_names = [str(tag) for tag in morph.dictionary.gramtab]
         self._tag_reduced: list[tuple | None] = [None] * len(self._tag_names)
         estimator = morph.prob_estimator
@@ -272,17 +272,6 @@ class ContextLemmatizer:
         lower = word.lower()
         lemma = lower if lower in PERSONAL else ""
         return tuple(Reading(lemma, *tag, 0.0) for tag in reduced)
-
-    def _lemma(self, para_id: int, idx: int, fixed: str) -> str:
-        """The normal form of dictionary form ``idx`` of paradigm ``para_id`` spelt ``fixed``, as
-        ``Dictionary.build_normal_form`` builds it."""
-        if not idx:
-            return fixed
-        paradigm = self._paradigms[para_id]
-        size = len(paradigm) // 3
-        prefixes, suffixes = self._prefixes, self._suffixes
-        stem = fixed[len(prefixes[paradigm[2 * size + idx]]):len(fixed) - len(suffixes[paradigm[idx]])]
-        return prefixes[paradigm[2 * size]] + stem + suffixes[paradigm[0]]
 
     def _items(self, word: str) -> list | None:
         if word in self._initials:

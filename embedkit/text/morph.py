@@ -32,6 +32,22 @@ def plain_analyzer():
     return pymorphy3.MorphAnalyzer(result_type=None)
 
 
+def normal_form_builder(dictionary) -> Callable[[int, int, str], str]:
+    """``dictionary.build_normal_form`` as one function over the paradigm tables it reads (the same string,
+    without its method calls and attribute look-ups: a lemmatiser builds one per type)."""
+    paradigms, prefixes, suffixes = dictionary.paradigms, dictionary.paradigm_prefixes, dictionary.suffixes
+
+    def normal_form(para_id: int, idx: int, fixed: str) -> str:
+        if not idx:  # the form is the normal form
+            return fixed
+        paradigm = paradigms[para_id]
+        size = len(paradigm) // 3
+        stem = fixed[len(prefixes[paradigm[2 * size + idx]]):len(fixed) - len(suffixes[paradigm[idx]])]
+        return prefixes[paradigm[2 * size]] + stem + suffixes[paradigm[0]]
+
+    return normal_form
+
+
 class _TopLemma:
     """The normal form of pymorphy3's first parse, built for that parse alone.
 
@@ -45,7 +61,7 @@ class _TopLemma:
     def __init__(self) -> None:
         morph = plain_analyzer()
         self.parse = morph.parse
-        self.dictionary = morph.dictionary
+        self.normal_form = normal_form_builder(morph.dictionary)
         self.similar_items = morph.dictionary.words.similar_items
         self.substitutes = morph.char_substitutes
         self.paradigms = morph.dictionary.paradigms
@@ -64,7 +80,7 @@ class _TopLemma:
         prob = self.prob
         if prob is None or (len(items) == 1 and len(items[0][1]) == 1):  # nothing to rank
             fixed_word, ((para_id, idx), *_) = items[0]
-            return self.dictionary.build_normal_form(para_id, idx, fixed_word)
+            return self.normal_form(para_id, idx, fixed_word)
         best, best_prob = None, -1
         paradigms, tag_names = self.paradigms, self.tag_names
         for fixed_word, parses in items:
@@ -73,7 +89,7 @@ class _TopLemma:
                 p = prob(f"{word_lower}:{tag_names[paradigm[len(paradigm) // 3 + idx]]}", 0)
                 if p > best_prob:
                     best, best_prob = (para_id, idx, fixed_word), p
-        return self.dictionary.build_normal_form(*best)
+        return self.normal_form(*best)
 
 
 @functools.lru_cache(maxsize=1)
