@@ -154,6 +154,45 @@ def test_chunk_equals_document_by_document(options) -> None:
     assert (n_docs, n_tokens) == (4, sum(len(tokens) for units in expected_units for tokens in units))
 
 
+# words, numbers, masks' raw forms, placeholders, marks that NFKC composes or expands, and line separators
+# that are not "\n" (they must stay inside their document)
+_PIECES = ["Мама", "мыла", "раму", "ёлки", "кто-то", "don't", "Cats", "3.5", "1,000", "42", "<unk>", "<b>",
+           "x<y>", "www.example.com/a", "a@b.io", "\u0301", "\u00a0", "\ufb01", "\u2028", "\r", "\t", " ", ".",
+           ",", "!", "—", "«", "»", "не", "и", "Ⅻ"]
+_AT_ONCE_OPTIONS = [
+    {"lang": "ru", "lemmatize": True},
+    {"lang": "auto", "lemmatize": True, "stopwords": True, "min_length": 2, "mask_urls": True,
+     "mask_emails": True, "mask_numbers": True},
+    {"lang": "ru", "stem": True, "keep_punct": True, "lowercase": False, "yo_to_e": True},
+    {"lang": "ru", "lemmatize": True, "pos_tags": True, "lowercase": False},
+    {"lang": "en", "nfkc": False, "keep_punct": True},
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), min_size=1, max_size=8))
+def test_a_chunk_mapped_at_once_is_the_chunk_document_by_document(docs: list[str]) -> None:
+    """The whole-chunk path (one regex pass, line breaks as tokens) gives the per-document bytes and counts."""
+    for options in _AT_ONCE_OPTIONS:
+        at_once = Pipeline(**options)._chunk_at_once(docs)
+        assert at_once == Pipeline(**options)._chunk_by_document(docs), options
+
+
+def test_a_document_with_a_line_break_takes_the_per_document_path() -> None:
+    pipe = Pipeline(lang="ru", lemmatize=True)
+    docs = ["Мама мыла раму", "кошки\nбежали", ""]
+    assert pipe._chunk_at_once(docs) is None
+    assert pipe.process_chunk(docs) == ("мама мыло рама\nкошка бежать\n\n", 3, 5)
+
+
+def test_only_type_by_type_configs_map_a_chunk_at_once() -> None:
+    assert Pipeline(lang="ru", lemmatize=True)._at_once
+    assert Pipeline(lang="ru", lemmatize=True, pos_tags=True)._at_once
+    for options in ({"lemma_context": True}, {"sentences": True}, {"output_format": "jsonl"},
+                    {"tokenizer": "razdel"}):
+        assert not Pipeline(lang="ru", lemmatize=True, **options)._at_once, options
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=200))
 def test_pipeline_never_raises_on_arbitrary_unicode(text: str) -> None:

@@ -64,6 +64,14 @@ def test_stems_english_and_russian() -> None:
     assert russian_stem("бежали") == russian_stem("бежал")
 
 
+_BACKTRACKING_WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*")  # WORD before it was possessive
+
+
+@given(st.text(alphabet=st.sampled_from("аб1.,-'’_ x\u0301"), max_size=40))
+def test_the_possessive_word_pattern_finds_what_the_backtracking_one_does(text: str) -> None:
+    assert regex_tokenize(text) == _BACKTRACKING_WORD_RE.findall(text)
+
+
 def test_regex_tokenizer_keeps_hyphens_apostrophes_numbers() -> None:
     text = "кто-то don't stop-me 3.5 and 3,5 rock’n’roll, ok"
     assert regex_tokenize(text) == ["кто-то", "don't", "stop-me", "3.5", "and", "3,5", "rock’n’roll", "ok"]

@@ -37,7 +37,7 @@ from embedkit.text.morph import load_russian_analyzer, word_normalizer
 from embedkit.text.normalize import MASK_TOKENS, normalize
 from embedkit.text.provenance import preprocess_toml, sidecar_path, write_preprocess
 from embedkit.text.stopwords import stopword_set
-from embedkit.text.tokenize import TOKENIZERS, split_sentences
+from embedkit.text.tokenize import LINE_BREAK, TOKENIZERS, regex_tokenize, regex_tokenize_lines, split_sentences
 
 CHUNK_DOCS = 1000
 SOLO_CHUNK_DOCS = 4000  # one worker balances against nobody: larger chunks sort more new types together
@@ -79,7 +79,11 @@ class Pipeline:
         # A lemmatiser looks words up in a large dictionary, faster in sorted runs; a stemmer gains nothing
         # from the batch and loses the locality of mapping each document while its tokens are fresh.
         self._learn_in_batches = mode == "lemma"
-        self._cache: dict[str, str] = {}  # token -> output form, "" when a filter drops it; newest entries last
+        self._cache: dict[str, str] = _FormCache()  # token -> output form, "" when dropped; newest entries last
+        # A chunk of one-line documents can be tokenised and mapped whole (:meth:`_chunk_at_once`) when each
+        # token's form depends on its type alone and the output is one line a document.
+        self._at_once = (self._tokenize is regex_tokenize and not cfg.sentences and cfg.output_format == "text"
+                         and not (self._context is not None and self._context.context))
         if cfg.lemmatize and cfg.lang in ("ru", "auto"):
             load_russian_analyzer()
 
@@ -184,6 +188,36 @@ class Pipeline:
 
     def process_chunk(self, documents: Sequence[str]) -> tuple[str, int, int]:
         """Process a chunk of documents: its output text, document count and token count."""
+        if self._at_once and documents:
+            done = self._chunk_at_once(documents)
+            if done is not None:
+                return done
+        return self._chunk_by_document(documents)
+
+    def _chunk_at_once(self, documents: Sequence[str]) -> tuple[str, int, int] | None:
+        """:meth:`_chunk_by_document`'s result, from the chunk's documents joined by line breaks: normalised,
+        tokenised and mapped whole (a few calls for the chunk instead of several per document), line breaks
+        standing as tokens between the documents' tokens. ``None`` when a document holds a line break or
+        normalising makes one, so the chunk cannot be split back into its documents this way."""
+        text = normalize(LINE_BREAK.join(documents), self.config)
+        if text.count(LINE_BREAK) != len(documents) - 1:
+            return None
+        tokens = regex_tokenize_lines(text, self.config.keep_punct)
+        cache = self._cache
+        try:
+            out = list(map(cache.__getitem__, tokens))
+        except KeyError:
+            types = set(tokens)
+            types.discard(LINE_BREAK)
+            self._learn(types)
+            out = list(map(cache.__getitem__, tokens))
+        if "" in out:
+            out = list(filter(None, out))
+        lines = " ".join(out).replace(" \n", LINE_BREAK).replace("\n ", LINE_BREAK)
+        return lines + LINE_BREAK, len(documents), len(out) - len(documents) + 1
+
+    def _chunk_by_document(self, documents: Sequence[str]) -> tuple[str, int, int]:
+        """Process a chunk document by document."""
         chunk_units: Iterable[list[list[str]]]
         if self._learn_in_batches:
             raw = [self.raw_units(doc) for doc in documents]
@@ -234,6 +268,16 @@ class Pipeline:
                     progress(docs, toks)
         forms -= {"", AMBIGUOUS}
         return PreprocessSummary(n_docs, n_tokens, len(forms), time.perf_counter() - start)
+
+
+class _FormCache(dict):
+    """The per-type cache; a line break (a token of :meth:`Pipeline._chunk_at_once`) maps to itself
+    without being an entry, so it never counts as a type or travels to other workers."""
+
+    def __missing__(self, token: str) -> str:
+        if token == LINE_BREAK:
+            return token
+        raise KeyError(token)
 
 
 ChunkResult = tuple[bytes, int, int, list[str]]  # UTF-8 output, documents, tokens, forms of new types
