@@ -158,7 +158,9 @@ def test_chunk_equals_document_by_document(options) -> None:
 # that are not "\n" (they must stay inside their document)
 _PIECES = ["Мама", "мыла", "раму", "ёлки", "кто-то", "don't", "Cats", "3.5", "1,000", "42", "<unk>", "<b>",
            "x<y>", "www.example.com/a", "a@b.io", "\u0301", "\u00a0", "\ufb01", "\u2028", "\r", "\t", " ", ".",
-           ",", "!", "—", "«", "»", "не", "и", "Ⅻ"]
+           ",", "!", "—", "«", "»", "не", "и", "Ⅻ",
+           # lemma-ambiguous words, clitics, prepositions and capitals for the lemmas in context
+           "стали", "Стали", "мою", "его", "Его", "этого", "же", "ли", "в", "на", "красной", "Анну", "сталь"]
 _AT_ONCE_OPTIONS = [
     {"lang": "ru", "lemmatize": True},
     {"lang": "auto", "lemmatize": True, "stopwords": True, "min_length": 2, "mask_urls": True,
@@ -166,6 +168,8 @@ _AT_ONCE_OPTIONS = [
     {"lang": "ru", "stem": True, "keep_punct": True, "lowercase": False, "yo_to_e": True},
     {"lang": "ru", "lemmatize": True, "pos_tags": True, "lowercase": False},
     {"lang": "en", "nfkc": False, "keep_punct": True},
+    {"lang": "ru", "lemmatize": True, "lemma_context": True, "stopwords": True},
+    {"lang": "ru", "lemmatize": True, "lemma_context": True, "pos_tags": True, "lowercase": False},
 ]
 
 
@@ -178,6 +182,16 @@ def test_a_chunk_mapped_at_once_is_the_chunk_document_by_document(docs: list[str
         assert at_once == Pipeline(**options)._chunk_by_document(docs), options
 
 
+def test_lemmas_in_context_see_no_neighbour_across_a_line_break() -> None:
+    """A clitic ending a line is the word after (``его б``: the possessive), not skipped to the next line;
+    a capital after a line break starts a sentence (``Дали``: the verb, not the name)."""
+    for docs in (["его б", "и"], ["его б", "Анну"], ["и", "Дали"]):
+        for lowercase in (True, False):
+            pipe = Pipeline(lang="ru", lemmatize=True, lemma_context=True, lowercase=lowercase)
+            assert pipe._chunk_at_once(docs) == pipe._chunk_by_document(docs), (docs, lowercase)
+    assert Pipeline(lang="ru", lemmatize=True, lemma_context=True).process_chunk(["его б", "и"])[0] == "его б\nи\n"
+
+
 def test_a_document_with_a_line_break_takes_the_per_document_path() -> None:
     pipe = Pipeline(lang="ru", lemmatize=True)
     docs = ["Мама мыла раму", "кошки\nбежали", ""]
@@ -188,8 +202,8 @@ def test_a_document_with_a_line_break_takes_the_per_document_path() -> None:
 def test_only_type_by_type_configs_map_a_chunk_at_once() -> None:
     assert Pipeline(lang="ru", lemmatize=True)._at_once
     assert Pipeline(lang="ru", lemmatize=True, pos_tags=True)._at_once
-    for options in ({"lemma_context": True}, {"sentences": True}, {"output_format": "jsonl"},
-                    {"tokenizer": "razdel"}):
+    assert Pipeline(lang="ru", lemmatize=True, lemma_context=True)._at_once
+    for options in ({"sentences": True}, {"output_format": "jsonl"}, {"tokenizer": "razdel"}):
         assert not Pipeline(lang="ru", lemmatize=True, **options)._at_once, options
 
 

@@ -58,7 +58,7 @@ from embedkit.text.lemma_rules import (
     upos,
 )
 from embedkit.text.morph import english_lemma, normal_form_builder, plain_analyzer
-from embedkit.text.tokenize import CYRILLIC_RE
+from embedkit.text.tokenize import CYRILLIC_RE, LINE_BREAK
 
 __all__ = ["AMBIGUOUS", "ContextLemmatizer", "Reading", "type_normalizer", "upos"]
 
@@ -384,6 +384,9 @@ class ContextLemmatizer:
         :meth:`_neighbour`), and the governing preposition with the case of the first letter. The choice is
         remembered per word and context, each part per word and its thing, and the choice per word and the
         parts, so a frequent ambiguous word is settled by a few dictionary look-ups.
+
+        ``tokens`` may hold several lines, separated by :data:`~embedkit.text.tokenize.LINE_BREAK` tokens: each
+        is settled as if alone (a line break is where a line starts and ends).
         """
         count = forms.count(AMBIGUOUS)
         if not count:
@@ -397,7 +400,7 @@ class ContextLemmatizer:
             i = forms.index(AMBIGUOUS, i + 1)
             positions.append(i)
             after = i + 1
-            while after < n - 1 and tokens[after] in CLITICS:
+            while after < n - 1 and tokens[after] in CLITICS and tokens[after + 1] != LINE_BREAK:
                 after += 1
             if i:
                 before = tokens[i - 1]
@@ -519,7 +522,7 @@ class ContextLemmatizer:
         if not self.cased or i == 0 or not tokens[i][:1].isalpha():
             return None
         previous = tokens[i - 1]
-        if previous in (".", "!", "?", "…", "—", "-", "«", "\"", "(", ":"):
+        if previous in (LINE_BREAK, ".", "!", "?", "…", "—", "-", "«", "\"", "(", ":"):
             return None
         return tokens[i][:1].isupper()
 

@@ -80,10 +80,9 @@ class Pipeline:
         # from the batch and loses the locality of mapping each document while its tokens are fresh.
         self._learn_in_batches = mode == "lemma"
         self._cache: dict[str, str] = _FormCache()  # token -> output form, "" when dropped; newest entries last
-        # A chunk of one-line documents can be tokenised and mapped whole (:meth:`_chunk_at_once`) when each
-        # token's form depends on its type alone and the output is one line a document.
-        self._at_once = (self._tokenize is regex_tokenize and not cfg.sentences and cfg.output_format == "text"
-                         and not (self._context is not None and self._context.context))
+        # A chunk of one-line documents can be tokenised and mapped whole (:meth:`_chunk_at_once`) when the
+        # output is one line a document.
+        self._at_once = self._tokenize is regex_tokenize and not cfg.sentences and cfg.output_format == "text"
         if cfg.lemmatize and cfg.lang in ("ru", "auto"):
             load_russian_analyzer()
 
@@ -197,8 +196,9 @@ class Pipeline:
     def _chunk_at_once(self, documents: Sequence[str]) -> tuple[str, int, int] | None:
         """:meth:`_chunk_by_document`'s result, from the chunk's documents joined by line breaks: normalised,
         tokenised and mapped whole (a few calls for the chunk instead of several per document), line breaks
-        standing as tokens between the documents' tokens. ``None`` when a document holds a line break or
-        normalising makes one, so the chunk cannot be split back into its documents this way."""
+        standing as tokens between the documents' tokens (lemmas in context are settled line by line).
+        ``None`` when a document holds a line break or normalising makes one, so the chunk cannot be split
+        back into its documents this way."""
         text = normalize(LINE_BREAK.join(documents), self.config)
         if text.count(LINE_BREAK) != len(documents) - 1:
             return None
@@ -211,6 +211,8 @@ class Pipeline:
             types.discard(LINE_BREAK)
             self._learn(types)
             out = list(map(cache.__getitem__, tokens))
+        if self._context is not None and AMBIGUOUS in out:
+            out = self._in_context(tokens, out)  # each line settled as if alone
         if "" in out:
             out = list(filter(None, out))
         lines = " ".join(out).replace(" \n", LINE_BREAK).replace("\n ", LINE_BREAK)
