@@ -76,8 +76,10 @@ class Pipeline:
         if cfg.lemmatize and cfg.lang != "en" and (cfg.lemma_context or cfg.pos_tags):
             self._context = ContextLemmatizer(cfg.pos_tags, cased=not cfg.lowercase, context=cfg.lemma_context)
             self._normalizer = type_normalizer(self._context, cfg.lang)
-        # A lemmatiser looks words up in a large dictionary, faster in sorted runs; a stemmer gains nothing
-        # from the batch and loses the locality of mapping each document while its tokens are fresh.
+        # A lemmatiser looks words up in a large dictionary, faster in sorted runs; on the per-document path a
+        # stemmer gains nothing from the batch and loses the locality of mapping each document while its tokens
+        # are fresh. (A chunk mapped at once learns its types in one batch whatever the mode: for a stemmer
+        # that measured no slower, with fewer instructions.)
         self._learn_in_batches = mode == "lemma"
         self._cache: dict[str, str] = _FormCache()  # token -> output form, "" when dropped; newest entries last
         # A chunk of one-line documents can be tokenised and mapped whole (:meth:`_chunk_at_once`) when the
