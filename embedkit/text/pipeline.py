@@ -130,15 +130,21 @@ class Pipeline:
         return self._tokenize(normalize(text, self.config), self.config.keep_punct)
 
     def _map(self, tokens: list[str]) -> list[str]:
+        return list(filter(None, self._forms(tokens)))
+
+    def _forms(self, tokens: list[str]) -> list[str]:
+        """Each token's output form ("" when dropped), new types learnt first, ambiguous lemmas settled."""
         cache = self._cache
         try:
             out = list(map(cache.__getitem__, tokens))
         except KeyError:
-            self._learn(set(tokens))
+            types = set(tokens)
+            types.discard(LINE_BREAK)  # a line break between documents maps to itself (_FormCache)
+            self._learn(types)
             out = list(map(cache.__getitem__, tokens))
         if self._context is not None and AMBIGUOUS in out:
             out = self._in_context(tokens, out)
-        return list(filter(None, out))
+        return out
 
     def _in_context(self, tokens: list[str], out: list[str]) -> list[str]:
         """Settle the lemma-ambiguous types of a unit from their neighbours (the cache holds AMBIGUOUS)."""
@@ -204,17 +210,7 @@ class Pipeline:
         text = normalize(LINE_BREAK.join(documents), self.config)
         if text.count(LINE_BREAK) != len(documents) - 1:
             return None
-        tokens = regex_tokenize_lines(text, self.config.keep_punct)
-        cache = self._cache
-        try:
-            out = list(map(cache.__getitem__, tokens))
-        except KeyError:
-            types = set(tokens)
-            types.discard(LINE_BREAK)
-            self._learn(types)
-            out = list(map(cache.__getitem__, tokens))
-        if self._context is not None and AMBIGUOUS in out:
-            out = self._in_context(tokens, out)  # each line settled as if alone
+        out = self._forms(regex_tokenize_lines(text, self.config.keep_punct))  # lines settled as if alone
         if "" in out:
             out = list(filter(None, out))
         lines = " ".join(out).replace(" \n", LINE_BREAK).replace("\n ", LINE_BREAK)
