@@ -116,3 +116,23 @@ def test_torch_export_is_a_file_torch_load_reads(emb: Embeddings, vocab: Vocab, 
     np.testing.assert_array_equal(state["weight"].numpy(), emb.to_matrix(vocab)[0])
     assert state["padding_idx"] == vocab.pad_id
     assert load_torch(out).padding_idx == vocab.pad_id
+
+
+def test_load_torch_turns_foreign_files_into_format_errors(tmp_path: Path) -> None:
+    """A legacy torch.save file and a pickle payload used to escape as SafetensorError / UnpicklingError."""
+    import os
+
+    from embedkit.errors import ModelFormatError
+
+    torch.save({"weight": torch.zeros(2, 3)}, tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+
+    torch.save(Payload(), tmp_path / "payload.pt")
+    (tmp_path / "text.pt").write_text("not a tensor file at all\n")
+    for name in ("legacy.pt", "payload.pt", "text.pt"):
+        with pytest.raises(ModelFormatError, match="not an embedkit torch embedding file"):
+            load_torch(tmp_path / name)
+    assert not (tmp_path / "ran").exists()

@@ -150,3 +150,26 @@ def test_ann_without_hnswlib_says_how_to_install(tiny: Embeddings, monkeypatch) 
     monkeypatch.setitem(sys.modules, "hnswlib", None)
     with pytest.raises(EmbedkitError, match=r"pip install 'embedkit\[ann\]'"):
         tiny.build_ann_index()
+
+
+def test_a_query_in_the_vocabulary_as_written_is_not_preprocessed_into_another_word() -> None:
+    """``u.s.`` used to become ``u`` through the tokeniser, and ``mr.`` became ``mr``: another word's vector."""
+    from embedkit.text.config import PreprocessConfig
+
+    words = ["u.s.", "u", "s", "mr.", "mr", "states"]
+    vecs = np.eye(6, dtype=np.float32) + 0.01
+    emb = Embeddings.from_vectors(words, vecs, preprocess=PreprocessConfig(lang="en"))
+    assert emb.key("u.s.") == "u.s." and emb.key("mr.") == "mr."
+    np.testing.assert_array_equal(emb.vector("u.s."), vecs[0])
+    assert emb.similarity("u.s.", "u") == pytest.approx(float(_unit(vecs[0]) @ _unit(vecs[1])))
+    assert emb.key("States") == "states", "a query the vocabulary lacks still goes through the pipeline"
+
+
+def test_a_query_the_pipeline_splits_is_unknown_not_its_first_piece() -> None:
+    from embedkit.text.config import PreprocessConfig
+
+    emb = Embeddings.from_vectors(["new", "york"], np.eye(2, dtype=np.float32),
+                                  preprocess=PreprocessConfig(lang="en"))
+    assert emb.key("New-York.") != "new" and emb.key("new york") == "new york"
+    with pytest.raises(UnknownWordError, match="as 'new york'"):
+        emb.vector("New York")

@@ -156,3 +156,18 @@ def test_a_huge_declared_size_is_refused_before_allocating(tmp_path: Path, binar
     path.write_bytes(b"2000000000 3000000\n" + (b"a " + b"\x00" * 12 + b"\n" if binary else b"a 1 2 3\n"))
     with pytest.raises(ModelFormatError, match="more than the file"):
         Embeddings.load(path, fmt="word2vec-bin" if binary else "word2vec")
+
+
+def test_a_vector_file_that_lists_a_word_twice_is_a_format_error(tmp_path: Path) -> None:
+    """gensim 4.4 used to hand back the word list with a None in it and a zero row."""
+    path = tmp_path / "dup.txt"
+    path.write_text("3 3\nthe 0.1 0.2 0.3\nthe 0.4 0.5 0.6\nof 1 2 3\n")
+    with pytest.raises(ModelFormatError, match="twice"):
+        Embeddings.load(path)
+
+
+def test_a_tab_separated_file_is_a_format_error_not_zero_dimensions(tmp_path: Path) -> None:
+    path = tmp_path / "g.txt"
+    path.write_text("the\t0.1\t0.2\nof\t0.4\t0.5\n")
+    with pytest.raises(ModelFormatError, match="no dimensions"):
+        Embeddings.load(path)

@@ -11,6 +11,7 @@ preprocessed.
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -153,21 +154,21 @@ def load_torch(path: str | Path, freeze: bool = True) -> Any:
     wrote safetensors under this name, are still read.
     """
     import torch
+    from safetensors import SafetensorError, safe_open
 
     path = Path(path)
     with open(path, "rb") as handle:
         zipped = handle.read(4) == b"PK\x03\x04"
-    if not zipped:
-        from safetensors import safe_open
-
-        with safe_open(str(path), framework="pt") as handle:
-            weight = handle.get_tensor("weight")
-            pad_text = (handle.metadata() or {}).get("padding_idx", "")
-        return torch.nn.Embedding.from_pretrained(weight, freeze=freeze,
-                                                  padding_idx=int(pad_text) if pad_text else None)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        weight, pad = state["weight"], int(state.get("padding_idx", -1))
-    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        if not zipped:
+            with safe_open(str(path), framework="pt") as handle:
+                weight = handle.get_tensor("weight")
+                pad_text = (handle.metadata() or {}).get("padding_idx", "")
+            pad = int(pad_text) if pad_text else -1
+        else:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            weight, pad = state["weight"], int(state.get("padding_idx", -1))
+    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError, SafetensorError,
+            pickle.UnpicklingError) as exc:
         raise ModelFormatError(f"{path}: not an embedkit torch embedding file ({type(exc).__name__})") from None
     return torch.nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=None if pad < 0 else pad)

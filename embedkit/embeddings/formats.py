@@ -92,6 +92,10 @@ def read_vectors(path: str | Path, fmt: str = "auto") -> Any:
         raise ModelFormatError(f"{path}: corrupt or truncated {fmt} vector file ({detail})") from None
     if len(kv) == 0:
         raise ModelFormatError(f"{path}: vector file holds no vectors")
+    if kv.vector_size == 0:
+        raise ModelFormatError(f"{path}: the vectors have no dimensions (values must be separated by spaces)")
+    if len(kv.key_to_index) != len(kv.index_to_key):  # gensim keeps the first and leaves a None at the end
+        raise ModelFormatError(f"{path}: the vocabulary lists a word twice")
     return kv
 
 

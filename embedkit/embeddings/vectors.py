@@ -192,22 +192,22 @@ class Embeddings:
 
     # -- the query path --------------------------------------------------------------------------
     def key(self, word: str) -> str:
-        """The form a query word takes in this model: the first token the model's preprocessing makes of it.
+        """The form a query word takes in this model: the token the model's preprocessing makes of it.
 
-        Without a recorded preprocessing the word is used as given. A word the pipeline drops (a stop
-        word) is used lower-cased. On vectors of ``lemma_UPOS`` tokens (``pos_tags``) a tagged query such as
-        ``кошка_NOUN`` is taken as it is, and ``кошка`` becomes the tag the pipeline gives it.
+        Without a recorded preprocessing, or when the vocabulary holds the word as written (``u.s.``, a
+        tagged ``кошка_NOUN`` on vectors of ``lemma_UPOS`` tokens), the word is used as given; else
+        ``кошками`` becomes ``кошка`` (and on ``pos_tags`` vectors ``кошка_NOUN``). A word the pipeline drops
+        (a stop word) is used lower-cased; one it splits is its tokens joined by spaces, which no vocabulary
+        holds, so the query is unknown rather than answered for its first piece.
         """
-        if self.preprocess is None:
-            return word
-        if self.preprocess.pos_tags and word in self.kv.key_to_index:
+        if self.preprocess is None or word in self.kv.key_to_index:
             return word
         if self._pipeline is None:
             from embedkit.text import Pipeline
 
             self._pipeline = Pipeline(self.preprocess)
         tokens = self._pipeline.process(word)
-        return tokens[0] if tokens else word.lower()
+        return " ".join(tokens) if tokens else word.lower()
 
     def index(self, word: str) -> int | None:
         """Row of a query word after preprocessing, or ``None`` when the vocabulary lacks it."""
