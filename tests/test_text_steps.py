@@ -64,12 +64,26 @@ def test_stems_english_and_russian() -> None:
     assert russian_stem("бежали") == russian_stem("бежал")
 
 
-_BACKTRACKING_WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*")  # WORD before it was possessive
+_PIECE = r"\w+(?:[\u0300-\u036f\u0483-\u0489\u093e\u0947]+\w*)*"  # the marks the test's alphabet draws from
+_BACKTRACKING_WORD_RE = re.compile(rf"\d+(?:[.,]\d+)+|{_PIECE}(?:[-'’]{_PIECE})*")  # WORD before it was possessive
 
 
-@given(st.text(alphabet=st.sampled_from("аб1.,-'’_ x\u0301"), max_size=40))
+@given(st.text(alphabet=st.sampled_from("аб1.,-'’_ x\u0301\u0306\u0483\u093e\u0947"), max_size=40))
 def test_the_possessive_word_pattern_finds_what_the_backtracking_one_does(text: str) -> None:
     assert regex_tokenize(text) == _BACKTRACKING_WORD_RE.findall(text)
+
+
+def test_combining_marks_stay_inside_words() -> None:
+    assert regex_tokenize("हिन्दी भाषा") == ["हिन्दी", "भाषा"]  # vowel signs and virama are marks, not \w
+    assert regex_tokenize("i\u0307stanbul a\u0301b-c\u0308d") == ["i\u0307stanbul", "a\u0301b-c\u0308d"]
+    assert regex_tokenize("x \u0301 y", keep_punct=True) == ["x", "\u0301", "y"]  # a lone mark is no word
+
+
+def test_russian_stress_marks_are_dropped_so_the_word_is_the_dictionary_word() -> None:
+    config = PreprocessConfig()
+    assert regex_tokenize(normalize("За\u0301мок и\u0300 все\u0301", config)) == ["замок", "и", "все"]
+    assert normalize("cafe\u0301", config) == "café"  # Latin accents compose as NFKC does
+    assert normalize("За\u0301мок", PreprocessConfig(nfkc=False)) == "за\u0301мок"
 
 
 def test_regex_tokenizer_keeps_hyphens_apostrophes_numbers() -> None:

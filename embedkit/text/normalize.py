@@ -46,10 +46,23 @@ def nfkc(text: str) -> str:
     return "".join(pieces)
 
 
+# Stress marks over Cyrillic letters (``за́мок``): reading aids, not spelling. Taken off before NFKC,
+# which would compose ``е`` and ``и`` with the grave into other letters (``ѐ``, ``ѝ``).
+_STRESS_RE = re.compile("(?<=[\u0400-\u04ff])[\u0300\u0301]+")
+
+
+def drop_stress(text: str) -> str:
+    """``text`` without the acute and grave stress marks written over Cyrillic letters."""
+    if "\u0301" not in text and "\u0300" not in text:  # a scan, no copy: most text has none
+        return text
+    return _STRESS_RE.sub("", text)
+
+
 def normalize(text: str, config: PreprocessConfig) -> str:
-    """NFKC, masks (URLs before e-mails before numbers, so each sees whole units), case, ``ё``."""
+    """Stress marks off and NFKC, masks (URLs before e-mails before numbers, so each sees whole units), case,
+    ``ё``."""
     if config.nfkc:
-        text = nfkc(text)
+        text = nfkc(drop_stress(text))
     if config.mask_urls:
         text = URL_RE.sub(f" {URL_TOKEN} ", text)
     if config.mask_emails:

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 
 PLACEHOLDER = r"<(?:url|email|num)>|<(?<![\w<>]<)\w+>(?![\w<>])"
 PLACEHOLDER_RE = re.compile(f"({PLACEHOLDER})")
+# Combining marks (Unicode category M) of the Basic Multilingual Plane: ``\w`` lacks them, so without them a
+# Devanagari vowel sign, a stress mark or the dot of a lower-cased ``İ`` would split a word in two. A run of
+# them continues the word; astral marks (historic scripts) are left out, as their ranges would cost every
+# word end a linear scan.
+MARKS = "".join(char for char in map(chr, range(0x10000)) if unicodedata.category(char)[0] == "M")
+_PIECE = rf"\w++(?:[{MARKS}]++\w*+)*+"
 # Possessive quantifiers: a word's run is never given back (nothing after it could use it), so the regex
 # engine keeps no backtracking state: tokenising takes about 7% less time.
-WORD = r"\d+(?:[.,]\d+)+|\w++(?:[-'’]\w++)*+"
+WORD = rf"\d+(?:[.,]\d+)+|{_PIECE}(?:[-'’]{_PIECE})*+"
 WORD_RE = re.compile(WORD)
 PUNCT = r"[^\w\s]"
 WORD_OR_PUNCT_RE = re.compile(f"{WORD}|{PUNCT}")
