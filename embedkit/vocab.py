@@ -132,8 +132,14 @@ class Vocab:
         return ids
 
     def decode(self, ids: Iterable[int], skip_specials: bool = False) -> list[str]:
-        """Tokens for ids; ``skip_specials`` drops ``<pad>``, ``<bos>`` and the like."""
-        out = [self.itos[i] for i in ids]
+        """Tokens for ids; ``skip_specials`` drops ``<pad>``, ``<bos>`` and the like. An id outside the
+        vocabulary (a negative one too, which a list index would take from the end) raises IndexError."""
+        size = len(self.itos)
+        out = []
+        for i in ids:
+            if not 0 <= i < size:
+                raise IndexError(f"id {i} is outside the vocabulary (0..{size - 1})")
+            out.append(self.itos[i])
         if skip_specials:
             out = [tok for tok in out if tok not in self.specials]
         return out

@@ -67,6 +67,13 @@ def test_encode_decode_round_trip_and_unk() -> None:
     assert vocab["zzz"] == vocab.unk_id
 
 
+def test_decode_rejects_ids_outside_the_vocabulary_rather_than_wrapping_round() -> None:
+    vocab = Vocab.build(DOCS)
+    for bad in (-1, len(vocab)):
+        with pytest.raises(IndexError, match=f"id {bad} is outside the vocabulary"):
+            vocab.decode([vocab["a"], bad])
+
+
 def test_coverage_is_the_share_of_known_tokens() -> None:
     vocab = Vocab.build(DOCS, min_count=2)
     assert vocab.coverage(DOCS) == pytest.approx(5 / 8)
