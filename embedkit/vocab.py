@@ -167,6 +167,8 @@ class Vocab:
             raise ModelFormatError("vocabulary 'itos' is not a list of strings")
         if not isinstance(raw_counts, list) or not all(isinstance(c, int) for c in raw_counts):
             raise ModelFormatError("vocabulary 'counts' is not a list of integers")
+        if raw_counts and len(raw_counts) != len(itos):
+            raise ModelFormatError(f"vocabulary has {len(raw_counts)} counts for {len(itos)} tokens")
         if not isinstance(specials, list) or not all(isinstance(tok, str) for tok in specials):
             raise ModelFormatError("vocabulary 'specials' is not a list of strings")
         counts = {tok: c for tok, c in zip(itos, raw_counts, strict=False) if c}

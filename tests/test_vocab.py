@@ -99,6 +99,8 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
         '{"format": "embedkit.vocab/1", "itos": 5}',
         '{"format": "embedkit.vocab/1", "itos": ["a", "a"]}',
         '{"format": "embedkit.vocab/1", "itos": ["a"], "counts": ["x"]}',
+        '{"format": "embedkit.vocab/1", "itos": ["a", "b"], "counts": [3]}',
+        '{"format": "embedkit.vocab/1", "itos": ["a"], "counts": [3, 2]}',
     ],
 )
 def test_corrupt_json_is_model_format_error(tmp_path: Path, text: str) -> None:
