@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import tomllib
 import types
 import typing
@@ -121,8 +122,31 @@ def check_positive(name: str, value: float | None, allow_none: bool = False) -> 
     """Raise :class:`ConfigError` unless ``value`` is > 0 (or ``None`` where ``allow_none``)."""
     if value is None and allow_none:
         return
-    if value is None or value <= 0:
+    if value is None or not value > 0:  # NaN too
         raise ConfigError(f"{name} must be positive, got {value}")
+
+
+SEED_LIMIT = 2**32  # numpy's and gensim's seeds are 32-bit unsigned
+
+
+def check_seed(seed: int | None, name: str = "seed") -> None:
+    """Raise :class:`ConfigError` for a seed numpy would refuse with a traceback (negative, or 2**32 or more)."""
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
+        raise ConfigError(f"{name} must lie in 0..2**32 - 1, got {seed}")
+
+
+def check_numbers(config: Any) -> None:
+    """Raise :class:`ConfigError` for a float option that is NaN or infinite, or a ``seed`` out of range.
+
+    Called first in every config's ``__post_init__``: a NaN compares false with every bound, so the range
+    checks that follow would let it through to gensim (which crashes the process) or to the sampler.
+    """
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{field.name} must be a finite number, got {value}")
+        if field.name == "seed" and isinstance(value, int):
+            check_seed(value)
 
 
 def _coerce(value: Any, hint: Any, name: str, warn: bool = True) -> Any:
@@ -170,6 +194,8 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], where: str = "", bas
     field's old key still loads: with a :class:`RenamedOptionWarning` when ``warn`` (a user's file), silently
     otherwise (a saved model folder, so old models load).
     """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{f'[{where}]' if where else 'options'} wants a table, got {data!r}")
     data = rename_keys(cls, data, f"[{where}]" if where else "", warn)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     hints = typing.get_type_hints(cls)

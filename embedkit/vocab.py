@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from embedkit.config import check_positive, rename_keys, renamed
+from embedkit.config import check_numbers, check_positive, rename_keys, renamed
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
 from embedkit.text.config import SPECIALS
@@ -28,6 +28,7 @@ class VocabConfig:
     specials: tuple[str, ...] = SPECIALS
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_positive("min_count", self.min_count)
         check_positive("max_vocab", self.max_vocab, allow_none=True)
 

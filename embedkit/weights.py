@@ -8,7 +8,9 @@ without ``training`` reaching into ``models``. torch and safetensors are importe
 from __future__ import annotations
 
 import json
+import pickle
 import struct
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,9 +107,13 @@ def load_state(path: str | Path, map_location: Any = None) -> dict[str, Any]:
     import torch
 
     try:
-        state = torch.load(path, weights_only=True, map_location=map_location)
-    except (OSError, RuntimeError, ValueError, EOFError) as exc:
-        raise ModelFormatError(f"{path}: unreadable training state ({exc})") from None
+        with warnings.catch_warnings():  # torch warns about the pickle protocol of a file it then refuses
+            warnings.simplefilter("ignore")
+            state = torch.load(path, weights_only=True, map_location=map_location)
+    except (OSError, RuntimeError, ValueError, EOFError, KeyError, pickle.UnpicklingError) as exc:
+        # the weights-only unpickler refuses code as UnpicklingError; its message runs to many lines
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelFormatError(f"{path}: unreadable training state ({reason[:120]})") from None
     if not isinstance(state, dict):
         raise ModelFormatError(f"{path}: unreadable training state (not a mapping)")
     return state

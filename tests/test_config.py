@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from embedkit.config import RenamedOptionWarning, config_from_dict, config_to_dict, split_table
+from embedkit.embeddings.config import Word2VecConfig
 from embedkit.errors import ConfigError
-from embedkit.models.config import CELL_TYPES, ClassifierConfig, LMConfig
+from embedkit.models.config import CELL_TYPES, ClassifierConfig, GenerateConfig, LMConfig, NgramConfig
+from embedkit.models.linear import LinearConfig
 from embedkit.text.config import PreprocessConfig
 from embedkit.training.config import TrainerConfig
 
@@ -189,3 +191,39 @@ def test_train_help_shows_every_default_from_its_dataclass(command: str) -> None
             assert param.help.endswith(f"(default: {value})"), (field.name, param.help)
             checked += 1
     assert checked >= 1
+
+
+NOT_FINITE = (float("nan"), float("inf"), -float("inf"))
+
+
+@pytest.mark.parametrize("value", NOT_FINITE)
+@pytest.mark.parametrize("make", [
+    lambda v: Word2VecConfig(alpha=v),
+    lambda v: Word2VecConfig(sample=v),
+    lambda v: Word2VecConfig(ns_exponent=v),
+    lambda v: TrainerConfig(lr=v),
+    lambda v: TrainerConfig(clip=v),
+    lambda v: LMConfig(forget_bias=v),
+    lambda v: GenerateConfig(temperature=v),
+    lambda v: NgramConfig(k=v),
+    lambda v: LinearConfig(weight_decay=v),
+])
+def test_a_number_option_that_is_not_finite_is_a_config_error(make, value: float) -> None:
+    with pytest.raises(ConfigError, match="must be a finite number"):
+        make(value)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+@pytest.mark.parametrize("make", [
+    lambda s: Word2VecConfig(seed=s, workers=1),
+    lambda s: TrainerConfig(seed=s),
+    lambda s: GenerateConfig(seed=s),
+])
+def test_a_seed_outside_numpys_range_is_a_config_error(make, seed: int) -> None:
+    with pytest.raises(ConfigError, match=r"seed must lie in 0\.\.2\*\*32 - 1"):
+        make(seed)
+
+
+def test_a_table_that_is_not_a_table_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"\[model\] wants a table, got 'x'"):
+        config_from_dict(LMConfig, "x", where="model")  # type: ignore[arg-type]

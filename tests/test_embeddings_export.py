@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from embedkit.embeddings import Embeddings, export_vectors, load_torch, train_fasttext
+from embedkit.errors import ConfigError
 from embedkit.vocab import Vocab
 
 WORDS = ["the", "cat", "sat", "mat"]
@@ -84,6 +85,12 @@ def test_whole_model_export_keeps_model_order(emb: Embeddings, tmp_path: Path) -
     assert export_vectors(emb, out, "npy") is None
     np.testing.assert_array_equal(np.load(out), emb.vectors)
     assert Vocab.load(Path(str(out) + ".vocab.json")).itos == WORDS
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_to_matrix_with_a_seed_numpy_refuses_is_a_config_error(emb: Embeddings, vocab: Vocab, seed: int) -> None:
+    with pytest.raises(ConfigError, match="seed must lie in"):
+        emb.to_matrix(vocab, seed=seed)
 
 
 def test_to_matrix_looks_vocabulary_tokens_up_as_they_are() -> None:

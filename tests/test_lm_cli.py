@@ -92,6 +92,7 @@ def test_resume_from_another_architecture(capsys, model_dir: Path, corpus: Path)
     code, _, err = _run(capsys, "lm", "train", corpus / "train.txt", "-o", model_dir, *TINY, "--cell", "gru",
                         "--resume")
     _assert_one_line_error(code, err, "another architecture")
+    assert f"error: {model_dir}: the checkpoint" in err and ".part" not in err  # the user's folder, not the copy
     assert sorted(p.name for p in model_dir.iterdir()) == before
 
 

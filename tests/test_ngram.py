@@ -145,6 +145,33 @@ def test_ptb_order_three_is_fast_and_sane(shared_data) -> None:
     assert math.isclose(kn.distribution(["the", "company"]).sum(), 1.0)
 
 
+@pytest.mark.parametrize("tamper", ["negative counts", "zero counts", "negative ids"])
+def test_counts_that_no_training_writes_are_a_format_error(tmp_path, tamper: str) -> None:
+    NgramModel(order=3).fit(CORPUS).save(tmp_path / "ng")
+    path = tmp_path / "ng" / "counts.npz"
+    with np.load(path) as data:
+        grams, counts = data["ngrams"].copy(), data["counts"].copy()
+    if tamper == "negative ids":
+        grams[0, 0] = -2
+    else:
+        counts[:] = -5 if tamper == "negative counts" else 0
+    np.savez(path, ngrams=grams, counts=counts)
+    with pytest.raises(ModelFormatError, match="counts do not match"):
+        NgramModel.load(tmp_path / "ng")
+
+
+@pytest.mark.parametrize("options", [{"temperature": float("nan")}, {"temperature": float("inf")},
+                                     {"seed": -1}, {"seed": 2**32}])
+def test_sampling_options_numpy_would_refuse_are_config_errors(options: dict) -> None:
+    with pytest.raises(ConfigError):
+        NgramModel(order=2).fit(CORPUS).generate(5, **options)
+
+
+def test_an_order_no_corpus_could_fill_is_a_config_error_not_a_long_wait() -> None:
+    with pytest.raises(ConfigError, match="order must be at most 20"):
+        NgramConfig(order=1000)
+
+
 @pytest.mark.parametrize("cut", ["half", "tail", "head", "flipped"])
 def test_damaged_counts_file_is_a_format_error(tmp_path, cut: str) -> None:
     NgramModel(order=3).fit(CORPUS * 20).save(tmp_path / "ng")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 import torch
@@ -131,6 +132,38 @@ def test_averaged_checkpoint_needs_the_average_setting_to_resume(tmp_path) -> No
     Trainer(model, task, _settings(epochs=1, average=0.9), tmp_path).fit()
     model, task = _lm()
     with pytest.raises(ModelFormatError, match="average"):
+        Trainer(model, task, _settings(epochs=2), tmp_path).fit(resume=True)
+
+
+@pytest.mark.parametrize("content", [pickle.dumps({"a": 1}), pickle.dumps(TrainerConfig()), b"not a torch file\n",
+                                     "{}", "list"],
+                         ids=["plain pickle", "pickled object", "text", "empty mapping", "a list"])
+def test_a_foreign_trainer_state_is_a_format_error(tmp_path, content) -> None:
+    model, task = _lm()
+    Trainer(model, task, _settings(epochs=1), tmp_path).fit()
+    state = tmp_path / "checkpoint" / "trainer_state.pt"
+    if isinstance(content, bytes):
+        state.write_bytes(content)
+    else:
+        torch.save({} if content == "{}" else [1, 2], state)
+    model, task = _lm()
+    with pytest.raises(ModelFormatError, match="training state"):
+        Trainer(model, task, _settings(epochs=2), tmp_path).fit(resume=True)
+
+
+@pytest.mark.parametrize("damage", ["epoch", "python_rng", "config"])
+def test_a_damaged_trainer_json_is_a_format_error(tmp_path, damage: str) -> None:
+    model, task = _lm()
+    Trainer(model, task, _settings(epochs=1), tmp_path).fit()
+    path = tmp_path / "checkpoint" / "trainer.json"
+    meta = json.loads(path.read_text())
+    if damage == "python_rng":
+        meta["python_rng"] = [3]
+    else:
+        del meta[damage]
+    path.write_text(json.dumps(meta))
+    model, task = _lm()
+    with pytest.raises(ModelFormatError, match="trainer.json is damaged"):
         Trainer(model, task, _settings(epochs=2), tmp_path).fit(resume=True)
 
 

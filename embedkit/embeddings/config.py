@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from embedkit.config import check_choice, check_positive
+from embedkit.config import check_choice, check_numbers, check_positive
 from embedkit.errors import ConfigError
 
 ARCHS = ("cbow", "skipgram")
@@ -57,6 +57,7 @@ class Word2VecConfig:
     bucket: int = 200_000
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_choice("architecture", self.arch, ARCHS)
         for name in ("dim", "window", "epochs", "min_count", "alpha"):
             check_positive(name, getattr(self, name))

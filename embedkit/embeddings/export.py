@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from embedkit.config import check_seed
 from embedkit.embeddings.formats import write_safetensors, write_word2vec
 from embedkit.errors import ConfigError, ModelFormatError
 from embedkit.io import atomic_write
@@ -71,6 +72,7 @@ class Coverage:
 
 def to_matrix(emb: VectorTable, vocab: Vocab, seed: int = 0) -> tuple[np.ndarray, Coverage]:
     """Rows in ``vocab`` order and a :class:`Coverage` report; deterministic for a given ``seed``."""
+    check_seed(seed)
     matrix = np.zeros((len(vocab), emb.dim), dtype=np.float32)
     pad = vocab.stoi.get(PAD)
     table = emb.kv.key_to_index

@@ -13,7 +13,7 @@ import itertools
 import math
 from typing import Any
 
-from embedkit.config import check_choice, check_positive, renamed
+from embedkit.config import check_choice, check_numbers, check_positive, renamed
 from embedkit.errors import ConfigError
 from embedkit.text.config import PreprocessConfig
 
@@ -22,6 +22,7 @@ CELL_TYPES = ("rnn", "lstm", "gru")
 POOLINGS = ("last", "mean", "max")
 CLASS_WEIGHTS = ("none", "balanced")
 SMOOTHINGS = ("kneser-ney", "add-k")
+MAX_ORDER = 20  # n-gram order; KenLM's default build stops at 6
 INITS = ("orthogonal", "torch")
 
 
@@ -88,6 +89,7 @@ class LMConfig:
     max_vocab: int | None = None
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_choice("level", self.level, LEVELS)
         check_choice("cell", self.cell, CELL_TYPES)
         _check_recurrent(self)
@@ -157,6 +159,7 @@ class ClassifierConfig:
     text: PreprocessConfig = dataclasses.field(default_factory=PreprocessConfig)
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_choice("cell", self.cell, CELL_TYPES)
         check_choice("pooling", self.pooling, POOLINGS)
         check_choice("class weights", self.class_weights, CLASS_WEIGHTS)
@@ -195,6 +198,7 @@ class GenerateConfig:
     beam: int | None = None
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_positive("max_tokens", self.max_tokens)
         check_positive("beam", self.beam, allow_none=True)
         check_positive("top_k", self.top_k, allow_none=True)
@@ -218,7 +222,11 @@ class NgramConfig:
     discount: float | None = None
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_positive("order", self.order)
+        if self.order > MAX_ORDER:
+            raise ConfigError(f"order must be at most {MAX_ORDER}, got {self.order}: longer n-grams are almost never "
+                              "seen twice, and counting costs grow with the square of the order")
         check_choice("smoothing", self.smoothing, SMOOTHINGS)
         check_positive("k", self.k)
         check_positive("min_count", self.min_count)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from embedkit.config import check_positive, config_from_dict, config_to_dict
+from embedkit.config import check_numbers, check_positive, config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
 from embedkit.models.labels import LabelPredictor, make_tokenizer
@@ -56,6 +56,7 @@ class LinearConfig:
     text: PreprocessConfig = dataclasses.field(default_factory=PreprocessConfig)
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         for name in ("ngrams", "min_count", "epochs", "batch_size"):
             check_positive(name, getattr(self, name))
         for name in ("alpha", "lr"):

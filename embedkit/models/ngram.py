@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedkit.config import check_seed
 from embedkit.errors import ConfigError, InputError, ModelFormatError
 from embedkit.io import PIECE_CHARS, check_format, iter_token_pieces, read_json, replace_model_dir, write_json
 from embedkit.models.config import SMOOTHINGS as SMOOTHINGS  # re-exported
@@ -322,8 +323,9 @@ class NgramModel:
         Returns only the new tokens (not the prompt). The same seed gives the same text.
         """
         self._check_fitted()
-        if temperature < 0:
-            raise ConfigError(f"temperature must not be negative, got {temperature}")
+        if not 0 <= temperature < math.inf:
+            raise ConfigError(f"temperature must be a finite number, not negative, got {temperature}")
+        check_seed(seed)
         rng = np.random.default_rng(seed)
         width = self.order - 1
         history = [PAD_ID] * width + [self.stoi.get(tok, UNK_ID) for tok in (prompt or ())]
@@ -373,7 +375,8 @@ class NgramModel:
         except (KeyError, OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise ModelFormatError(f"{path}: damaged n-gram model ({exc})") from None
         if (grams.ndim != 2 or grams.shape[1] != model.order or len(grams) != len(counts)
-                or vocab[:3] != [PAD, UNK, EOS] or (grams.size and grams.max() >= len(vocab))):
+                or vocab[:3] != [PAD, UNK, EOS]
+                or (grams.size and (grams.min() < 0 or grams.max() >= len(vocab) or counts.min() < 1))):
             raise ModelFormatError(f"{path}: n-gram counts do not match the header")
         model._set_vocab(vocab)
         model._ngrams = _as_dict(grams, counts)

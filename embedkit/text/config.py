@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from embedkit.config import check_choice, check_positive
+from embedkit.config import check_choice, check_numbers, check_positive
 from embedkit.errors import ConfigError
 
 LANGS = ("auto", "en", "ru")
@@ -49,6 +49,7 @@ class PreprocessConfig:
     workers: int = 1
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_choice("language", self.lang, LANGS)
         check_choice("tokenizer", self.tokenizer, TOKENIZERS)
         check_choice("document unit", self.unit, UNITS)
@@ -73,6 +74,7 @@ class SubwordConfig:
     specials: tuple[str, ...] = SPECIALS
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_choice("subword model", self.model, SUBWORD_MODELS)
         check_positive("vocab_size", self.vocab_size)
         check_positive("min_frequency", self.min_frequency)

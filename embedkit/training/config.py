@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from embedkit.config import check_choice, check_positive
+from embedkit.config import check_choice, check_numbers, check_positive
 from embedkit.errors import ConfigError
 from embedkit.models.config import CELL_TYPES
 
@@ -55,6 +55,7 @@ class TrainerConfig:
     average_every: int = 1
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("clip mode", self.clip_mode, CLIP_MODES)
         check_choice("device", self.device, DEVICES)
@@ -111,6 +112,7 @@ class DiagnoseConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         for name in ("steps", "hidden", "input_size", "input_scale", "clip"):
             check_positive(name, getattr(self, name))
         check_positive("gain", self.gain, allow_none=True)

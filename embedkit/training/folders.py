@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from embedkit.errors import InputError
+from embedkit.errors import EmbedkitError, InputError
 from embedkit.io import check_model_dir, replace_model_dir
 from embedkit.training import distributed
 
@@ -55,6 +55,10 @@ def model_folder(path: str | Path, resume: bool = False, training: str = "") -> 
             shutil.copytree(target, tmp, symlinks=True, dirs_exist_ok=True)
         try:
             yield tmp
+        except EmbedkitError as exc:  # name the user's folder, not the copy the run works in
+            if str(tmp) not in str(exc):
+                raise
+            raise type(exc)(str(exc).replace(str(tmp), str(target))) from None
         except KeyboardInterrupt:
             if not has_checkpoint(tmp / training):
                 raise

@@ -502,6 +502,8 @@ class Trainer:
         folder = self.checkpoint_dir
         assert folder is not None
         meta = check_format(read_json(folder / "trainer.json"), FORMAT, "trainer checkpoint", folder)
+        if not {"config", "state_layout", "python_rng", "numpy_rng"} <= set(meta):
+            raise ModelFormatError(f"{folder}: trainer.json is damaged (its config or saved states are missing)")
         saved = config_from_dict(TrainerConfig, meta["config"], warn=False)
         if saved.optimizer != self.config.optimizer:
             raise ModelFormatError(f"{folder}: checkpoint used optimizer {saved.optimizer}, "
@@ -516,24 +518,33 @@ class Trainer:
             self.averaged = self._new_average()
             load_weights(self.averaged, folder / "average.safetensors")
         extra = load_state(folder / "trainer_state.pt", map_location=self.device)
+        missing = sorted({"optimizer", "scheduler", "scaler", "torch_rng", "cuda_rng"} - set(extra))
+        if missing:
+            raise ModelFormatError(f"{folder}: the training state lacks {', '.join(missing)}")
         try:
             self.optimizer.load_state_dict(extra["optimizer"])
         except (OSError, RuntimeError, KeyError, ValueError) as exc:
             raise ModelFormatError(f"{folder}: optimizer state does not fit this model ({exc})") from None
-        self.scheduler.load_state_dict(extra["scheduler"])
-        self.scaler.load_state_dict(extra["scaler"])
-        torch.set_rng_state(extra["torch_rng"].cpu())
-        if extra["cuda_rng"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all([s.cpu() for s in extra["cuda_rng"]])
-        for key in ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_items", "best", "bad_epochs",
-                    "stopped_early", "running_loss", "history"):
-            setattr(self, key, meta[key])
+        try:
+            self.scheduler.load_state_dict(extra["scheduler"])
+            self.scaler.load_state_dict(extra["scaler"])
+            torch.set_rng_state(extra["torch_rng"].cpu())
+            if extra["cuda_rng"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all([s.cpu() for s in extra["cuda_rng"]])
+        except (AttributeError, KeyError, RuntimeError, TypeError, ValueError) as exc:
+            raise ModelFormatError(f"{folder}: the training state is damaged ({type(exc).__name__})") from None
         state_tensors: dict[str, torch.Tensor] = {}
         if (folder / "state.safetensors").exists():
             state_tensors = read_tensors(folder / "state.safetensors")
-        self.state = _unflatten(meta["state_layout"], state_tensors, self.device)
-        py = meta["python_rng"]
-        random.setstate((py[0], tuple(py[1]), py[2]))
-        npr = meta["numpy_rng"]
-        np.random.set_state((npr[0], np.array(npr[1], dtype=np.uint32), int(npr[2]), int(npr[3]), npr[4]))
+        try:
+            for key in ("epoch", "step", "batch_in_epoch", "epoch_loss_sum", "epoch_items", "best", "bad_epochs",
+                        "stopped_early", "running_loss", "history"):
+                setattr(self, key, meta[key])
+            self.state = _unflatten(meta["state_layout"], state_tensors, self.device)
+            py = meta["python_rng"]
+            random.setstate((py[0], tuple(py[1]), py[2]))
+            npr = meta["numpy_rng"]
+            np.random.set_state((npr[0], np.array(npr[1], dtype=np.uint32), int(npr[2]), int(npr[3]), npr[4]))
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
+            raise ModelFormatError(f"{folder}: trainer.json is damaged ({type(exc).__name__}: {exc})") from None
         self._reset_metrics(keep_until_step=self.step)
