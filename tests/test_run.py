@@ -65,6 +65,18 @@ def test_run_w2v_and_eval_stages_write_report_with_plot(tmp_path, capsys) -> Non
     assert code == 0 and "report.md" in err
 
 
+@pytest.mark.parametrize("record", ["[1, 2]", '{"fingerprint": "x", "artifacts": {}, "summary": "x"}',
+                                    '{"fingerprint": "x", "artifacts": [], "summary": {}}', "garbage"])
+def test_a_damaged_stage_record_is_run_again_and_a_clear_report_error(tmp_path, capsys, record: str) -> None:
+    pipeline = _pipeline(tmp_path, LEE + "[vocab]\nmin_count = 2\n")
+    out = tmp_path / "run"
+    assert run_cli(capsys, "run", str(pipeline), "-o", str(out))[0] == 0
+    (out / ".state" / "vocab.json").write_text(record, encoding="utf-8")
+    assert_user_error(run_cli(capsys, "report", str(out)), "vocab.json")
+    code, _, err = run_cli(capsys, "run", str(pipeline), "-o", str(out))
+    assert code == 0 and _ran(err) == ["vocab"], err
+
+
 def test_failed_stage_keeps_finished_ones_and_rerun_finishes(tmp_path, capsys) -> None:
     pipeline = tmp_path / "p.toml"
     head = '[preprocess]\ninput = "gensim:lee_background.cor"\nlang = "en"\n'

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from embedkit.io import atomic_write, read_json
+from embedkit.io import atomic_write
 from embedkit.plots import png_figure
 from embedkit.run.stages import STAGES
+from embedkit.run.state import read_state
 
 
 def _is_number(value: Any) -> bool:
@@ -118,7 +119,7 @@ def write_report(run_dir: str | Path, title: str = "embedkit run") -> Path:
     ordered = sorted(states, key=lambda n: order.index(n) if n in order else len(order))
     lines = [f"# {title}", "", f"Run folder: `{run_dir}`. Stages: {', '.join(ordered)}.", ""]
     for name in ordered:
-        state = read_json(states[name])
+        state = read_state(states[name])
         lines += _stage_section(name, state.get("summary", {}), run_dir)
     report = run_dir / "report.md"
     with atomic_write(report) as handle:

@@ -25,11 +25,12 @@ from rich.console import Console
 
 from embedkit import __version__
 from embedkit.config import load_toml
-from embedkit.errors import ConfigError, InputError
-from embedkit.io import STDIN, read_json, write_json
+from embedkit.errors import ConfigError, EmbedkitError, InputError
+from embedkit.io import STDIN, write_json
 from embedkit.run.context import RunContext, resolve_spec
 from embedkit.run.lock import run_lock
 from embedkit.run.stages import STAGES
+from embedkit.run.state import read_state
 
 RUN_KEYS = ("output", "stages")
 RECIPE_HINT = ("the recipes in pipelines/ read their corpora from ../shared/data beside the checkout: "
@@ -167,8 +168,8 @@ def _up_to_date(state_file: Path, digest: str) -> dict[str, Any] | None:
     if not state_file.exists():
         return None
     try:
-        state = read_json(state_file)
-    except Exception:
+        state = read_state(state_file)
+    except (EmbedkitError, OSError):
         return None
     if state.get("fingerprint") != digest:
         return None
