@@ -227,3 +227,9 @@ def test_a_seed_outside_numpys_range_is_a_config_error(make, seed: int) -> None:
 def test_a_table_that_is_not_a_table_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"\[model\] wants a table, got 'x'"):
         config_from_dict(LMConfig, "x", where="model")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("exponent", [1000.0, -50.0])
+def test_an_ns_exponent_that_overflows_the_sampling_table_is_a_config_error(exponent: float) -> None:
+    with pytest.raises(ConfigError, match="ns_exponent must lie in"):
+        Word2VecConfig(ns_exponent=exponent)

@@ -9,6 +9,7 @@ from embedkit.config import check_choice, check_numbers, check_positive
 from embedkit.errors import ConfigError
 
 ARCHS = ("cbow", "skipgram")
+NS_EXPONENT_LIMIT = 10  # gensim raises counts to this power in float64: 1e9 ** 10 still fits
 MAX_DEFAULT_WORKERS = 8
 VECTOR_FORMATS = ("bin", "safetensors")
 DEFAULT_VECTORS_FORMAT = "bin"
@@ -70,6 +71,10 @@ class Word2VecConfig:
             raise ConfigError(f"negative must be 0 or more, got {self.negative}")
         if self.negative == 0 and not self.hs:
             raise ConfigError("negative=0 leaves nothing to train: use negative > 0 or hs=true")
+        if not -NS_EXPONENT_LIMIT <= self.ns_exponent <= NS_EXPONENT_LIMIT:
+            raise ConfigError(f"ns_exponent must lie in [-{NS_EXPONENT_LIMIT}, {NS_EXPONENT_LIMIT}] (0.75 is "
+                              f"word2vec's; counts to a larger power overflow the sampling table), "
+                              f"got {self.ns_exponent}")
         if self.sample < 0 or self.min_alpha < 0:
             raise ConfigError("sample and min_alpha must not be negative")
         if self.min_alpha > self.alpha:
