@@ -133,6 +133,22 @@ def test_unknown_option_is_a_usage_error(tmp_path) -> None:
     assert "Traceback" not in proc.stderr and "bogus" in proc.stderr
 
 
+@pytest.mark.parametrize(("args", "needle"), [
+    (["w2v", "train", "x.txt", "-o", "v", "--dim", "abc"], "invalid value for '--dim'"),
+    (["preprocess", "x.txt", "--bogus"], "--bogus"),
+    (["w2v", "export", "model", "-o", "x.npy"], "'--format'"),
+])
+def test_a_usage_error_is_one_line_that_names_the_help(capsys, args: list[str], needle: str) -> None:
+    code, _, err = run_cli(capsys, *args)
+    assert_user_error(code, err)
+    assert err.startswith("error: ") and needle in err.lower() and f"embedkit {args[0]}" in err and "--help" in err
+
+
+def test_a_group_without_a_command_still_shows_its_help(capsys) -> None:
+    code, out, err = run_cli(capsys, "w2v")
+    assert code == 2 and "train" in out + err and "error:" not in err
+
+
 def test_interrupt_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
     src = tmp_path / "a.txt"
     src.write_text("hello world\n" * 5000, encoding="utf-8")

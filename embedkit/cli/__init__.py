@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import warnings
 from typing import Any
+
+import typer
+from typer.rich_utils import rich_format_error
 
 from embedkit.cli.app import app
 from embedkit.config import RenamedOptionWarning
@@ -24,6 +28,17 @@ def _show_renamed(show: Any) -> Any:
     return showwarning
 
 
+# Click's exceptions, from wherever this Typer takes Click (recent releases carry their own copy)
+_CLICK = importlib.import_module(typer.BadParameter.__module__)
+_NO_ARGS = getattr(_CLICK, "NoArgsIsHelpError", ())
+
+
+def _usage_line(exc: Any) -> str:
+    """A usage error (bad flag value, unknown or missing option) as one line that points at the help."""
+    where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    return f"{exc.format_message().rstrip('.')}{where}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     from embedkit.errors import EmbedkitError
@@ -32,7 +47,20 @@ def main(argv: list[str] | None = None) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("always", RenamedOptionWarning)
             warnings.showwarning = _show_renamed(warnings.showwarning)
-            app(args=argv, prog_name="embedkit")
+            code = app(args=argv, prog_name="embedkit", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)  # typer.Exit(code) returns its code here
+    except _NO_ARGS as exc:  # `embedkit w2v`: its help, as Typer shows it
+        rich_format_error(exc)
+        sys.exit(exc.exit_code)
+    except _CLICK.UsageError as exc:
+        print(f"error: {_usage_line(exc)}", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
+    except _CLICK.ClickException as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
     except EmbedkitError as exc:
         if os.environ.get("RANK", "0") == "0":  # under torchrun every rank fails alike: rank 0 says it once
             print(f"error: {exc}", file=sys.stderr)
