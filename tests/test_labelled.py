@@ -47,3 +47,28 @@ def test_one_file_per_label_and_a_seeded_holdout_split(tmp_path) -> None:
     pairs = set(zip(texts, labels, strict=True))
     assert set(zip(*kept, strict=True)) | set(zip(*held, strict=True)) == pairs, "labels stay with their texts"
     assert split_holdout(texts, labels, 0.4, seed=3) == (kept, held)
+
+
+def test_a_table_with_a_header_only_holds_no_texts() -> None:
+    with pytest.raises(InputError, match="no texts in the input"):
+        parse_labelled(["text\tlabel"], "x.tsv")
+    with pytest.raises(InputError, match="no texts in the input"):
+        parse_labelled(["text\tlabel"], "x.tsv", need_label=False)
+
+
+@pytest.mark.parametrize("line, what", [
+    ('{"text": ["a", "b"], "label": "pos"}', "text"),
+    ('{"text": null, "label": "pos"}', "text"),
+    ('{"text": 3, "label": "pos"}', "text"),
+    ('{"text": "a", "label": null}', "label"),
+    ('{"text": "a", "label": ["pos"]}', "label"),
+    ('{"text": "a", "label": true}', "label"),
+    ('{"text": "a", "label": 0.5}', "label"),
+])
+def test_json_values_that_are_not_strings_name_the_file_and_line(line: str, what: str) -> None:
+    with pytest.raises(InputError, match=rf"x\.jsonl, line 2: .*'{what}'.*string"):
+        parse_labelled(['{"text": "fine", "label": "neg"}', line], "x.jsonl")
+
+
+def test_whole_number_json_labels_are_label_names() -> None:
+    assert parse_labelled(['{"text": "a", "label": 0}', '{"text": "b", "label": 1}'], "x.jsonl")[1] == ["0", "1"]

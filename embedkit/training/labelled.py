@@ -97,6 +97,17 @@ def _table(lines: list[str], kind: str, text_col: str | None, label_col: str | N
     return texts, labels
 
 
+def _json_string(obj: dict, key: str, where: str, whole_numbers: bool = False) -> str:
+    """A JSON field as text: a string, or (for labels) a whole number such as HF datasets' class ids."""
+    value = obj[key]
+    if isinstance(value, str):
+        return value
+    if whole_numbers and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    allowed = "a string or a whole number" if whole_numbers else "a string"
+    raise InputError(f"{where}: field '{key}' must be {allowed}, got {json.dumps(value)[:40]}")
+
+
 def _jsonl(lines: list[str], text_col: str | None, label_col: str | None, where: str,
            need_label: bool) -> tuple[list[str], list[str]]:
     texts, labels = [], []
@@ -108,11 +119,11 @@ def _jsonl(lines: list[str], text_col: str | None, label_col: str | None, where:
             raise InputError(f"{where}, line {i}: not valid JSON ({exc.msg})") from None
         if not isinstance(obj, dict) or tkey not in obj:
             raise InputError(f"{where}, line {i}: no '{tkey}' field")
-        texts.append(str(obj[tkey]))
+        texts.append(_json_string(obj, tkey, f"{where}, line {i}"))
         if need_label:
             if ykey not in obj:
                 raise InputError(f"{where}, line {i}: no label field '{ykey}'; use --label-col")
-            labels.append(str(obj[ykey]))
+            labels.append(_json_string(obj, ykey, f"{where}, line {i}", whole_numbers=True))
     return texts, labels
 
 
@@ -137,10 +148,14 @@ def parse_labelled(lines: Sequence[str], name: str = "<input>", text_col: str | 
     kind = _kind(kept[0], name.lower())
     if kind == "fasttext":
         texts, labels = _fasttext(kept, name)
-        return texts, labels if need_label else []
-    if kind == "jsonl":
-        return _jsonl(kept, text_col, label_col, name, need_label)
-    return _table(kept, kind, text_col, label_col, name, need_label)
+        labels = labels if need_label else []
+    elif kind == "jsonl":
+        texts, labels = _jsonl(kept, text_col, label_col, name, need_label)
+    else:
+        texts, labels = _table(kept, kind, text_col, label_col, name, need_label)
+    if not texts:
+        raise InputError(f"{name}: no texts in the input (a header row only)")
+    return texts, labels
 
 
 def read_labelled(source: str | Path, text_col: str | None = None, label_col: str | None = None,
