@@ -25,3 +25,10 @@ class OutputError(EmbedkitError):
 
 class WorkerError(EmbedkitError):
     """A worker process that died under the run (killed, out of memory)."""
+
+
+def empty_vocabulary(min_count: int, top: int, where: str = "") -> ConfigError:
+    """The one wording for a vocabulary that ``min_count`` emptied, shared by every model that builds one."""
+    prefix = f"{where}: " if where else ""
+    return ConfigError(f"{prefix}vocabulary is empty with min_count={min_count}: lower min_count "
+                       f"(the most frequent token is seen {top} times)")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from embedkit.config import check_numbers, check_positive, rename_keys, renamed
-from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.errors import InputError, ModelFormatError, empty_vocabulary
 from embedkit.io import check_format, read_json, write_json
 from embedkit.text.config import SPECIALS
 
@@ -77,10 +77,7 @@ class Vocab:
         if config.max_vocab is not None:
             words = words[: config.max_vocab]
         if not words:
-            raise ConfigError(
-                f"vocabulary is empty with min_count={config.min_count}: lower min_count "
-                f"(the most frequent token is seen {ordered[0][1] if ordered else 0} times)"
-            )
+            raise empty_vocabulary(config.min_count, ordered[0][1] if ordered else 0)
         kept = {w: counts[w] for w in words}
         return cls(list(config.specials) + words, kept, config.specials)
 

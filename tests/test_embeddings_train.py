@@ -128,7 +128,7 @@ def test_empty_corpus_is_an_input_error(tmp_path: Path) -> None:
 def test_min_count_that_empties_the_vocabulary_suggests_lower(tmp_path: Path) -> None:
     tokens = tmp_path / "t.txt"
     tokens.write_text("a b c\na d\n")
-    with pytest.raises(ConfigError, match=r"min_count=5: lower min_count \(the most frequent word is seen 2 times\)"):
+    with pytest.raises(ConfigError, match=r"min_count=5: lower min_count \(the most frequent token is seen 2 times\)"):
         train_word2vec(tokens, min_count=5)
 
 

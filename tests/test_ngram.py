@@ -203,6 +203,11 @@ def test_sentences_in_pieces_count_and_score_like_whole_ones(sentences, order: i
         with pytest.raises(InputError):
             NgramModel(order=order, min_count=min_count).fit_pieces(pieces)
         return
+    words = [w for s in sentences for w in s if w not in (UNK, PAD)]
+    if not any(words.count(w) >= min_count for w in words):
+        with pytest.raises(ConfigError, match="vocabulary is empty"):
+            NgramModel(order=order, min_count=min_count).fit_pieces(pieces)
+        return
     whole = NgramModel(order=order, min_count=min_count).fit(sentences)
     cut = NgramModel(order=order, min_count=min_count).fit_pieces(pieces)
     assert cut.itos == whole.itos and list(cut._ngrams.items()) == list(whole._ngrams.items())
@@ -252,6 +257,7 @@ def test_ngram_train_perplexity_generate(tmp_path, capsys) -> None:
     (["--k", "-1"], "k must"),
     (["--discount", "2"], "discount"),
     (["--min-count", "0"], "min_count"),
+    (["--min-count", "5"], "vocabulary is empty with min_count=5"),
 ])
 def test_ngram_train_errors_leave_nothing(tmp_path, capsys, args: list[str], needle: str) -> None:
     data = tmp_path / "t.txt"

@@ -24,7 +24,7 @@ from embedkit.embeddings.config import Word2VecConfig
 from embedkit.embeddings.loss import LossProbe
 from embedkit.embeddings.storage import read_training_state
 from embedkit.embeddings.vectors import Embeddings
-from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError
+from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError, empty_vocabulary
 from embedkit.io import check_text, iter_lines
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_sidecar
@@ -159,10 +159,7 @@ def _check_vocab(model: Any, name: str, config: Word2VecConfig, update: bool) ->
         raise InputError(f"{where}corpus is empty (no tokens)")
     if not update and len(model.wv) == 0:
         top = max(model.raw_vocab.values(), default=0)
-        raise ConfigError(
-            f"{where}vocabulary is empty with min_count={config.min_count}: lower min_count "
-            f"(the most frequent word is seen {top} times)"
-        )
+        raise empty_vocabulary(config.min_count, top, name)
 
 
 def _train(model: Any, corpus_args: dict[str, Any], config: Word2VecConfig, epochs: int,

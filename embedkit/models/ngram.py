@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from embedkit.config import check_seed
-from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.errors import ConfigError, InputError, ModelFormatError, empty_vocabulary
 from embedkit.io import PIECE_CHARS, check_format, iter_token_pieces, read_json, replace_model_dir, write_json
 from embedkit.models.config import SMOOTHINGS as SMOOTHINGS  # re-exported
 from embedkit.models.config import NgramConfig
@@ -158,6 +158,8 @@ class NgramModel:
         # every token ends exactly one n-gram, so its count is the sum of theirs
         kept = sorted((w for w, i in ids.items() if i > EOS_ID and seen[i] >= self.min_count),
                       key=lambda w: (-seen[ids[w]], w))
+        if not kept:
+            raise empty_vocabulary(self.min_count, max(seen[EOS_ID + 1:], default=0))
         self._set_vocab([PAD, UNK, EOS] + kept)
         remap = np.full(len(ids), UNK_ID, dtype=np.int64)
         remap[[PAD_ID, EOS_ID]] = [PAD_ID, EOS_ID]
