@@ -83,7 +83,8 @@ def test_vocab_build_stdin_and_encoding(
 
 
 @pytest.mark.parametrize(
-    "case", ["missing", "empty", "min_count", "bad_min_count", "encoding", "binary", "bad_toml", "out_is_dir"]
+    "case", ["missing", "empty", "min_count", "bad_min_count", "encoding", "binary", "bad_toml", "out_is_dir",
+             "negative_top"]
 )
 def test_vocab_build_errors(
     case: str, tokens: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -99,6 +100,7 @@ def test_vocab_build_errors(
         "binary": "binary",
         "bad_toml": "not valid TOML",
         "out_is_dir": "is a folder",
+        "negative_top": "--top",
     }[case]
     if case == "missing":
         args[2] = str(tmp_path / "nope.txt")
@@ -120,6 +122,8 @@ def test_vocab_build_errors(
         args += ["--config", str(tmp_path / "c.toml")]
     elif case == "out_is_dir":
         out.mkdir()
+    elif case == "negative_top":
+        args += ["--top", "-5"]
     assert_user_error(run_cli(capsys, *args), expect)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith((".v.json", "v.json"))]
     assert leftovers == (["v.json"] if case == "out_is_dir" else [])

@@ -233,3 +233,13 @@ def test_a_table_that_is_not_a_table_is_a_config_error() -> None:
 def test_an_ns_exponent_that_overflows_the_sampling_table_is_a_config_error(exponent: float) -> None:
     with pytest.raises(ConfigError, match="ns_exponent must lie in"):
         Word2VecConfig(ns_exponent=exponent)
+
+
+def test_a_binary_toml_file_is_not_told_to_change_encoding(tmp_path) -> None:
+    from embedkit.config import load_toml
+
+    path = tmp_path / "garbage.bin"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ConfigError, match="garbage.bin") as info:
+        load_toml(path)
+    assert "--encoding" not in str(info.value) and "binary" in str(info.value)

@@ -91,3 +91,10 @@ def test_restrict_vocab_makes_rare_words_oov(emb: Embeddings, tmp_path: Path) ->
     path = tmp_path / "q.txt"
     path.write_text(": s\nman woman king queen\nman woman apple car\n")
     assert evaluate_analogies(emb, path, restrict_vocab=4).oov == 1
+
+
+def test_too_few_known_pairs_names_the_rule(emb: Embeddings, tmp_path: Path) -> None:
+    path = tmp_path / "pairs.tsv"
+    path.write_text("man\twoman\t8\nzebra\tyak\t3\n")
+    with pytest.raises(InputError, match=r"only 1 of 2 pairs are known to the model; .*needs at least 3"):
+        evaluate_pairs(emb, path)

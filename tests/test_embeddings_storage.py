@@ -171,3 +171,15 @@ def test_a_tab_separated_file_is_a_format_error_not_zero_dimensions(tmp_path: Pa
     path.write_text("the\t0.1\t0.2\nof\t0.4\t0.5\n")
     with pytest.raises(ModelFormatError, match="no dimensions"):
         Embeddings.load(path)
+
+
+def test_a_binary_file_without_a_header_is_not_called_a_damaged_glove_file(tmp_path: Path) -> None:
+    from embedkit.embeddings.formats import read_vectors
+
+    path = tmp_path / "v.bin"
+    path.write_bytes(b"\x00\x01\x02binary\xff\xfe" * 50)
+    with pytest.raises(ModelFormatError, match=r"not a vector file: binary .* no word2vec header") as info:
+        read_vectors(path)
+    assert "glove" not in str(info.value)
+    with pytest.raises(InputError, match="is a folder, not a vector file"):
+        read_vectors(tmp_path)

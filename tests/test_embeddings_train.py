@@ -235,3 +235,8 @@ def test_loss_probe_takes_the_same_sample_from_lines_as_from_token_lists() -> No
     np.testing.assert_array_equal(lines.inputs, lists.inputs)
     np.testing.assert_array_equal(lines.targets, lists.targets)
     assert lines.loss(model) == lists.loss(model)
+
+
+def test_a_folder_given_as_the_token_file_is_named_as_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a folder, not a token file"):
+        train_word2vec(tmp_path)

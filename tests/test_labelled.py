@@ -72,3 +72,12 @@ def test_json_values_that_are_not_strings_name_the_file_and_line(line: str, what
 
 def test_whole_number_json_labels_are_label_names() -> None:
     assert parse_labelled(['{"text": "a", "label": 0}', '{"text": "b", "label": 1}'], "x.jsonl")[1] == ["0", "1"]
+
+
+def test_a_folder_given_as_the_labelled_file_is_named_as_a_folder(tmp_path) -> None:
+    from embedkit.training.labelled import read_labelled
+
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        read_labelled(tmp_path)
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        read_texts(tmp_path)

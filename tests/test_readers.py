@@ -200,3 +200,17 @@ def test_token_lists_from_text_and_jsonl_files(tmp_path) -> None:
     (tmp_path / "bad.jsonl").write_text('{"toks": []}\n', encoding="utf-8")
     with pytest.raises(InputError, match="line 1"):
         list(iter_token_lists([tmp_path / "bad.jsonl"]))
+
+
+def test_an_option_file_in_another_encoding_is_told_to_be_saved_in_it(tmp_path) -> None:
+    from embedkit.io import read_option_file
+
+    path = tmp_path / "stop.txt"
+    path.write_bytes("и\nв\nне\nна\nкот\n".encode("cp1251"))
+    with pytest.raises(InputError, match="save the stop-word file as utf-8") as info:
+        read_option_file(path, "stop-word file")
+    assert "--encoding" not in str(info.value)
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError, match="looks like a binary file"):
+        read_option_file(junk, "TOML file")

@@ -39,7 +39,7 @@ def build(
     ),
     config_file: Path | None = typer.Option(None, "--config", help="TOML file with a \\[vocab] table."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding, e.g. cp1251."),
-    top: int = typer.Option(10, "--top", help="How many of the most frequent words to print."),
+    top: int = typer.Option(10, "--top", min=0, help="How many of the most frequent words to print."),
 ) -> None:
     """Count tokens, keep the frequent ones, write the vocabulary; print size, coverage and top words."""
     from embedkit.io import PIECE_CHARS, iter_token_lists
@@ -55,7 +55,7 @@ def build(
         specials=None if specials is None else ((base.specials or SPECIALS) if specials else ()),
     )
     counts = count_tokens(iter_token_lists(inputs, encoding, PIECE_CHARS))
-    vocab, summary = vocab_report(counts, config, top=max(top, 0))
+    vocab, summary = vocab_report(counts, config, top=top)
     vocab.save(output)
     console.print(
         f"[bold]{summary['size']:,}[/] entries ({summary['words']:,} words + {summary['specials']} specials) "

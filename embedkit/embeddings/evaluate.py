@@ -230,7 +230,8 @@ def evaluate_pairs(emb: Embeddings, path: str | Path) -> PairResult:
         human.append(score)
     oov = len(pairs) - len(model)
     if len(model) < 3:
-        raise InputError(f"{path}: only {len(model)} of {len(pairs)} pairs are known to the model")
+        raise InputError(f"{path}: only {len(model)} of {len(pairs)} pairs are known to the model; "
+                         "a Spearman correlation needs at least 3")
     rho, pvalue = spearmanr(model, human)
     examples = tuple(dict.fromkeys(missing))[:20]
     return PairResult(float(rho), float(pvalue), len(pairs), len(model), oov, examples)

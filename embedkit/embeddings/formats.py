@@ -13,11 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from embedkit.errors import InputError, ModelFormatError, OutputError
-from embedkit.io import atomic_write
+from embedkit.errors import ModelFormatError, OutputError
+from embedkit.io import atomic_write, require_file
 
 FORMATS = ("word2vec", "word2vec-bin", "glove")
 _PROBE = 4096
+
+
+def _binary(head: bytes) -> bool:
+    """A NUL byte, or bytes that are not UTF-8 before the probe's last few (where a character may be cut)."""
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 4
+    return False
 
 
 def sniff_format(path: Path) -> str:
@@ -30,15 +41,13 @@ def sniff_format(path: Path) -> str:
     parts = first.split()
     header = len(parts) == 2 and all(p.isdigit() for p in parts)
     if not header:
+        if _binary(head):
+            raise ModelFormatError(f"{path}: not a vector file: binary bytes and no word2vec header "
+                                   "(a first line 'count dim')")
         return "glove"
     if path.suffix == ".bin":
         return "word2vec-bin"
-    try:
-        rest.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(rest) - 4:
-            return "word2vec-bin"
-    return "word2vec-bin" if any(b < 9 or 13 < b < 32 for b in rest) else "word2vec"
+    return "word2vec-bin" if _binary(rest) or any(b < 9 or 13 < b < 32 for b in rest) else "word2vec"
 
 
 def check_declared_size(path: Path, binary: bool) -> None:
@@ -76,9 +85,7 @@ def read_vectors(path: str | Path, fmt: str = "auto") -> Any:
     """A gensim ``KeyedVectors`` from a word2vec text/binary or GloVe file (``fmt='auto'`` sniffs)."""
     from gensim.models import KeyedVectors
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such vector file")
+    path = require_file(path, "vector file")
     if fmt == "auto":
         fmt = sniff_format(path)
     if fmt not in FORMATS:

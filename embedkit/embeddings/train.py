@@ -25,7 +25,7 @@ from embedkit.embeddings.loss import LossProbe
 from embedkit.embeddings.storage import read_training_state
 from embedkit.embeddings.vectors import Embeddings
 from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError, empty_vocabulary
-from embedkit.io import check_text, iter_lines
+from embedkit.io import check_text, iter_lines, require_file
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_sidecar
 
@@ -56,9 +56,7 @@ class _JsonlTokens:
 def _corpus_args(corpus: Corpus, preprocess: PreprocessConfig | None) -> tuple[dict[str, Any], str | None]:
     """gensim keyword arguments for the corpus (``corpus_file`` or ``corpus_iterable``) and its name."""
     if isinstance(corpus, (str, Path)):
-        path = Path(corpus).expanduser()
-        if not path.is_file():
-            raise InputError(f"{path}: no such token file")
+        path = require_file(corpus, "token file")
         if path.stat().st_size == 0:
             raise InputError(f"{path}: corpus is empty")
         check_text([path])  # gensim reads the file itself, and would meet bad bytes with a traceback

@@ -24,6 +24,7 @@ from embedkit.io.reading import (
     iter_token_pieces,
     open_binary,
     read_option_file,
+    require_file,
     resolve_data_path,
     resolve_inputs,
     suggest_encoding,
@@ -33,6 +34,6 @@ __all__ = [
     "DEFAULT_GLOB", "MAX_OPTION_FILE", "PIECE_CHARS", "STDIN", "TEXT_SUFFIXES", "atomic_dir", "atomic_write",
     "check_format", "check_model_dir", "check_text", "is_model_dir", "iter_documents", "iter_line_pieces",
     "iter_lines", "iter_token_lists", "iter_token_pieces", "open_binary", "read_json", "read_option_file",
-    "remove_stale_parts", "replace_model_dir", "resolve_data_path", "resolve_inputs", "suggest_encoding",
-    "write_json",
+    "remove_stale_parts", "replace_model_dir", "require_file", "resolve_data_path", "resolve_inputs",
+    "suggest_encoding", "write_json",
 ]

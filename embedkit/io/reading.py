@@ -274,6 +274,16 @@ def check_text(sources: Iterable[Path | str], encoding: str = "utf-8",
             pass
 
 
+def require_file(path: str | Path, what: str = "file") -> Path:
+    """``path`` when it is a file; else one line that says whether it is missing or a folder."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a {what}")
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what}")
+    return path
+
+
 def read_option_file(path: str | Path, what: str, max_bytes: int = MAX_OPTION_FILE, encoding: str = "utf-8") -> str:
     """The whole text of a small file named in an option (``what`` it is, e.g. "stop-word file").
 
@@ -300,10 +310,10 @@ def read_option_file(path: str | Path, what: str, max_bytes: int = MAX_OPTION_FI
     if len(data) > max_bytes:
         raise InputError(too_big)
     encoding = _check_encoding(encoding)
-    text = "".join(_decoded_blocks(io.BytesIO(data), encoding, str(path), _TRY_ENCODING))
     if _looks_binary(data[:_BINARY_PROBE]):
         raise InputError(f"{path}: {what} looks like a binary file, not text")
-    return text
+    advice = f"it looks like {{0}}; save the {what} as {encoding}"
+    return "".join(_decoded_blocks(io.BytesIO(data), encoding, str(path), advice))
 
 
 def iter_documents(

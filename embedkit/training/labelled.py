@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from embedkit.errors import InputError
-from embedkit.io import STDIN, iter_lines, resolve_data_path
+from embedkit.io import STDIN, iter_lines, require_file, resolve_data_path
 
 FASTTEXT_PREFIX = "__label__"
 TEXT, LABEL = "text", "label"
@@ -166,8 +166,8 @@ def read_labelled(source: str | Path, text_col: str | None = None, label_col: st
     distinct values as the label; a file of plain lines (``need_label=False``) is one text per line.
     """
     path = resolve_data_path(source)
-    if path != STDIN and not Path(path).is_file():
-        raise InputError(f"{path}: no such file")
+    if path != STDIN:
+        require_file(path)
     name = "<stdin>" if path == STDIN else str(path)
     return parse_labelled(list(iter_lines([path], encoding)), name, text_col, label_col, need_label)
 
@@ -175,8 +175,8 @@ def read_labelled(source: str | Path, text_col: str | None = None, label_col: st
 def read_texts(source: str | Path, text_col: str | None = None, encoding: str = "utf-8") -> list[str]:
     """Texts to classify: a table's text column when it has a ``text`` header, else one text per line."""
     path = resolve_data_path(source)
-    if path != STDIN and not Path(path).is_file():
-        raise InputError(f"{path}: no such file")
+    if path != STDIN:
+        require_file(path)
     name = "<stdin>" if path == STDIN else str(path)
     lines = [line for line in iter_lines([path], encoding) if line.strip()]
     if not lines:
