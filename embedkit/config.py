@@ -262,7 +262,7 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     try:
         text = read_option_file(path, "TOML file")
     except InputError as exc:  # not a regular file, too large, binary or not UTF-8
-        raise ConfigError(f"not valid TOML: {exc} (TOML files are UTF-8 text)") from None
+        raise ConfigError(f"not valid TOML: {exc}") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

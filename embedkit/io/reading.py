@@ -310,7 +310,11 @@ def read_option_file(path: str | Path, what: str, max_bytes: int = MAX_OPTION_FI
     if len(data) > max_bytes:
         raise InputError(too_big)
     encoding = _check_encoding(encoding)
-    if _looks_binary(data[:_BINARY_PROBE]):
+    head = data[:_BINARY_PROBE]
+    if b"\x00" in head:
+        line = head[:head.index(b"\x00")].count(b"\n") + 1
+        raise InputError(f"{path}, line {line}: a NUL byte: the {what} looks like a binary file, not text")
+    if _looks_binary(head):
         raise InputError(f"{path}: {what} looks like a binary file, not text")
     advice = f"it looks like {{0}}; save the {what} as {encoding}"
     return "".join(_decoded_blocks(io.BytesIO(data), encoding, str(path), advice))
