@@ -430,3 +430,106 @@ def test_a_failed_model_stage_leaves_the_previous_model_folder_as_it_was(tmp_pat
     with pytest.raises(InputError, match="training failed"):
         run(table, ctx)
     assert {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+# ---- the run folder: new, empty or a run folder; never the user's own files ------------------------------------
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_folder_of_the_users_is_refused_as_the_run_folder_and_left_as_it_was(tmp_path, capsys,
+                                                                              dry_run: bool) -> None:
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\n[vocab]\n')
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "tokens.txt").write_text("my own notes\n", encoding="utf-8")
+    result = run_cli(capsys, "run", pipeline, "-o", mine, *(["--dry-run"] if dry_run else []))
+    assert_user_error(result, "is not empty and is not an embedkit run folder")
+    assert sorted(p.name for p in mine.iterdir()) == ["tokens.txt"]
+    assert (mine / "tokens.txt").read_text(encoding="utf-8") == "my own notes\n"
+
+
+def test_a_file_as_the_run_folder_is_refused(tmp_path, capsys) -> None:
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\n')
+    assert_user_error(run_cli(capsys, "run", pipeline, "-o", tmp_path / "c.txt"), "exists and is not a folder")
+    assert (tmp_path / "c.txt").read_text(encoding="utf-8") == "a b c\n"
+
+
+@pytest.mark.parametrize("inside", [(), (".state",), (LOCK_NAME,)])
+def test_an_empty_folder_or_a_run_folder_is_taken_as_the_run_folder(tmp_path, capsys, inside) -> None:
+    """A new run goes into an empty folder; one that holds ``.state/`` or the lock file (a run that failed or
+    was killed) is a run folder, resumed."""
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[preprocess]\ninput = "c.txt"\n')
+    out = tmp_path / "run"
+    out.mkdir()
+    for name in inside:
+        if name == LOCK_NAME:
+            (out / name).write_text("", encoding="utf-8")
+        else:
+            (out / name).mkdir()
+    if inside:
+        (out / "partial.bin").write_bytes(b"x")
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 0 and _ran(err) == ["preprocess"], err
+    assert (out / "tokens.txt").exists()
+
+
+# ---- every stage's inputs are there before the first stage runs ------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("[w2v]\ndim = 16\n", "[w2v] needs 'input' (or a preprocess stage before it)"),
+    (LEE + "[eval]\n", "[eval] needs 'vectors' (or a w2v stage before it)"),
+    ('[run]\nstages = ["vocab", "preprocess"]\n' + LEE + "[vocab]\n", "[vocab] needs 'input'"),
+    ("[diagnose]\nsteps = 5\n[ngram]\n", "[ngram] needs 'input'"),
+    (LEE + "[subword]\n[lm]\n[clf]\ninput = 'gensim:lee_background.cor'\n[eval]\n", "[eval] needs 'vectors'"),
+])
+def test_a_stage_without_its_input_stops_before_any_stage_runs(tmp_path, capsys, text: str, needle: str) -> None:
+    out = tmp_path / "run"
+    for args in ((), ("--dry-run",)):
+        result = run_cli(capsys, "run", _pipeline(tmp_path, text), "-o", out, *args)
+        assert_user_error(result, needle)
+        assert not out.exists()
+
+
+def test_an_input_made_by_an_earlier_stage_or_named_is_enough() -> None:
+    from embedkit.run.runner import check_inputs
+
+    check_inputs({"preprocess": {"input": "c.txt"}, "w2v": {}, "eval": {}, "lm": {}}, ["preprocess", "w2v", "eval",
+                                                                                       "lm"])
+    check_inputs({"w2v": {"input": "t.txt"}, "eval": {"vectors": "v"}}, ["w2v", "eval"])
+    with pytest.raises(ConfigError, match=r"\[eval\] needs 'vectors'"):
+        check_inputs({"eval": {}, "w2v": {"input": "t.txt"}}, ["eval", "w2v"])
+
+
+def test_a_failed_first_stage_leaves_no_new_run_folder_behind(tmp_path, capsys) -> None:
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[vocab]\ninput = "c.txt"\nmin_count = 1000000\n')
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 2 and "lower min_count" in err
+    assert not out.exists()
+    out.mkdir()
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 2 and out.is_dir(), "a folder that was there before the run stays"
+
+
+def test_what_a_stage_makes_and_needs_matches_what_it_records() -> None:
+    """The registry's ``makes`` is the artifact the stage's module records; each ``needs`` is made by a stage."""
+    import re
+
+    for name, stage in STAGES.items():
+        source = (ROOT / "embedkit" / "run" / f"stage_{name}.py").read_text(encoding="utf-8")
+        assert set(re.findall(r'ctx\.artifacts\["(\w+)"\] =', source)) == ({stage.makes} - {None}), name
+        if stage.needs is not None:
+            assert any(other.makes == stage.needs[1] for other in STAGES.values()), name
+
+
+def test_the_recipes_name_every_stage_input() -> None:
+    from embedkit.run.runner import check_inputs, load_pipeline, plan
+
+    for recipe in (ROOT / "pipelines").glob("*.toml"):
+        pipeline = load_pipeline(recipe)
+        check_inputs(pipeline, plan(pipeline))

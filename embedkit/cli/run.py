@@ -11,7 +11,8 @@ from embedkit.cli.progress import err_console
 
 def run(
     pipeline: Path = typer.Argument(..., help="Pipeline TOML file (see pipelines/)."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Run folder (default: \\[run].output)."),
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="Run folder: new, empty or an earlier run's (default: \\[run].output)."),
     only: str | None = typer.Option(None, "--only", help="Run just this stage (earlier ones must be done)."),
     start: str | None = typer.Option(None, "--from", help="Re-run from this stage on."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run nothing."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,18 @@ def is_model_dir(path: str | Path) -> bool:
     return False
 
 
+def check_output_folder(path: str | Path, known: Callable[[Path], bool], kind: str, refusal: str) -> Path:
+    """Refuse an output folder that is a file, or holds files and is not one ``known`` says embedkit wrote
+    (a ``kind`` folder): nothing of the user's is overwritten. Returns ``path`` as a ``Path``."""
+    target = Path(path).expanduser()
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not known(target):
+        raise OutputError(f"{path}: folder is not empty and is not an embedkit {kind} folder; "
+                          f"{refusal} (choose a new or empty folder)")
+    return target
+
+
 def check_model_dir(path: str | Path) -> Path:
     """Refuse an output folder that holds anything but an embedkit model (nothing of the user's is deleted).
 
@@ -43,13 +55,9 @@ def check_model_dir(path: str | Path) -> Path:
     """
     target = Path(path).expanduser().absolute()
     cwd = Path.cwd()
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{path}: exists and is not a folder")
-    if target == cwd or target in cwd.parents:
+    if target.is_dir() and (target == cwd or target in cwd.parents):
         raise OutputError(f"{path}: is the current folder (or holds it); name a new folder for the model")
-    if target.is_dir() and any(target.iterdir()) and not is_model_dir(target):
-        raise OutputError(f"{path}: folder is not empty and is not an embedkit model folder; "
-                          "refusing to replace it (choose a new or empty folder)")
+    check_output_folder(path, is_model_dir, "model", "refusing to replace it")
     return target
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from embedkit.io import atomic_write
 from embedkit.plots import png_figure
 from embedkit.run.stages import STAGES
-from embedkit.run.state import read_state
+from embedkit.run.state import STATE_DIR, read_state
 
 
 def _is_number(value: Any) -> bool:
@@ -110,7 +110,7 @@ def _stage_section(name: str, summary: Mapping[str, Any], run_dir: Path) -> list
 def write_report(run_dir: str | Path, title: str = "embedkit run") -> Path:
     """Rebuild ``run_dir/report.md`` (and its PNG plots) from the stages' recorded summaries."""
     run_dir = Path(run_dir)
-    states = {p.stem: p for p in (run_dir / ".state").glob("*.json")}
+    states = {p.stem: p for p in (run_dir / STATE_DIR).glob("*.json")}
     if not states:
         from embedkit.errors import InputError
 

@@ -2,8 +2,9 @@
 
 A pipeline file is TOML: an optional ``[run]`` table (``stages``: the order; ``output``: the folder) and
 one table per stage (see :mod:`embedkit.run.stages`). The whole file is checked before the first stage
-runs: unknown tables and keys, bad option values and missing input files stop it with one line. Paths in
-a table are relative to the pipeline file. Each finished stage records in ``OUT/.state/STAGE.json`` a
+runs: unknown tables and keys, bad option values, missing input files, a stage whose input no stage before
+it makes, and a run folder that holds anything but a run stop it with one line. Paths in a table are
+relative to the pipeline file. Each finished stage records in ``OUT/.state/STAGE.json`` a
 fingerprint of its inputs (its table, the content of every file and folder it reads, the fingerprint of
 the stage before it, the embedkit version), the artifacts it produced and its summary. A later run skips a
 stage whose fingerprint still matches and whose outputs still exist, so only what a change touches
@@ -13,11 +14,12 @@ folder (:func:`embedkit.run.lock.run_lock`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +28,11 @@ from rich.console import Console
 from embedkit import __version__
 from embedkit.config import load_toml
 from embedkit.errors import ConfigError, EmbedkitError, InputError
-from embedkit.io import STDIN, write_json
+from embedkit.io import STDIN, check_output_folder, write_json
 from embedkit.run.context import RunContext, resolve_spec
-from embedkit.run.lock import run_lock
+from embedkit.run.lock import LOCK_NAME, run_lock
 from embedkit.run.stages import STAGES
-from embedkit.run.state import read_state
+from embedkit.run.state import STATE_DIR, read_state
 
 RUN_KEYS = ("output", "stages")
 RECIPE_HINT = ("the recipes in pipelines/ read their corpora from ../shared/data beside the checkout: "
@@ -188,9 +190,25 @@ def load_pipeline(path: str | Path) -> dict[str, Any]:
     return load_toml(path)
 
 
+def check_inputs(pipeline: Mapping[str, Mapping[str, Any]], names: list[str]) -> None:
+    """Raise :class:`ConfigError` for a stage of the plan ``names`` whose table does not name its input and no
+    stage before it makes the artifact it would read instead (:attr:`~embedkit.run.stages.Stage.needs`)."""
+    made: set[str] = set()
+    for name in names:
+        stage = STAGES[name]
+        if stage.needs is not None:
+            option, artifact = stage.needs
+            if pipeline.get(name, {}).get(option) is None and artifact not in made:
+                makers = " or ".join(s.name for s in STAGES.values() if s.makes == artifact)
+                raise ConfigError(f"[{name}] needs '{option}' (or a {makers} stage before it)")
+        if stage.makes is not None:
+            made.add(stage.makes)
+
+
 def check_tables(pipeline: dict[str, Any], names: list[str], base_dir: Path,
                  out_dir: Path) -> dict[str, dict[str, Any]]:
-    """Check the options of every stage table and the input paths of the stages in ``names`` (the plan).
+    """Check the options of every stage table, and the inputs of the stages in ``names`` (the plan): each one's
+    input paths exist and what it reads from an earlier stage is made by one (:func:`check_inputs`).
 
     Returns the planned tables with their paths resolved. A table left out of ``[run].stages`` is checked
     for typos but its inputs need not exist.
@@ -198,7 +216,40 @@ def check_tables(pipeline: dict[str, Any], names: list[str], base_dir: Path,
     for name, table in pipeline.items():
         if name != "run":
             STAGES[name].check(dict(table))
+    check_inputs(pipeline, names)
     return {name: resolve_paths(name, pipeline[name], base_dir, out_dir) for name in names}
+
+
+def is_run_dir(path: str | Path) -> bool:
+    """True for a folder ``embedkit run`` wrote: it holds the stages' ``.state/`` or a run's lock file."""
+    folder = Path(path)
+    return (folder / STATE_DIR).is_dir() or (folder / LOCK_NAME).exists()
+
+
+def check_run_dir(path: str | Path) -> Path:
+    """Refuse a run folder that holds anything but a run (nothing of the user's is overwritten); returns it.
+
+    A new or empty folder, or one :func:`is_run_dir` knows, is fine: a run resumes there. Call it before the
+    first stage runs, as :func:`embedkit.io.check_model_dir` is for model folders.
+    """
+    return check_output_folder(path, is_run_dir, "run", "refusing to write into it")
+
+
+@contextlib.contextmanager
+def _run_folder(out: Path) -> Iterator[None]:
+    """Hold the run folder ``out`` with ``.state/`` in it, so it is a run folder from the first stage on; a
+    run that fails before any stage finished removes the folder when it made it (empty folders only)."""
+    made = not out.exists()
+    try:
+        with run_lock(out):
+            (out / STATE_DIR).mkdir(exist_ok=True)
+            yield
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                (out / STATE_DIR).rmdir()
+                out.rmdir()
+        raise
 
 
 def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: Console | None = None,
@@ -215,11 +266,12 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
     for flag, value in (("--only", only), ("--from", start)):
         if value is not None and value not in names:
             raise ConfigError(f"{flag} {value}: the pipeline has no such stage ({', '.join(names)})")
+    check_run_dir(out)
     ctx = RunContext(out_dir=out, base_dir=base_dir, console=console or Console(stderr=True, highlight=False))
     if dry_run:
         _run_stages(path, pipeline, names, resolved, ctx, only, start, dry_run=True)
         return ctx
-    with run_lock(out):
+    with _run_folder(out):
         _run_stages(path, pipeline, names, resolved, ctx, only, start, dry_run=False)
     return ctx
 
@@ -227,7 +279,7 @@ def run_pipeline(path: str | Path, out_dir: str | Path | None = None, console: C
 def _run_stages(path: Path, pipeline: dict[str, Any], names: list[str], resolved: dict[str, dict],
                 ctx: RunContext, only: str | None, start: str | None, dry_run: bool) -> None:
     console, out = ctx.console, ctx.out_dir
-    state_dir = out / ".state"
+    state_dir = out / STATE_DIR
     cache: dict[str, str] = {}
     previous = ""
     forced = False

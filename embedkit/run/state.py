@@ -8,6 +8,9 @@ from typing import Any
 from embedkit.errors import ModelFormatError
 from embedkit.io import read_json
 
+STATE_DIR = ".state"
+"""The folder of a run folder that holds the stages' records; its presence marks a run folder."""
+
 
 def read_state(state_file: Path) -> dict[str, Any]:
     """A stage's record in ``.state/``: its fingerprint, artifacts (name -> path) and summary table.
