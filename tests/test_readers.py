@@ -214,3 +214,16 @@ def test_an_option_file_in_another_encoding_is_told_to_be_saved_in_it(tmp_path) 
     junk.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(InputError, match="looks like a binary file"):
         read_option_file(junk, "TOML file")
+
+
+def test_require_file_names_what_the_path_is(tmp_path) -> None:
+    from embedkit.io import require_file
+
+    (tmp_path / "x").write_text("a")
+    assert require_file(tmp_path / "x", "token file") == tmp_path / "x"
+    with pytest.raises(InputError, match="no such token file"):
+        require_file(tmp_path / "missing", "token file")
+    with pytest.raises(InputError, match="is a folder, not a token file"):
+        require_file(tmp_path, "token file")
+    with pytest.raises(InputError, match="is not a regular file"):
+        require_file("/dev/null", "token file")

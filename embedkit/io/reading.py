@@ -279,6 +279,8 @@ def require_file(path: str | Path, what: str = "file") -> Path:
     path = Path(path).expanduser()
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a {what}")
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: is not a regular file, not a {what}")
     if not path.is_file():
         raise InputError(f"{path}: no such {what}")
     return path

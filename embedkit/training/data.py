@@ -29,7 +29,7 @@ def read_units(path: str | Path, to_units: Callable[[str], list[str]], encoding:
     """The units of every non-empty line of a token file; no line at all is an :class:`InputError`."""
     lines = [units for line in iter_lines([path], encoding) if (units := to_units(line))]
     if not lines:
-        raise InputError(f"{path}: holds no tokens (empty training data)")
+        raise InputError(f"{path}: holds no tokens (the file is empty or blank)")
     return lines
 
 
