@@ -280,7 +280,7 @@ def require_file(path: str | Path, what: str = "file") -> Path:
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a {what}")
     if path.exists() and not path.is_file():
-        raise InputError(f"{path}: is not a regular file, not a {what}")
+        raise InputError(f"{path}: is not a regular file")
     if not path.is_file():
         raise InputError(f"{path}: no such {what}")
     return path
