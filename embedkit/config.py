@@ -126,6 +126,17 @@ def check_positive(name: str, value: float | None, allow_none: bool = False) -> 
         raise ConfigError(f"{name} must be positive, got {value}")
 
 
+MAX_WORKERS = 256  # processes or threads one command may start: more is a typo, and would storm the machine
+
+
+def check_workers(name: str, value: int | None) -> None:
+    """Raise :class:`ConfigError` unless a worker or thread count is positive and at most :data:`MAX_WORKERS`
+    (``None``: the default)."""
+    check_positive(name, value, allow_none=True)
+    if value is not None and value > MAX_WORKERS:
+        raise ConfigError(f"{name} must be at most {MAX_WORKERS}, got {value}: each one is a process or thread")
+
+
 SEED_LIMIT = 2**32  # numpy's and gensim's seeds are 32-bit unsigned
 
 

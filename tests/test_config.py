@@ -243,3 +243,15 @@ def test_a_binary_toml_file_is_not_told_to_change_encoding(tmp_path) -> None:
     with pytest.raises(ConfigError, match="garbage.bin") as info:
         load_toml(path)
     assert "--encoding" not in str(info.value) and "binary" in str(info.value)
+
+
+@pytest.mark.parametrize("make", [
+    lambda n: PreprocessConfig(workers=n),
+    lambda n: Word2VecConfig(workers=n),
+    lambda n: __import__("embedkit.models.threads", fromlist=["set_threads"]).set_threads(n),
+])
+def test_a_worker_count_no_machine_has_is_a_config_error_not_a_fork_storm(make) -> None:
+    from embedkit.config import MAX_WORKERS
+
+    with pytest.raises(ConfigError, match=rf"must be at most {MAX_WORKERS}, got 100000"):
+        make(100_000)

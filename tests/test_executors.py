@@ -81,7 +81,7 @@ def test_a_worker_that_dies_is_a_clear_error_not_a_hang() -> None:
 def test_one_worker_runs_here_and_none_is_an_error() -> None:
     assert isinstance(local_executor(1), LocalExecutor)
     assert isinstance(local_executor(2), ProcessExecutor)
-    with pytest.raises(ConfigError, match="at least 1"):
+    with pytest.raises(ConfigError, match="workers must be positive"):
         ProcessExecutor(0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from embedkit.config import check_choice, check_numbers, check_positive
+from embedkit.config import check_choice, check_numbers, check_positive, check_workers
 from embedkit.errors import ConfigError
 
 ARCHS = ("cbow", "skipgram")
@@ -62,8 +62,8 @@ class Word2VecConfig:
         check_choice("architecture", self.arch, ARCHS)
         for name in ("dim", "window", "epochs", "min_count", "alpha"):
             check_positive(name, getattr(self, name))
-        for name in ("max_vocab", "workers"):
-            check_positive(name, getattr(self, name), allow_none=True)
+        check_positive("max_vocab", self.max_vocab, allow_none=True)
+        check_workers("workers", self.workers)
         if self.seed is not None and self.workers is not None and self.workers > 1:
             raise ConfigError(f"seed={self.seed} makes training repeatable only with 1 worker (gensim's threads race), "
                               f"but workers={self.workers}: drop one of them")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from embedkit.config import check_positive
+from embedkit.config import check_workers
 
 
 def default_threads() -> int:
@@ -28,7 +28,7 @@ def set_threads(threads: int | None = None) -> int:
     """
     import torch
 
-    check_positive("threads", threads, allow_none=True)
+    check_workers("threads", threads)
     count = default_threads() if threads is None else int(threads)
     torch.set_num_threads(count)
     return count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from embedkit.config import check_choice, check_numbers, check_positive
+from embedkit.config import check_choice, check_numbers, check_positive, check_workers
 from embedkit.errors import ConfigError
 
 LANGS = ("auto", "en", "ru")
@@ -54,7 +54,7 @@ class PreprocessConfig:
         check_choice("tokenizer", self.tokenizer, TOKENIZERS)
         check_choice("document unit", self.unit, UNITS)
         check_choice("output format", self.output_format, OUTPUT_FORMATS)
-        check_positive("workers", self.workers)
+        check_workers("workers", self.workers)
         check_positive("min_length", self.min_length)
         if self.lemmatize and self.stem:
             raise ConfigError("choose either lemmatize or stem, not both")

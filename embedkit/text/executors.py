@@ -28,6 +28,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from embedkit.config import check_workers
 from embedkit.errors import ConfigError, WorkerError
 
 T = TypeVar("T")
@@ -84,8 +85,7 @@ class ProcessExecutor:
     """
 
     def __init__(self, workers: int, window: int | None = None) -> None:
-        if workers < 1:
-            raise ConfigError(f"workers must be at least 1, got {workers}")
+        check_workers("workers", workers)
         self.workers = workers
         self.window = window or 2 * workers + 1
 
