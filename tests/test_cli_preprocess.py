@@ -349,3 +349,12 @@ def test_ptb_placeholders_stay_whole(tmp_path, capsys) -> None:
                                "--keep-case")
         assert code == 0, err
         assert out.read_text(encoding="utf-8") == "the <unk> rose N to N billion\n", tokenizer
+
+
+def test_a_stopword_file_without_stopwords_is_an_error_not_ignored(tmp_path, capsys) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("the cat\n", encoding="utf-8")
+    out = tmp_path / "o.txt"
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--stopwords-file", str(tmp_path / "s.txt"))
+    assert_user_error(code, err, out)
+    assert "stopwords_file" in err and "--stopwords" in err

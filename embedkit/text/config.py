@@ -58,6 +58,8 @@ class PreprocessConfig:
         check_positive("min_length", self.min_length)
         if self.lemmatize and self.stem:
             raise ConfigError("choose either lemmatize or stem, not both")
+        if self.stopwords_file is not None and not self.stopwords:
+            raise ConfigError("stopwords_file adds to the stop-word list: set stopwords too (--stopwords)")
         if self.pos_tags and not self.lemmatize:
             raise ConfigError("pos_tags tags lemmas: set lemmatize too")
         if self.pos_tags and self.lang == "en":
