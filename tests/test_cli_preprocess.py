@@ -358,3 +358,36 @@ def test_a_stopword_file_without_stopwords_is_an_error_not_ignored(tmp_path, cap
     code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out), "--stopwords-file", str(tmp_path / "s.txt"))
     assert_user_error(code, err, out)
     assert "stopwords_file" in err and "--stopwords" in err
+
+
+@pytest.mark.parametrize("failure", [
+    MemoryError(),
+    RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                 "you tried to allocate 320000000000 bytes. Error code 12 (Cannot allocate memory)"),
+])
+def test_running_out_of_memory_is_one_line_and_leaves_no_half_file(tmp_path, monkeypatch, capsys, failure) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("hello world\n" * 50, encoding="utf-8")
+    out = tmp_path / "o.txt"
+
+    def too_big(self, documents):
+        raise failure
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", too_big)
+    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out))
+    assert_user_error(code, err, out)
+    assert err.startswith("error: out of memory") and "Traceback" not in err
+    if isinstance(failure, RuntimeError):
+        assert "320,000,000,000 bytes" in err
+
+
+def test_other_runtime_errors_are_not_taken_for_memory(tmp_path, monkeypatch, capsys) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("hello world\n", encoding="utf-8")
+
+    def broken(self, documents):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_cli(capsys, "preprocess", str(src), "-o", str(tmp_path / "o.txt"))

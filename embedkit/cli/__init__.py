@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 import warnings
 from typing import Any
@@ -39,6 +40,20 @@ def _usage_line(exc: Any) -> str:
     return f"{exc.format_message().rstrip('.')}{where}"
 
 
+_ALLOCATION = re.compile(r"can't allocate memory|out of memory", re.IGNORECASE)
+_TRIED = re.compile(r"tried to allocate (\d+) bytes")
+
+
+def _out_of_memory(exc: BaseException) -> str | None:
+    """One line for a failed allocation (Python's MemoryError, torch's allocator); ``None`` for anything else."""
+    if not isinstance(exc, MemoryError) and not (isinstance(exc, RuntimeError) and _ALLOCATION.search(str(exc))):
+        return None
+    tried = _TRIED.search(str(exc))
+    size = f" (an allocation of {int(tried.group(1)):,} bytes failed)" if tried else ""
+    return (f"out of memory{size}: choose smaller sizes (hidden, dim, batch size, vocabulary, workers) "
+            "or a smaller input")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     from embedkit.errors import EmbedkitError
@@ -68,6 +83,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except (MemoryError, RuntimeError) as exc:
+        message = _out_of_memory(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
 
 
 __all__ = ["app", "main"]
