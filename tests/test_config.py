@@ -255,3 +255,11 @@ def test_a_worker_count_no_machine_has_is_a_config_error_not_a_fork_storm(make) 
 
     with pytest.raises(ConfigError, match=rf"must be at most {MAX_WORKERS}, got 100000"):
         make(100_000)
+
+
+def test_a_negative_sample_count_that_would_train_for_hours_is_a_config_error() -> None:
+    from embedkit.embeddings.config import MAX_NEGATIVE
+
+    assert Word2VecConfig(negative=MAX_NEGATIVE).negative == MAX_NEGATIVE
+    with pytest.raises(ConfigError, match=rf"negative must be at most {MAX_NEGATIVE}, got 100000"):
+        Word2VecConfig(negative=100_000)

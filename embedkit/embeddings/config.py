@@ -11,6 +11,7 @@ from embedkit.errors import ConfigError
 ARCHS = ("cbow", "skipgram")
 NS_EXPONENT_LIMIT = 10  # gensim raises counts to this power in float64: 1e9 ** 10 still fits
 MAX_DEFAULT_WORKERS = 8
+MAX_NEGATIVE = 1000  # noise words per prediction: 5-20 is usual; training time grows linearly with it
 VECTOR_FORMATS = ("bin", "safetensors")
 DEFAULT_VECTORS_FORMAT = "bin"
 METHODS = ("3cosadd", "3cosmul")
@@ -69,6 +70,9 @@ class Word2VecConfig:
                               f"but workers={self.workers}: drop one of them")
         if self.negative < 0:
             raise ConfigError(f"negative must be 0 or more, got {self.negative}")
+        if self.negative > MAX_NEGATIVE:
+            raise ConfigError(f"negative must be at most {MAX_NEGATIVE}, got {self.negative}: each is one more "
+                              "dot product per prediction (5-20 is usual)")
         if self.negative == 0 and not self.hs:
             raise ConfigError("negative=0 leaves nothing to train: use negative > 0 or hs=true")
         if not -NS_EXPONENT_LIMIT <= self.ns_exponent <= NS_EXPONENT_LIMIT:
