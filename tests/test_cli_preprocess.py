@@ -149,16 +149,22 @@ def test_a_group_without_a_command_still_shows_its_help(capsys) -> None:
     assert code == 2 and "train" in out + err and "error:" not in err
 
 
-def test_interrupt_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
+def _preprocess_failing(tmp_path, monkeypatch, capsys, failure: BaseException) -> tuple[int, str, Path]:
+    """``embedkit preprocess`` with its chunk work raising ``failure``: (exit code, stderr, the output path)."""
     src = tmp_path / "a.txt"
     src.write_text("hello world\n" * 5000, encoding="utf-8")
     out = tmp_path / "o.txt"
 
-    def interrupted(self, documents):
-        raise KeyboardInterrupt
+    def failing(self, documents):
+        raise failure
 
-    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", interrupted)
+    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", failing)
     code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out))
+    return code, err, out
+
+
+def test_interrupt_leaves_no_half_file(tmp_path, monkeypatch, capsys) -> None:
+    code, _, out = _preprocess_failing(tmp_path, monkeypatch, capsys, KeyboardInterrupt())
     assert code == 130
     assert not out.exists() and not list(tmp_path.glob(".o.txt*"))
 
@@ -366,15 +372,7 @@ def test_a_stopword_file_without_stopwords_is_an_error_not_ignored(tmp_path, cap
                  "you tried to allocate 320000000000 bytes. Error code 12 (Cannot allocate memory)"),
 ])
 def test_running_out_of_memory_is_one_line_and_leaves_no_half_file(tmp_path, monkeypatch, capsys, failure) -> None:
-    src = tmp_path / "a.txt"
-    src.write_text("hello world\n" * 50, encoding="utf-8")
-    out = tmp_path / "o.txt"
-
-    def too_big(self, documents):
-        raise failure
-
-    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", too_big)
-    code, _, err = run_cli(capsys, "preprocess", str(src), "-o", str(out))
+    code, err, out = _preprocess_failing(tmp_path, monkeypatch, capsys, failure)
     assert_user_error(code, err, out)
     assert err.startswith("error: out of memory") and "Traceback" not in err
     if isinstance(failure, RuntimeError):
@@ -382,12 +380,5 @@ def test_running_out_of_memory_is_one_line_and_leaves_no_half_file(tmp_path, mon
 
 
 def test_other_runtime_errors_are_not_taken_for_memory(tmp_path, monkeypatch, capsys) -> None:
-    src = tmp_path / "a.txt"
-    src.write_text("hello world\n", encoding="utf-8")
-
-    def broken(self, documents):
-        raise RuntimeError("a bug")
-
-    monkeypatch.setattr("embedkit.text.pipeline.Pipeline.process_chunk", broken)
     with pytest.raises(RuntimeError, match="a bug"):
-        run_cli(capsys, "preprocess", str(src), "-o", str(tmp_path / "o.txt"))
+        _preprocess_failing(tmp_path, monkeypatch, capsys, RuntimeError("a bug"))
