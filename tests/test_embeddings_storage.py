@@ -183,3 +183,11 @@ def test_a_binary_file_without_a_header_is_not_called_a_damaged_glove_file(tmp_p
     assert "glove" not in str(info.value)
     with pytest.raises(InputError, match="is a folder, not a vector file"):
         read_vectors(tmp_path)
+
+
+def test_a_classifier_folder_given_as_vectors_is_named_by_its_kind(tmp_path: Path) -> None:
+    folder = tmp_path / "clf"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"format": "embedkit.classifier/1"}')
+    with pytest.raises(ModelFormatError, match=r"is an embedkit classifier folder \(wanted: word vectors\)"):
+        Embeddings.load(folder)

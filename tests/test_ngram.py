@@ -323,3 +323,14 @@ def test_a_huge_single_line_trains_in_bounded_memory(one_huge_line, tmp_path) ->
     assert trained.ngram_count == whole.ngram_count and trained.itos == whole.itos
     held = [line.split() for line in small.read_text(encoding="utf-8").splitlines()]
     assert trained.perplexity(held) == whole.perplexity(held)
+
+
+def test_a_folder_of_another_kind_is_named_by_its_kind(tmp_path) -> None:
+    lm = tmp_path / "lm"
+    lm.mkdir()
+    (lm / "config.json").write_text('{"format": "embedkit.lm/1"}')
+    with pytest.raises(ModelFormatError, match=r"is an embedkit language model folder \(wanted: n-gram model\)"):
+        NgramModel.load(lm)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelFormatError, match=r"not an embedkit n-gram model folder \(no ngram.json\)"):
+        NgramModel.load(tmp_path / "empty")

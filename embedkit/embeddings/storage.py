@@ -32,7 +32,7 @@ from embedkit.embeddings.formats import (
     write_word2vec,
 )
 from embedkit.errors import ConfigError, InputError, ModelFormatError
-from embedkit.io import check_format, read_json, replace_model_dir, write_json
+from embedkit.io import check_format, missing_header, read_json, replace_model_dir, write_json
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_model_preprocess, write_model_preprocess
 from embedkit.vocab import Vocab
@@ -141,7 +141,7 @@ def load_folder(folder: str | Path) -> StoredVectors:
     folder = Path(folder)
     meta_path = folder / "meta.json"
     if not meta_path.is_file():
-        raise ModelFormatError(f"{folder}: not an embedkit model folder (no meta.json)")
+        raise missing_header(folder, "meta.json", "word vectors")
     meta = check_format(read_json(meta_path), FORMAT, "embeddings model", meta_path)
     vocab = Vocab.load(folder / "vocab.json")
     name = meta.get("vectors", VECTOR_FILES[0])

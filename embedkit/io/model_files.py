@@ -21,18 +21,38 @@ _MODEL_HEADERS = ("meta.json", "config.json", "ngram.json",
 _HEADER_PROBE = 4096
 
 
-def is_model_dir(path: str | Path) -> bool:
-    """True for a folder embedkit wrote: its header file (meta.json, config.json, ngram.json, or the trainer
-    checkpoint of a run that was interrupted) opens with an ``"format": "embedkit...."`` tag."""
+KINDS = {"embeddings": "word vectors", "classifier": "classifier", "lm": "language model",
+         "ngram": "n-gram model", "trainer": "training run"}
+"""Readable names of the kinds of folder embedkit writes, by the word in their ``"format"`` tag."""
+
+
+def folder_kind(path: str | Path) -> str | None:
+    """The kind of folder embedkit wrote here (``"classifier"``, ``"lm"``, ...), read off the ``"format":
+    "embedkit.KIND/N"`` tag that opens its header file (meta.json, config.json, ngram.json, or the trainer
+    checkpoint of a run that was interrupted); ``None`` for any other folder."""
     folder = Path(path)
     for name in _MODEL_HEADERS:
         header = folder / name
         if header.is_file():
             with open(header, "rb") as handle:
                 head = handle.read(_HEADER_PROBE)
-            if re.search(rb'"format"\s*:\s*"embedkit\.', head):
-                return True
-    return False
+            found = re.search(rb'"format"\s*:\s*"embedkit\.([a-z_-]+)', head)
+            if found:
+                return found.group(1).decode()
+    return None
+
+
+def is_model_dir(path: str | Path) -> bool:
+    """True for a folder embedkit wrote (:func:`folder_kind`)."""
+    return folder_kind(path) is not None
+
+
+def missing_header(folder: str | Path, name: str, what: str) -> ModelFormatError:
+    """The error for a folder without the header file ``name`` of a ``what``: its kind when embedkit wrote it."""
+    kind = folder_kind(folder)
+    if kind is not None:
+        return ModelFormatError(f"{folder}: is an embedkit {KINDS.get(kind, kind)} folder (wanted: {what})")
+    return ModelFormatError(f"{folder}: not an embedkit {what} folder (no {name})")
 
 
 def check_output_folder(path: str | Path, known: Callable[[Path], bool], kind: str, refusal: str) -> Path:

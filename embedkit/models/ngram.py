@@ -28,7 +28,15 @@ import numpy as np
 
 from embedkit.config import check_seed
 from embedkit.errors import ConfigError, InputError, ModelFormatError, empty_vocabulary
-from embedkit.io import PIECE_CHARS, check_format, iter_token_pieces, read_json, replace_model_dir, write_json
+from embedkit.io import (
+    PIECE_CHARS,
+    check_format,
+    iter_token_pieces,
+    missing_header,
+    read_json,
+    replace_model_dir,
+    write_json,
+)
 from embedkit.models.config import SMOOTHINGS as SMOOTHINGS  # re-exported
 from embedkit.models.config import NgramConfig
 
@@ -366,6 +374,8 @@ class NgramModel:
         path = Path(path)
         if not path.is_dir():
             raise InputError(f"{path}: no such model folder")
+        if not (path / HEADER_FILE).is_file():
+            raise missing_header(path, HEADER_FILE, "n-gram model")
         header = check_format(read_json(path / HEADER_FILE), FORMAT, "n-gram model", path)
         try:
             model = cls(order=header["order"], smoothing=header["smoothing"], k=header["k"],
