@@ -65,6 +65,8 @@ class Vocab:
                                                          **old}, "Vocab.build"))
         counter: Counter[str] = Counter()
         for tokens in token_lists:
+            if isinstance(tokens, str):
+                raise InputError(f"token list {tokens[:30]!r} is a string, not a list of tokens: split it first")
             counter.update(tokens)
         return cls.from_counts(counter, config)
 
@@ -72,12 +74,14 @@ class Vocab:
     def from_counts(cls, counts: dict[str, int], config: VocabConfig | None = None) -> Vocab:
         """Build from a ready count table (e.g. a gensim model's vocabulary)."""
         config = config or VocabConfig()
+        if not counts:
+            raise InputError("no tokens to build a vocabulary from")
         ordered = sorted(counts.items(), key=lambda kv: -kv[1])
         words = [w for w, c in ordered if c >= config.min_count and w not in config.specials]
         if config.max_vocab is not None:
             words = words[: config.max_vocab]
         if not words:
-            raise empty_vocabulary(config.min_count, ordered[0][1] if ordered else 0)
+            raise empty_vocabulary(config.min_count, ordered[0][1])
         kept = {w: counts[w] for w in words}
         return cls(list(config.specials) + words, kept, config.specials)
 

@@ -173,3 +173,10 @@ def test_a_query_the_pipeline_splits_is_unknown_not_its_first_piece() -> None:
     assert emb.key("New-York.") != "new" and emb.key("new york") == "new york"
     with pytest.raises(UnknownWordError, match="as 'new york'"):
         emb.vector("New York")
+
+
+def test_indexing_by_word_is_vector_as_in_gensim() -> None:
+    emb = Embeddings.from_vectors(["cat", "dog"], np.array([[1.0, 0.0], [0.0, 2.0]], dtype=np.float32))
+    np.testing.assert_array_equal(emb["dog"], emb.vector("dog"))
+    with pytest.raises(UnknownWordError):
+        emb["fish"]

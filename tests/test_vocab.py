@@ -171,3 +171,12 @@ def test_stage_without_input_with_an_unknown_option_or_a_missing_file_writes_not
     with pytest.raises(InputError, match="no such file"):
         stage({"input": "missing.txt"}, ctx)
     assert not (tmp_path / "run" / "vocab.json").exists()
+
+
+def test_no_tokens_at_all_and_a_string_for_a_token_list_are_input_errors() -> None:
+    with pytest.raises(InputError, match="no tokens"):
+        Vocab.build([])
+    with pytest.raises(InputError, match="no tokens"):
+        Vocab.build([[], []])
+    with pytest.raises(InputError, match="a string, not a list of tokens"):
+        Vocab.build(["the cat sat"])

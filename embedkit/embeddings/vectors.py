@@ -247,6 +247,10 @@ class Embeddings:
         """A word's vector (a copy); FastText builds unknown words from subwords, word2vec raises UnknownWordError."""
         return np.array(self._query(word)[0], dtype=np.float32)
 
+    def __getitem__(self, word: str) -> np.ndarray:
+        """``emb["word"]``: :meth:`vector`, as gensim's ``wv["word"]``."""
+        return self.vector(word)
+
     def similarity(self, word1: str, word2: str) -> float:
         """Cosine similarity of two words."""
         return float(np.dot(_unit(self._query(word1)[0]), _unit(self._query(word2)[0])))
