@@ -32,3 +32,9 @@ def empty_vocabulary(min_count: int, top: int, where: str = "") -> ConfigError:
     prefix = f"{where}: " if where else ""
     return ConfigError(f"{prefix}vocabulary is empty with min_count={min_count}: lower min_count "
                        f"(the most frequent token is seen {top} times)")
+
+
+def check_token_list(tokens: object) -> None:
+    """Raise :class:`InputError` for a string where a list of tokens belongs (it would count its letters)."""
+    if isinstance(tokens, str):
+        raise InputError(f"token list {tokens[:30]!r} is a string, not a list of tokens: split it first")

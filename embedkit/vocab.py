@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from embedkit.config import check_numbers, check_positive, rename_keys, renamed
-from embedkit.errors import InputError, ModelFormatError, empty_vocabulary
+from embedkit.errors import InputError, ModelFormatError, check_token_list, empty_vocabulary
 from embedkit.io import check_format, read_json, write_json
 from embedkit.text.config import SPECIALS
 
@@ -65,8 +65,7 @@ class Vocab:
                                                          **old}, "Vocab.build"))
         counter: Counter[str] = Counter()
         for tokens in token_lists:
-            if isinstance(tokens, str):
-                raise InputError(f"token list {tokens[:30]!r} is a string, not a list of tokens: split it first")
+            check_token_list(tokens)
             counter.update(tokens)
         return cls.from_counts(counter, config)
 

@@ -240,3 +240,8 @@ def test_loss_probe_takes_the_same_sample_from_lines_as_from_token_lists() -> No
 def test_a_folder_given_as_the_token_file_is_named_as_a_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a folder, not a token file"):
         train_word2vec(tmp_path)
+
+
+def test_strings_for_token_lists_are_an_input_error_not_trained_as_letters() -> None:
+    with pytest.raises(InputError, match="a string, not a list of tokens"):
+        train_word2vec(["the cat sat", "the dog ran"], dim=5, epochs=1, min_count=1)

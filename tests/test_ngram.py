@@ -334,3 +334,8 @@ def test_a_folder_of_another_kind_is_named_by_its_kind(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelFormatError, match=r"not an embedkit n-gram model folder \(no ngram.json\)"):
         NgramModel.load(tmp_path / "empty")
+
+
+def test_strings_for_sentences_are_an_input_error_not_counted_as_letters() -> None:
+    with pytest.raises(InputError, match="a string, not a list of tokens"):
+        NgramModel().fit(["a b c", "d e"])

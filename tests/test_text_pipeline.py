@@ -302,3 +302,13 @@ def test_workers_take_in_the_types_the_others_analysed(lee_corpus) -> None:
     alone_text, alone_analyses = run(_Unshared)
     assert shared_text == alone_text
     assert shared_analyses < alone_analyses
+
+
+def test_process_takes_one_text_and_says_so() -> None:
+    from embedkit import Pipeline
+
+    for wrong in (None, b"bytes", ["a list"]):
+        with pytest.raises(TypeError, match="one text"):
+            Pipeline(lang="en").process(wrong)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="one text"):
+            Pipeline(lang="en").process_sentences(wrong)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,14 @@ from embedkit.embeddings.config import Word2VecConfig
 from embedkit.embeddings.loss import LossProbe
 from embedkit.embeddings.storage import read_training_state
 from embedkit.embeddings.vectors import Embeddings
-from embedkit.errors import ConfigError, EmbedkitError, InputError, ModelFormatError, empty_vocabulary
+from embedkit.errors import (
+    ConfigError,
+    EmbedkitError,
+    InputError,
+    ModelFormatError,
+    check_token_list,
+    empty_vocabulary,
+)
 from embedkit.io import check_text, iter_lines, require_file
 from embedkit.text.config import PreprocessConfig
 from embedkit.text.provenance import read_sidecar
@@ -69,6 +76,8 @@ def _corpus_args(corpus: Corpus, preprocess: PreprocessConfig | None) -> tuple[d
         return {"corpus_file": str(path)}, str(path)
     if isinstance(corpus, Iterator):
         corpus = [list(tokens) for tokens in corpus]
+    if isinstance(corpus, Sequence) and corpus:
+        check_token_list(corpus[0])  # gensim would train on the letters
     return {"corpus_iterable": corpus}, None
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from embedkit.config import check_seed
-from embedkit.errors import ConfigError, InputError, ModelFormatError, empty_vocabulary
+from embedkit.errors import ConfigError, InputError, ModelFormatError, check_token_list, empty_vocabulary
 from embedkit.io import (
     PIECE_CHARS,
     check_format,
@@ -75,6 +75,7 @@ def _closed(pieces: Iterable[tuple[Sequence[str], bool]]) -> Iterator[tuple[Sequ
     """The pieces of sentences, then an empty closing piece where the last sentence was left open."""
     ends = True
     for piece, ends in pieces:
+        check_token_list(piece)
         yield piece, ends
     if not ends:
         yield (), True
