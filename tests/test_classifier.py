@@ -242,3 +242,18 @@ def test_load_checks_the_config_sizes_before_building(tmp_path, change: dict, ne
     (tmp_path / "config.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFormatError, match=needle):
         TextClassifier.load(tmp_path)
+
+
+def test_a_string_given_for_the_texts_is_a_type_error_not_one_text_per_letter() -> None:
+    from embedkit.models.linear import LinearConfig, fit_linear
+
+    texts, labels = _toy()
+    config = ClassifierConfig(min_count=1, emb_dim=8, hidden=8, valid_fraction=0.0)
+    rnn = prepare(texts, labels, config).classifier
+    linear = fit_linear(texts, labels, LinearConfig(epochs=1))
+    for clf in (rnn, linear):
+        with pytest.raises(TypeError, match="a list of texts"):
+            clf.predict("good film")
+        with pytest.raises(TypeError, match="a list of texts"):
+            clf.evaluate("good", ["pos"] * 4)
+        assert len(clf.predict(["good film"])) == 1

@@ -25,7 +25,7 @@ from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import ClassifierConfig
 from embedkit.models.dropout import RecurrentDropout
 from embedkit.models.init import apply_init
-from embedkit.models.labels import LabelPredictor, make_tokenizer
+from embedkit.models.labels import LabelPredictor, check_texts, make_tokenizer
 from embedkit.models.sizes import check_saved_sizes, rnn_parameters, rnn_shapes
 from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights
@@ -185,6 +185,7 @@ class TextClassifier(LabelPredictor):
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of each text, cut to ``max_len`` (counted in :attr:`truncated`); empty texts get ``<unk>``."""
+        check_texts(texts)
         out = []
         limit = self.config.max_len
         for text in texts:

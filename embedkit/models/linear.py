@@ -24,7 +24,7 @@ import torch
 from embedkit.config import check_numbers, check_positive, config_from_dict, config_to_dict
 from embedkit.errors import ConfigError, ModelFormatError
 from embedkit.io import check_format, read_json, write_json
-from embedkit.models.labels import LabelPredictor, make_tokenizer
+from embedkit.models.labels import LabelPredictor, check_texts, make_tokenizer
 from embedkit.text.config import PreprocessConfig
 from embedkit.weights import read_tensors, save_tensors
 
@@ -138,6 +138,7 @@ class LinearClassifier(LabelPredictor):
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """The known feature ids of each text (unknown n-grams are dropped)."""
+        check_texts(texts)
         n = self.config.ngrams
         return [sorted(self.index[f] for f in ngram_features(self._tokenize(t), n) if f in self.index)
                 for t in texts]
