@@ -125,3 +125,13 @@ def test_complete_gives_the_softmax_of_the_next_unit_logits(bundle: LMBundle, pr
 def test_prompt_of_unknown_words_is_an_error(bundle: LMBundle) -> None:
     with pytest.raises(InputError, match="unknown"):
         generate(bundle, "zebra quux")
+
+
+def test_a_prompt_that_is_not_one_text_is_a_type_error(tmp_path) -> None:
+    from embedkit.models.generate import prompt_ids, split_partial
+
+    for wrong in (None, ["the", "a"]):
+        with pytest.raises(TypeError, match="a prompt takes one text"):
+            prompt_ids(None, wrong)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="a prompt takes one text"):
+            split_partial(wrong)  # type: ignore[arg-type]

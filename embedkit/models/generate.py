@@ -25,6 +25,7 @@ import torch
 from embedkit.config import check_positive
 from embedkit.errors import InputError
 from embedkit.models.config import GenerateConfig
+from embedkit.text.pipeline import one_text
 from embedkit.vocab import BOS, PAD
 
 
@@ -77,6 +78,7 @@ def prompt_ids(bundle: Any, prompt: str) -> tuple[list[int], list[str]]:
 
     A prompt whose units are all unknown is an :class:`InputError`: the model would condition on nothing.
     """
+    prompt = one_text(prompt, "a prompt")
     units = bundle.units.from_text(prompt)
     vocab = bundle.vocab
     if units and all(u not in vocab.stoi for u in units):
@@ -224,7 +226,7 @@ def sequence_log_prob(bundle: Any, prompt: str, units: list[str], ended: bool = 
 def split_partial(prompt: str) -> tuple[str, str]:
     """``(context, fragment)``: the text before the last word and that word, or ``(prompt, "")`` when the
     prompt is empty or ends in whitespace (nothing typed of the next word yet)."""
-    match = re.search(r"\S+$", prompt)
+    match = re.search(r"\S+$", one_text(prompt, "a prompt"))
     if match is None:
         return prompt, ""
     return prompt[:match.start()], match.group()

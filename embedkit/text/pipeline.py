@@ -164,11 +164,11 @@ class Pipeline:
 
     def process(self, text: str) -> list[str]:
         """Tokens of one text after every step."""
-        return self._map(self._raw_tokens(_one_text(text)))
+        return self._map(self._raw_tokens(one_text(text)))
 
     def process_sentences(self, text: str) -> list[list[str]]:
         """Tokens of each sentence of a text (empty sentences dropped)."""
-        return self.map_units(self.raw_units(_one_text(text), sentences=True))
+        return self.map_units(self.raw_units(one_text(text), sentences=True))
 
     def raw_units(self, text: str, sentences: bool | None = None) -> list[list[str]]:
         """Tokens of a document's output units before the per-type steps (stop words, lemma or stem)."""
@@ -376,11 +376,12 @@ def _require_tokens(summary: PreprocessSummary, sources: Sequence[Path | str]) -
         raise InputError(f"{names}: input holds no tokens after preprocessing")
 
 
-def _one_text(text: object) -> str:
-    """``text`` when it is a ``str``; a clear TypeError for bytes, ``None`` or a list of texts."""
+def one_text(text: object, what: str = "process") -> str:
+    """``text`` when it is a ``str``; a clear TypeError for bytes, ``None`` or a list of texts (``what`` takes
+    one text)."""
     if not isinstance(text, str):
-        raise TypeError(f"process takes one text (a str), got {type(text).__name__}: decode bytes first, "
-                        "and map over a list of texts (or use run for files)")
+        raise TypeError(f"{what} takes one text (a str), got {type(text).__name__}: decode bytes first, "
+                        "and map over a list of texts")
     return text
 
 
