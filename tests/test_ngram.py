@@ -339,3 +339,11 @@ def test_a_folder_of_another_kind_is_named_by_its_kind(tmp_path) -> None:
 def test_strings_for_sentences_are_an_input_error_not_counted_as_letters() -> None:
     with pytest.raises(InputError, match="a string, not a list of tokens"):
         NgramModel().fit(["a b c", "d e"])
+
+
+def test_a_continuation_seen_more_often_never_gets_less_probability() -> None:
+    # x starts two sentences, y one: with no count of 3 anywhere, D2 has no estimate of its own
+    lm = NgramModel(order=3).fit([["x", "y"], ["x", "z"], ["y", "x"]])
+    assert lm.prob("x", []) > lm.prob("y", [])
+    for d1, d2, d3 in lm._discounts[1:]:  # what a count keeps grows with the count
+        assert 0 < 1 - d1 < 2 - d2 < 3 - d3

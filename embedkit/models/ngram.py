@@ -50,18 +50,22 @@ COUNTS_FILE = "counts.npz"
 
 
 def _estimate_discounts(counts: Iterable[int], modified: bool) -> tuple[float, float, float]:
-    """Chen & Goodman's discounts D1, D2, D3+ from counts of counts (one D for plain Kneser-Ney)."""
+    """Chen & Goodman's discounts D1, D2, D3+ from counts of counts (one D for plain Kneser-Ney).
+
+    Where a count of counts is missing or the estimates would let a count keep less than a smaller one (both
+    happen on small corpora; KenLM refuses them), the plain discount ``Y`` serves for all three.
+    """
     n = Counter(c for c in counts if c <= 4)
     n1, n2, n3, n4 = (n.get(i, 0) for i in (1, 2, 3, 4))
     y = n1 / (n1 + 2 * n2) if n1 and n2 else 0.75
     if not modified:
         return (y, y, y)
-    raw = (
-        1 - 2 * y * n2 / n1 if n1 else y,
-        2 - 3 * y * n3 / n2 if n2 else y,
-        3 - 4 * y * n4 / n3 if n3 else y,
-    )
-    return tuple(min(max(d, 0.05), i - 0.05) for i, d in enumerate(raw, start=1))  # type: ignore[return-value]
+    if not (n1 and n2 and n3 and n4):
+        return (y, y, y)  # a count of counts to estimate from is missing, as in a small corpus
+    d1, d2, d3 = 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3
+    if not (d2 > 0 and d3 > 0 and 0 < 1 - d1 < 2 - d2 < 3 - d3):  # a count would keep less than a smaller one
+        return (y, y, y)
+    return (d1, d2, d3)
 
 
 def sentence_pieces(inputs: Sequence[str | Path], encoding: str = "utf-8",
