@@ -135,3 +135,12 @@ def test_a_prompt_that_is_not_one_text_is_a_type_error(tmp_path) -> None:
             prompt_ids(None, wrong)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="a prompt takes one text"):
             split_partial(wrong)  # type: ignore[arg-type]
+
+
+def test_top_k_keeps_exactly_k_units_when_logits_tie() -> None:
+    from embedkit.models.generate import top_k_filter
+
+    kept = top_k_filter(torch.tensor([1.0, 1.0, 1.0, 0.0]), 2)
+    assert int(torch.isfinite(kept).sum()) == 2
+    kept = top_k_filter(torch.tensor([0.5, 3.0, 2.0, 3.0]), 3)
+    assert torch.isfinite(kept).tolist() == [False, True, True, True]

@@ -37,11 +37,12 @@ def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
 
 
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
-    """Keep the ``k`` largest logits, set the rest to ``-inf``."""
-    if k >= logits.numel():
+    """Keep the ``k`` largest logits, set the rest to ``-inf``: exactly ``k``, ties at the edge broken as
+    ``torch.topk`` breaks them."""
+    if k >= logits.size(-1):
         return logits
-    threshold = torch.topk(logits, k).values[-1]
-    return logits.masked_fill(logits < threshold, float("-inf"))
+    top = torch.topk(logits, k, dim=-1)
+    return torch.full_like(logits, float("-inf")).scatter(-1, top.indices, top.values)
 
 
 def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
