@@ -99,3 +99,37 @@ def test_vocab_of_another_size_is_refused(corpus: Path, tmp_path: Path) -> None:
     (tmp_path / "lm" / "vocab.json").write_text((tmp_path / "lm" / "vocab.json").read_text().replace('"mat",', ""))
     with pytest.raises(ModelFormatError):
         LMBundle.load(tmp_path / "lm")
+
+
+@pytest.mark.parametrize("columns", [1, 2, 5, 10, 40])
+def test_file_perplexity_scores_every_unit_once_whatever_the_columns(tmp_path, columns: int) -> None:
+    import dataclasses
+    import math
+
+    from lm_helpers import tiny_lm
+
+    from embedkit.training.data import encode_stream
+
+    words = "the cat sat on a mat a dog ran to me".split()
+    bundle = tiny_lm(words, seed=0, steps=30, size=8)
+    path = tmp_path / "valid.txt"
+    path.write_text("the cat sat on a mat\na dog ran to me\nthe dog sat\n")
+    ids = encode_stream([line.split() for line in path.read_text().splitlines()], bundle.vocab)
+    stream = torch.cat([torch.tensor([bundle.vocab.eos_id]), ids])  # a file starts as a line does, after <eos>
+    with torch.no_grad():
+        nll = float(bundle.model.nll(stream[:-1].view(-1, 1), stream[1:].view(-1, 1), reduction="sum")[0])
+    bundle.config = dataclasses.replace(bundle.config, eval_batch_size=columns)
+    scored = file_perplexity(bundle, path)
+    assert scored["tokens"] == ids.numel() == 17
+    if columns == 1:  # one column is the reference itself; more start from a zero state mid-stream
+        assert scored["perplexity"] == pytest.approx(math.exp(nll / ids.numel()), rel=1e-5)
+
+
+def test_eval_columns_cover_each_target_once() -> None:
+    from embedkit.training.data import eval_columns
+
+    for n, columns in [(17, 10), (17, 1), (5, 8), (100, 7)]:
+        data = eval_columns(torch.arange(1, n + 1), columns, start=0)
+        targets = data[1:].flatten()
+        assert sorted(targets[targets >= 0].tolist()) == list(range(1, n + 1))
+        assert (data[:-1][data[1:] >= 0] >= 0).all()  # a scored unit is predicted from a real one

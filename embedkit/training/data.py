@@ -64,6 +64,24 @@ def batchify(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
     return ids[: steps * batch_size].view(batch_size, steps).t().contiguous()
 
 
+def eval_columns(ids: torch.Tensor, batch_size: int, start: int) -> torch.Tensor:
+    """``[steps + 1, B]`` columns that score every unit of ``ids`` exactly once, for evaluation.
+
+    The stream after a ``start`` unit (``<eos>``: a file begins as a line does) is cut into ``B`` consecutive
+    pieces; each column begins with the unit before its piece, so no unit goes unscored at a column's start,
+    and the short last piece is padded with ``-1``: not a unit, never scored (see :func:`stream_nll_sum`).
+    Only each column's start from a zero state depends on ``B``.
+    """
+    n = ids.numel()
+    columns = max(1, min(batch_size, n))
+    length = -(-n // columns)  # targets per column
+    padded = torch.full((columns * length + 1,), -1, dtype=torch.long)
+    padded[0] = start
+    padded[1: n + 1] = ids
+    rows = torch.arange(length + 1)[:, None] + length * torch.arange(columns)[None, :]
+    return padded[rows]
+
+
 class BPTTBatches:
     """``(input, target)`` windows of at most ``bptt`` steps down batchified columns; target = input shifted by 1.
 

@@ -27,7 +27,7 @@ from embedkit.text.config import PreprocessConfig
 from embedkit.training import distributed
 from embedkit.training.config import LM_TRAINER as LM_TRAINER  # its home is training.config
 from embedkit.training.config import TrainerConfig
-from embedkit.training.data import BPTTBatches, batchify, encode_stream, read_units, shard_stream
+from embedkit.training.data import BPTTBatches, batchify, encode_stream, eval_columns, read_units, shard_stream
 from embedkit.training.trainer import Trainer, seed_everything
 from embedkit.vocab import Vocab
 
@@ -52,9 +52,15 @@ def stream_nll_sum(model: LanguageModel, data: torch.Tensor, bptt: int) -> tuple
         return total, count
     with torch.no_grad():
         for x, y in BPTTBatches(data, bptt):
-            nll, hidden = model.nll(x.to(device), y.to(device), hidden, reduction="sum")
-            total += float(nll)
-            count += y.numel()
+            scored = y >= 0  # -1 pads the last column of eval_columns
+            if bool(scored.all()):
+                nll, hidden = model.nll(x.to(device), y.to(device), hidden, reduction="sum")
+                total += float(nll)
+                count += y.numel()
+                continue
+            nll, hidden = model.nll(x.clamp(min=0).to(device), y.clamp(min=0).to(device), hidden, reduction="none")
+            total += float(nll[scored.reshape(-1).to(device)].sum())
+            count += int(scored.sum())
     model.train(was_training)
     return total, count
 
@@ -101,18 +107,16 @@ class LMTask:
         return {"loss": nll, "ppl": math.exp(min(nll, 700))}
 
 
-def _eval_batches(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
-    return batchify(ids, max(1, min(batch_size, ids.numel() // 2)))
-
-
 def file_perplexity(bundle: LMBundle, path: str | Path, encoding: str = "utf-8") -> dict[str, Any]:
     """Perplexity of a file in the training file's form (a token file, or raw text that a model trained on
     raw text preprocesses the same way); same units and ``<eos>`` as training; also counts unknown units."""
     lines = read_units(path, bundle.units.from_file_line, encoding)
     ids = encode_stream(lines, bundle.vocab)
-    nll = stream_nll(bundle.model, _eval_batches(ids, bundle.config.eval_batch_size), bundle.config.bptt)
+    data = eval_columns(ids, bundle.config.eval_batch_size, bundle.vocab.eos_id)
+    total, count = stream_nll_sum(bundle.model, data, bundle.config.bptt)
+    nll = total / max(count, 1)
     unknown = int((ids == bundle.vocab.unk_id).sum())
-    return {"perplexity": math.exp(min(nll, 700)), "nll": nll, "tokens": int(ids.numel()), "unknown": unknown}
+    return {"perplexity": math.exp(min(nll, 700)), "nll": nll, "tokens": count, "unknown": unknown}
 
 
 def _check_resume(folder: Path, config: LMConfig, vocab: Vocab) -> None:
@@ -187,7 +191,7 @@ def prepare(data: TokenData, config: LMConfig, embeddings: EmbeddingSource = Non
     train_ids = encode_stream(data.train, vocab)
     valid = None
     if data.valid is not None:
-        valid = _eval_batches(encode_stream(data.valid, vocab), config.eval_batch_size)
+        valid = eval_columns(encode_stream(data.valid, vocab), config.eval_batch_size, vocab.eos_id)
     if hasattr(embeddings, "to_matrix"):
         matrix = embeddings.to_matrix(vocab)
     else:
