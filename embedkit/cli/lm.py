@@ -71,7 +71,8 @@ def train(
     emb_dropout: float | None = typer.Option(None, "--emb-dropout", help=default_help(
         "Dropout on embeddings.", _LM, "emb_dropout", shown="--dropout")),
     variational: bool | None = typer.Option(None, "--variational/--no-variational", help=switch_help(
-        "One mask for all time steps in the embedding/between-layer/output dropout (not on the recurrent state).",
+        "One mask for all time steps in the embedding and output dropout (between layers torch's fused "
+        "module draws a new mask each step; see --recurrent-dropout for the state).",
         _LM, "variational", "--variational", "--no-variational")),
     recurrent_dropout: float | None = typer.Option(None, "--recurrent-dropout", help=default_help(
         "Dropout on h_(t-1) inside W h_(t-1), one mask for all steps (Gal & Ghahramani); 0 = off.", _LM,

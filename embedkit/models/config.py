@@ -54,8 +54,9 @@ class LMConfig:
     ``level`` chooses the units: ``word`` (the token file's space-separated tokens), ``subword`` (pieces of
     the :class:`SubwordModel` at ``subword_model``) or ``char``. ``<eos>`` ends every line. Dropout acts on the
     embeddings (``emb_dropout``, defaults to ``dropout``), between layers and on the output (``dropout``);
-    ``variational`` uses one mask per sequence for all time steps instead of a new mask each step; it acts on
-    what enters and leaves the recurrent layers, never on the state carried from step to step.
+    ``variational`` uses one mask per sequence for all time steps instead of a new mask each step on what
+    enters and leaves the recurrent stack (embeddings, output); between stacked layers the fused torch module
+    applies its own dropout, a new mask each step; never on the state carried from step to step.
     ``recurrent_dropout`` is that other dropout (Gal & Ghahramani 2016): one mask on ``h_{t-1}`` inside
     ``W h_{t-1}``, the same at every step (see :mod:`embedkit.models.dropout`); 0 turns it off.
     ``init='orthogonal'`` starts the recurrent weights orthogonal (per gate block, from an SVD), the input
