@@ -81,7 +81,7 @@ def test_clf_train_flags_reach_the_model_and_the_trainer(capsys, tmp_path: Path,
     assert seen["model"].recurrent_dropout == 0.25 and seen["model"].init == "torch"
     assert seen["trainer"].clip_mode == "none"
     code, _, err = run_cli(capsys, "clf", "train", tmp_path / "train.tsv", "-o", tmp_path / "clf2", "--emb-dim", "8",
-                           "--hidden", "8", "--epochs", "1", "--min-count", "1", "--forget-bias", "3",
+                           "--hidden", "8", "--epochs", "1", "--min-count", "1", "--cell", "lstm", "--forget-bias", "3",
                            "--clip", "0.5", "--clip-mode", "value")
     assert code == 0, err
     assert seen["model"].forget_bias == 3.0 and seen["trainer"].clip == 0.5 and seen["trainer"].clip_mode == "value"
@@ -139,6 +139,6 @@ def test_pipeline_tables_take_the_same_keys() -> None:
     config, trainer, _, _ = stage_lm.check({"input": "x.txt", "recurrent_dropout": 0.25, "init": "torch",
                                             "clip_mode": "none"})
     assert (config.recurrent_dropout, config.init, trainer.clip_mode) == (0.25, "torch", "none")
-    config, trainer, *_ = stage_clf.check({"input": "x.tsv", "recurrent_dropout": 0.1, "forget_bias": 2.0,
-                                             "clip_mode": "value"})
+    config, trainer, *_ = stage_clf.check({"input": "x.tsv", "recurrent_dropout": 0.1, "cell": "lstm",
+                                             "forget_bias": 2.0, "clip_mode": "value"})
     assert (config.recurrent_dropout, config.forget_bias, trainer.clip_mode) == (0.1, 2.0, "value")

@@ -108,9 +108,10 @@ def _orthogonal_error(block: torch.Tensor) -> float:
 @pytest.mark.parametrize("cell,gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
 def test_orthogonal_init_and_forget_bias(cell: str, gates: int) -> None:
     torch.manual_seed(0)
-    lm = _lm(cell, init="orthogonal", forget_bias=2.5)
+    bias = 2.5 if cell == "lstm" else 1.0  # only the LSTM has a forget gate
+    lm = _lm(cell, init="orthogonal", forget_bias=bias)
     clf = RNNClassifier(9, 2, ClassifierConfig(cell=cell, emb_dim=5, hidden=6, bidirectional=True,
-                                               forget_bias=2.5))
+                                               forget_bias=bias))
     for rnn in (lm.rnn, clf.rnn):
         for name, param in rnn.named_parameters():
             if name.startswith("weight_hh"):
@@ -142,7 +143,8 @@ def test_init_settings_are_checked_and_old_spelling_still_reads() -> None:
     assert config_from_dict(LMConfig, {"init": False}).init == "torch"
     assert config_from_dict(ClassifierConfig, {"init": "torch", "recurrent_dropout": 0.25}).recurrent_dropout == 0.25
     for bad in ({"init": "xavier"}, {"recurrent_dropout": 1.0}, {"recurrent_dropout": -0.1},
-                {"init": "torch", "forget_bias": 2.0}, {"forget_bias": float("nan")}):
+                {"init": "torch", "forget_bias": 2.0}, {"forget_bias": float("nan")},
+                {"cell": "gru", "forget_bias": 2.0}, {"cell": "rnn", "forget_bias": 0.0}):
         with pytest.raises(ConfigError):
             LMConfig(**bad)  # type: ignore[arg-type]
         with pytest.raises(ConfigError):

@@ -43,6 +43,8 @@ def _check_recurrent(config: Any) -> None:
         raise ConfigError(f"recurrent_dropout must lie in [0, 1), got {config.recurrent_dropout}")
     if not math.isfinite(config.forget_bias):
         raise ConfigError(f"forget_bias must be a finite number, got {config.forget_bias}")
+    if config.cell != "lstm" and config.forget_bias != 1.0:
+        raise ConfigError(f"forget_bias sets the LSTM's forget gate; a {config.cell} cell has none")
     if config.init == "torch" and config.forget_bias != 1.0:
         raise ConfigError("forget_bias acts only with init 'orthogonal' (init 'torch' keeps torch's own biases)")
 
