@@ -533,3 +533,24 @@ def test_the_recipes_name_every_stage_input() -> None:
     for recipe in (ROOT / "pipelines").glob("*.toml"):
         pipeline = load_pipeline(recipe)
         check_inputs(pipeline, plan(pipeline))
+
+
+def test_a_failed_first_stage_that_left_files_keeps_a_run_folder_a_later_run_takes(tmp_path, capsys,
+                                                                                  monkeypatch) -> None:
+    import dataclasses
+
+    from embedkit.errors import InputError
+
+    def leaves_a_file(table, ctx):
+        (ctx.out_dir / "half.txt").write_text("x")
+        raise InputError("stage failed")
+
+    monkeypatch.setitem(STAGES, "vocab", dataclasses.replace(STAGES["vocab"], run=leaves_a_file))
+    (tmp_path / "c.txt").write_text("a b c\n", encoding="utf-8")
+    pipeline = _pipeline(tmp_path, '[vocab]\ninput = "c.txt"\n')
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 2 and "stage failed" in err
+    assert (out / "half.txt").exists()
+    code, _, err = run_cli(capsys, "run", pipeline, "-o", out)
+    assert code == 2 and "stage failed" in err, "the folder is still a run folder, not refused as the user's"

@@ -240,14 +240,17 @@ def _run_folder(out: Path) -> Iterator[None]:
     """Hold the run folder ``out`` with ``.state/`` in it, so it is a run folder from the first stage on; a
     run that fails before any stage finished removes the folder when it made it (empty folders only)."""
     made = not out.exists()
+    state = out / STATE_DIR
     try:
         with run_lock(out):
-            (out / STATE_DIR).mkdir(exist_ok=True)
+            state.mkdir(exist_ok=True)
             yield
     except BaseException:
-        if made:
+        # only a folder this run made and left as it found it (nothing but an empty .state/) goes; one a stage
+        # wrote into stays a run folder, so the next run takes it
+        if made and state.is_dir() and not any(state.iterdir()) and list(out.iterdir()) == [state]:
             with contextlib.suppress(OSError):
-                (out / STATE_DIR).rmdir()
+                state.rmdir()
                 out.rmdir()
         raise
 
