@@ -227,3 +227,17 @@ def test_require_file_names_what_the_path_is(tmp_path) -> None:
         require_file(tmp_path, "token file")
     with pytest.raises(InputError, match="is not a regular file"):
         require_file("/dev/null", "token file")
+
+
+def test_a_utf8_bom_is_not_text(tmp_path) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfHello world\nHello again\n")
+    assert list(iter_lines([path])) == ["Hello world", "Hello again"]
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "hex", "zlib", "utf-16"])
+def test_codecs_that_are_not_text_encodings_or_fail_oddly_are_one_line_errors(tmp_path, encoding: str) -> None:
+    path = tmp_path / "s.txt"
+    path.write_bytes(b"hello world\n")
+    with pytest.raises(InputError, match=encoding.replace("-", ".")):
+        list(iter_lines([path], encoding))

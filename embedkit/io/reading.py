@@ -96,9 +96,12 @@ def _folder_files(folder: Path, glob: str) -> list[Path]:
 
 def _check_encoding(encoding: str) -> str:
     try:
-        return codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise InputError(f"unknown encoding '{encoding}'") from None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: codecs, not text encodings
+        raise InputError(f"'{encoding}' is not a text encoding (try utf-8, cp1251, koi8-r, latin-1)")
+    return info.name
 
 
 def open_binary(source: Path | str) -> IO[bytes]:
@@ -170,13 +173,15 @@ def _decoded_blocks(raw: IO[bytes], encoding: str, name: str, advice: str) -> It
     Bytes that do not decode, and a NUL character anywhere (text has none; a binary file whose head
     looked like text does), raise :class:`InputError` naming the file and line.
     """
-    decoder = codecs.getincrementaldecoder(encoding)()
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)()  # a BOM is no text
     done_lines = 0
     while True:
         block = raw.read(_READ_BLOCK)
         try:
             text = decoder.decode(block, final=not block)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
+            if not isinstance(exc, UnicodeDecodeError):  # utf-16 without its byte-order mark, say
+                raise InputError(f"{name}: cannot decode as {encoding} ({exc})") from None
             data = exc.object
             lineno = done_lines + 1 + data[: exc.start].count(b"\n")
             hint = ""
