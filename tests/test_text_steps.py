@@ -226,3 +226,22 @@ def test_placeholders_stay_whole_in_every_tokenizer(tokenize) -> None:
 def test_markup_glued_to_words_is_not_a_placeholder(tokenize) -> None:
     tokens = tokenize("fine.<br><br>Next and <b>bold</b> a<i>b", True)
     assert "br" in tokens and "bold" in tokens and not [t for t in tokens if len(t) > 1 and t.startswith("<")]
+
+
+def test_a_users_stop_word_file_keeps_its_negations_unless_asked(tmp_path) -> None:
+    from embedkit.text.stopwords import stopword_set
+
+    path = tmp_path / "stop.txt"
+    path.write_text("foo\nnever negation\nhardly negation\n", encoding="utf-8")
+    kept = stopword_set("en", user_file=path)
+    assert "foo" in kept and "never" not in kept and "hardly" not in kept
+    dropped = stopword_set("en", remove_negation=True, user_file=path)
+    assert {"foo", "never", "hardly"} <= dropped
+
+
+def test_both_spellings_of_russian_stop_words_with_yo() -> None:
+    from embedkit.text.stopwords import bundled_stopwords
+
+    words = bundled_stopwords("ru")
+    for plain, yo in (("все", "всё"), ("ее", "её"), ("еще", "ещё")):
+        assert plain in words and yo in words

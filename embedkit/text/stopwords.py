@@ -31,9 +31,9 @@ def bundled_stopwords(lang: str, remove_negation: bool = False) -> frozenset[str
     return _parse(resource_path("stopwords", f"{lang}.txt").read_text(encoding="utf-8"), remove_negation)
 
 
-def load_stopwords(path: str | Path) -> frozenset[str]:
+def load_stopwords(path: str | Path, remove_negation: bool = False) -> frozenset[str]:
     """A user's stop-word file (same format as the bundled ones; negation marks are honoured)."""
-    return _parse(read_option_file(path, "stop-word file"), remove_negation=True)
+    return _parse(read_option_file(path, "stop-word file"), remove_negation)
 
 
 def stopword_set(lang: str, remove_negation: bool = False, user_file: str | Path | None = None) -> frozenset[str]:
@@ -43,5 +43,5 @@ def stopword_set(lang: str, remove_negation: bool = False, user_file: str | Path
     for code in langs:
         words |= bundled_stopwords(code, remove_negation)
     if user_file:
-        words |= load_stopwords(user_file)
+        words |= load_stopwords(user_file, remove_negation)
     return frozenset(words)
