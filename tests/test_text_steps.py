@@ -245,3 +245,16 @@ def test_both_spellings_of_russian_stop_words_with_yo() -> None:
     words = bundled_stopwords("ru")
     for plain, yo in (("все", "всё"), ("ее", "её"), ("еще", "ещё")):
         assert plain in words and yo in words
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("soft\u00adhyphen", ["softhyphen"]),
+    ("zero\u200bwidth\ufeff word\u2060joined", ["zerowidth", "wordjoined"]),
+    ("e\u2011mail кто\u2010то", ["e-mail", "кто-то"]),
+    ("I don\u2019t know. I don't know.", ["i", "don't", "know", "i", "don't", "know"]),
+])
+def test_typographic_variants_are_one_spelling(text: str, tokens: list[str]) -> None:
+    from embedkit import Pipeline
+
+    assert Pipeline(lang="auto").process(text) == tokens
+    assert "\u00ad" in normalize("soft\u00adhyphen", PreprocessConfig(nfkc=False))

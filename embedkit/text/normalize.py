@@ -58,11 +58,25 @@ def drop_stress(text: str) -> str:
     return _STRESS_RE.sub("", text)
 
 
+# What NFKC leaves apart though it is one spelling: invisible characters inside words (soft hyphen, zero-width
+# space, word joiner, a byte-order mark mid-text) go; typographic hyphens and the curly apostrophe become
+# ASCII, so ``кто‐то`` is ``кто-то`` and ``don’t`` is ``don't`` (the stop-word lists' spelling).
+_TYPOGRAPHIC = {0x00AD: None, 0x200B: None, 0x2060: None, 0xFEFF: None, 0x2010: "-", 0x2011: "-", 0x2019: "'"}
+_TYPOGRAPHIC_RE = re.compile("[" + "".join(map(chr, _TYPOGRAPHIC)) + "]")
+
+
+def plain_typography(text: str) -> str:
+    """``text`` with the characters of ``_TYPOGRAPHIC`` dropped or made ASCII."""
+    if _TYPOGRAPHIC_RE.search(text) is None:  # a scan, no copy: most lines have none
+        return text
+    return text.translate(_TYPOGRAPHIC)
+
+
 def normalize(text: str, config: PreprocessConfig) -> str:
-    """Stress marks off and NFKC, masks (URLs before e-mails before numbers, so each sees whole units), case,
-    ``ё``."""
+    """Stress marks off, NFKC and plain typography, masks (URLs before e-mails before numbers, so each sees
+    whole units), case, ``ё``."""
     if config.nfkc:
-        text = nfkc(drop_stress(text))
+        text = plain_typography(nfkc(drop_stress(text)))
     if config.mask_urls:
         text = URL_RE.sub(f" {URL_TOKEN} ", text)
     if config.mask_emails:
