@@ -143,3 +143,14 @@ def test_load_torch_turns_foreign_files_into_format_errors(tmp_path: Path) -> No
         with pytest.raises(ModelFormatError, match="not an embedkit torch embedding file"):
             load_torch(tmp_path / name)
     assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("fmt, name", [("npy", "m.npy"), ("safetensors", "m.safetensors"), ("torch", "m.pt")])
+def test_an_export_whose_row_list_cannot_be_written_leaves_no_matrix(emb: Embeddings, vocab: Vocab, tmp_path: Path,
+                                                                     fmt: str, name: str) -> None:
+    from embedkit.errors import OutputError
+
+    (tmp_path / f"{name}.vocab.json").mkdir()
+    with pytest.raises(OutputError, match="is a folder"):
+        export_vectors(emb, tmp_path / name, fmt, vocab=vocab)
+    assert not (tmp_path / name).exists()

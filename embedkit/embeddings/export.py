@@ -20,7 +20,7 @@ import numpy as np
 from embedkit.config import check_seed
 from embedkit.embeddings.formats import write_safetensors, write_word2vec
 from embedkit.errors import ConfigError, ModelFormatError
-from embedkit.io import atomic_write
+from embedkit.io import atomic_write, dump_json
 from embedkit.vocab import PAD, Vocab
 
 EXPORT_FORMATS = ("npy", "word2vec", "word2vec-bin", "safetensors", "torch")
@@ -134,18 +134,21 @@ def export_vectors(emb: VectorTable, output: str | Path, fmt: str, vocab: Vocab 
     if fmt in ("word2vec", "word2vec-bin"):
         write_word2vec(output, words, matrix, binary=fmt == "word2vec-bin")
         return coverage
-    if fmt == "npy":
-        with atomic_write(output, "wb") as handle:
-            np.save(handle, matrix, allow_pickle=False)
-    elif fmt == "safetensors":
-        write_safetensors(output, {"embeddings": matrix}, metadata={"dim": str(emb.dim), "rows": str(len(words))})
-    else:
-        import torch
+    # the row list is opened first and lands last: a failure on either leaves neither file
+    with atomic_write(Path(str(output) + ".vocab.json")) as rows:
+        if fmt == "npy":
+            with atomic_write(output, "wb") as handle:
+                np.save(handle, matrix, allow_pickle=False)
+        elif fmt == "safetensors":
+            write_safetensors(output, {"embeddings": matrix},
+                              metadata={"dim": str(emb.dim), "rows": str(len(words))})
+        else:
+            import torch
 
-        pad = row_vocab.stoi.get(PAD)
-        with atomic_write(output, "wb") as handle:
-            torch.save({"weight": torch.from_numpy(matrix), "padding_idx": -1 if pad is None else pad}, handle)
-    row_vocab.save(Path(str(output) + ".vocab.json"))
+            pad = row_vocab.stoi.get(PAD)
+            with atomic_write(output, "wb") as handle:
+                torch.save({"weight": torch.from_numpy(matrix), "padding_idx": -1 if pad is None else pad}, handle)
+        dump_json(row_vocab.to_dict(), rows)
     return coverage
 
 

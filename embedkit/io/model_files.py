@@ -92,11 +92,16 @@ def replace_model_dir(path: str | Path) -> Iterator[Path]:
         yield tmp
 
 
+def dump_json(obj: Any, handle: Any) -> None:
+    """JSON as embedkit writes it (UTF-8, human-readable, a final newline) to an open text handle."""
+    json.dump(obj, handle, ensure_ascii=False, indent=1)
+    handle.write("\n")
+
+
 def write_json(path: str | Path, obj: Any) -> None:
     """Write JSON atomically (UTF-8, human-readable)."""
     with atomic_write(path) as handle:
-        json.dump(obj, handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
+        dump_json(obj, handle)
 
 
 def read_json(path: str | Path) -> Any:
