@@ -191,3 +191,16 @@ def test_a_classifier_folder_given_as_vectors_is_named_by_its_kind(tmp_path: Pat
     (folder / "config.json").write_text('{"format": "embedkit.classifier/1"}')
     with pytest.raises(ModelFormatError, match=r"is an embedkit classifier folder \(wanted: word vectors\)"):
         Embeddings.load(folder)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gzipped_word2vec_files_load_without_naming_the_format(tmp_path: Path, binary: bool) -> None:
+    from embedkit.embeddings.formats import read_vectors
+
+    kv = KeyedVectors(vector_size=3)
+    kv.add_vectors(["cat", "dog"], np.array([[1, 0, 0], [0, 1, 0]], dtype=np.float32))
+    path = tmp_path / ("v.bin.gz" if binary else "v.txt.gz")
+    kv.save_word2vec_format(str(path), binary=binary)
+    loaded = read_vectors(path)
+    assert loaded.index_to_key == ["cat", "dog"]
+    np.testing.assert_array_equal(loaded["dog"], kv["dog"])

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from embedkit.errors import ModelFormatError, OutputError
-from embedkit.io import atomic_write, require_file
+from embedkit.io import atomic_write, open_binary, require_file
 
 FORMATS = ("word2vec", "word2vec-bin", "glove")
 _PROBE = 4096
@@ -33,8 +33,11 @@ def _binary(head: bytes) -> bool:
 
 def sniff_format(path: Path) -> str:
     """Guess ``word2vec`` (text with a "count dim" header), ``word2vec-bin`` or ``glove`` from a file's start."""
-    with open(path, "rb") as handle:
-        head = handle.read(_PROBE)
+    try:
+        with open_binary(path) as handle:  # a .gz file is read as gensim reads it, unpacked
+            head = handle.read(_PROBE)
+    except (OSError, EOFError) as exc:
+        raise ModelFormatError(f"{path}: cannot read the vector file ({exc})") from None
     if not head.strip():
         raise ModelFormatError(f"{path}: vector file is empty")
     first, _, rest = head.partition(b"\n")
@@ -45,7 +48,7 @@ def sniff_format(path: Path) -> str:
             raise ModelFormatError(f"{path}: not a vector file: binary bytes and no word2vec header "
                                    "(a first line 'count dim')")
         return "glove"
-    if path.suffix == ".bin":
+    if (path.with_suffix("") if path.suffix == ".gz" else path).suffix == ".bin":
         return "word2vec-bin"
     return "word2vec-bin" if _binary(rest) or any(b < 9 or 13 < b < 32 for b in rest) else "word2vec"
 
