@@ -258,3 +258,13 @@ def test_typographic_variants_are_one_spelling(text: str, tokens: list[str]) -> 
 
     assert Pipeline(lang="auto").process(text) == tokens
     assert "\u00ad" in normalize("soft\u00adhyphen", PreprocessConfig(nfkc=False))
+
+
+@pytest.mark.parametrize("context", [False, True])
+def test_yo_to_e_reaches_the_lemmas(context: bool) -> None:
+    from embedkit import Pipeline
+
+    tokens = Pipeline(lang="ru", lemmatize=True, yo_to_e=True, lemma_context=context).process(
+        "Ёлки зелёные, всё ещё стали тёмными")
+    assert tokens and not any("ё" in t for t in tokens), tokens
+    assert "елка" in tokens and "зеленый" in tokens

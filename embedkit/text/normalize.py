@@ -86,5 +86,10 @@ def normalize(text: str, config: PreprocessConfig) -> str:
     if config.lowercase:
         text = text.lower()
     if config.yo_to_e:
-        text = text.replace("ё", "е").replace("Ё", "Е")
+        text = no_yo(text)
     return text
+
+
+def no_yo(text: str) -> str:
+    """``ё`` written as ``е`` (the lemmatiser's normal forms bring it back, so lemmas pass through here too)."""
+    return text.replace("ё", "е").replace("Ё", "Е")

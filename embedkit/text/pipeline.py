@@ -34,7 +34,7 @@ from embedkit.text.config import PreprocessConfig
 from embedkit.text.executors import DaskExecutor, Executor, LocalExecutor, local_executor
 from embedkit.text.lemma_context import AMBIGUOUS, ContextLemmatizer, type_normalizer
 from embedkit.text.morph import load_russian_analyzer, word_normalizer
-from embedkit.text.normalize import MASK_TOKENS, normalize
+from embedkit.text.normalize import MASK_TOKENS, no_yo, normalize
 from embedkit.text.provenance import preprocess_toml, sidecar_path, write_preprocess
 from embedkit.text.stopwords import stopword_set
 from embedkit.text.tokenize import LINE_BREAK, TOKENIZERS, regex_tokenize, regex_tokenize_lines, split_sentences
@@ -122,6 +122,8 @@ class Pipeline:
             return ""
         if self._normalizer is not None and token[:1].isalnum():
             token = self._normalizer(token)
+            if self.config.yo_to_e:
+                token = no_yo(token)
             if stop and (token.rpartition("_")[0] if self.config.pos_tags else token) in stop:
                 return ""
         return token
@@ -149,6 +151,9 @@ class Pipeline:
     def _in_context(self, tokens: list[str], out: list[str]) -> list[str]:
         """Settle the lemma-ambiguous types of a unit from their neighbours (the cache holds AMBIGUOUS)."""
         settled = self._context.settle(tokens, out)
+        if self.config.yo_to_e:
+            for i in settled:
+                out[i] = no_yo(out[i])
         stop, tagged = self._stop, self.config.pos_tags
         if stop:
             for i in settled:
