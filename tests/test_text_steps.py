@@ -268,3 +268,12 @@ def test_yo_to_e_reaches_the_lemmas(context: bool) -> None:
         "Ёлки зелёные, всё ещё стали тёмными")
     assert tokens and not any("ё" in t for t in tokens), tokens
     assert "елка" in tokens and "зеленый" in tokens
+
+
+def test_whole_contractions_are_stop_words_and_their_negations_stay() -> None:
+    from embedkit import Pipeline
+
+    assert Pipeline(lang="en", stopwords=True).process("I'm sure you're right, they'll go and we've it's") == [
+        "sure", "right", "go"]
+    assert Pipeline(lang="en", stopwords=True).process("I don’t know, it isn't") == ["don't", "know", "isn't"]
+    assert Pipeline(lang="en", stopwords=True, remove_negation=True).process("I don't know, it isn't") == ["know"]
