@@ -97,6 +97,7 @@ def _bad_inputs(workdir: Path, model: Path) -> dict[str, list[str]]:
         "missing model": ["w2v", "similar", str(workdir / "nomodel"), "government"],
         "bad method": ["w2v", "analogy", str(model), "a", "b", "c", "--method", "pairdir"],
         "nothing to eval": ["w2v", "eval", str(model)],
+        "bad restrict vocab": ["w2v", "eval", str(model), "--pairs", "wordsim353.tsv", "--restrict-vocab", "-1"],
         "bad export format": ["w2v", "export", str(model), "--format", "pickle", "-o", "{out}"],
         "missing vocab": ["w2v", "export", str(model), "--format", "npy", "-o", "{out}",
                           "--vocab", str(workdir / "novocab.json")],
@@ -106,7 +107,7 @@ def _bad_inputs(workdir: Path, model: Path) -> dict[str, list[str]]:
 @pytest.mark.parametrize("case", ["empty corpus", "min count", "zero dim", "bad arch", "no workers",
                                   "missing corpus", "bad vectors format", "unknown word", "truncated model",
                                   "missing model", "bad method", "nothing to eval", "bad export format",
-                                  "missing vocab"])
+                                  "missing vocab", "bad restrict vocab"])
 def test_errors_are_one_line_exit_2_and_leave_nothing(case: str, workdir: Path, model: Path, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     out_path = tmp_path / "out"

@@ -155,8 +155,8 @@ def evaluate(
     pairs: list[str] = typer.Option([], "--pairs", help=(
         "Word-pair similarity file (repeatable), e.g. simlex999.txt or wordsim353.tsv from gensim.")),
     method: str = typer.Option(DEFAULT_METHOD, "--method", help=" or ".join(METHODS) + "."),
-    restrict_vocab: int = typer.Option(RESTRICT_VOCAB, "--restrict-vocab",
-                                       help="Only this many frequent words answer."),
+    restrict_vocab: int = typer.Option(RESTRICT_VOCAB, "--restrict-vocab", min=1,
+                                       help="Only this many frequent words answer analogies (pairs use all)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Analogy accuracy (per section and overall) and Spearman correlation on word-pair files."""
