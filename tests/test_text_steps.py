@@ -277,3 +277,11 @@ def test_whole_contractions_are_stop_words_and_their_negations_stay() -> None:
         "sure", "right", "go"]
     assert Pipeline(lang="en", stopwords=True).process("I don’t know, it isn't") == ["don't", "know", "isn't"]
     assert Pipeline(lang="en", stopwords=True, remove_negation=True).process("I don't know, it isn't") == ["know"]
+
+
+def test_nltk_tokenizer_splits_every_sentence_final_stop_as_word_tokenize_does() -> None:
+    from embedkit.text.tokenize import nltk_tokenize
+
+    assert nltk_tokenize("I like cats. Dogs are fine.") == ["I", "like", "cats", "Dogs", "are", "fine"]
+    assert nltk_tokenize("Mr. Smith likes cats. Dogs too.", keep_punct=True) == [
+        "Mr.", "Smith", "likes", "cats", ".", "Dogs", "too", "."]

@@ -90,12 +90,14 @@ def _nltk_word_tokenizer():
 
 
 def _nltk_tokens(text: str, keep_punct: bool) -> list[str]:
-    tokens = _nltk_word_tokenizer().tokenize(text)
+    words = _nltk_word_tokenizer().tokenize  # splits off a full stop only at the end of what it is given
+    tokens = [token for sentence in _punkt().tokenize(text) for token in words(sentence)]
     return tokens if keep_punct else [t for t in tokens if _IS_WORD_RE.search(t)]
 
 
 def nltk_tokenize(text: str, keep_punct: bool = False) -> list[str]:
-    """NLTK's Treebank-style word tokeniser (needs no downloaded data)."""
+    """NLTK's Treebank-style word tokeniser after Punkt's sentences, as ``nltk.word_tokenize`` (with the
+    bundled abbreviations instead of a downloaded Punkt model)."""
     return _around_placeholders(_nltk_tokens, text, keep_punct)
 
 
