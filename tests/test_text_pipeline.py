@@ -7,6 +7,7 @@ import io
 import json
 import multiprocessing
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -312,3 +313,16 @@ def test_process_takes_one_text_and_says_so() -> None:
             Pipeline(lang="en").process(wrong)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="one text"):
             Pipeline(lang="en").process_sentences(wrong)  # type: ignore[arg-type]
+
+
+def test_a_recorded_stop_word_file_is_found_from_any_folder(tmp_path, monkeypatch) -> None:
+    from embedkit.text.config import PreprocessConfig
+    from embedkit.text.provenance import read_preprocess, write_preprocess
+
+    (tmp_path / "sw.txt").write_text("foo\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    write_preprocess(tmp_path / "p.toml", PreprocessConfig(stopwords=True, stopwords_file="sw.txt"))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    recorded = read_preprocess(tmp_path / "p.toml")
+    assert recorded is not None and Path(recorded.stopwords_file) == tmp_path / "sw.txt"

@@ -7,6 +7,7 @@ reader and one writer serve both, and every room above ``text`` imports them fro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,12 @@ def read_preprocess(path: str | Path) -> PreprocessConfig | None:
 
 
 def write_preprocess(path: str | Path, config: PreprocessConfig, comment: str = "") -> None:
-    """Write ``config`` as a ``[preprocess]`` table atomically (``comment``: an optional first ``#`` line)."""
+    """Write ``config`` as a ``[preprocess]`` table atomically (``comment``: an optional first ``#`` line).
+
+    A stop-word file is recorded by its absolute path, so the record serves from any folder.
+    """
+    if config.stopwords_file is not None:
+        config = dataclasses.replace(config, stopwords_file=str(Path(config.stopwords_file).expanduser().absolute()))
     with atomic_write(path) as handle:
         if comment:
             handle.write(f"# {comment}\n")
