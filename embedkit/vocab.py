@@ -81,7 +81,7 @@ class Vocab:
             words = words[: config.max_vocab]
         if not words:
             raise empty_vocabulary(config.min_count, ordered[0][1])
-        kept = {w: counts[w] for w in words}
+        kept = {w: counts[w] for w in (*config.specials, *words) if w in counts}  # PTB's <unk> is counted too
         return cls(list(config.specials) + words, kept, config.specials)
 
     def __len__(self) -> int:

@@ -180,3 +180,9 @@ def test_no_tokens_at_all_and_a_string_for_a_token_list_are_input_errors() -> No
         Vocab.build([[], []])
     with pytest.raises(InputError, match="a string, not a list of tokens"):
         Vocab.build(["the cat sat"])
+
+
+def test_a_special_token_in_the_corpus_keeps_its_count() -> None:
+    vocab = Vocab.build([["<unk>", "a", "<unk>"], ["a", "b"]])
+    assert vocab.counts["<unk>"] == 2 and vocab.counts["a"] == 2 and "<pad>" not in vocab.counts
+    assert vocab.itos[:4] == ["<pad>", "<unk>", "<bos>", "<eos>"]
