@@ -98,3 +98,28 @@ def test_too_few_known_pairs_names_the_rule(emb: Embeddings, tmp_path: Path) -> 
     path.write_text("man\twoman\t8\nzebra\tyak\t3\n")
     with pytest.raises(InputError, match=r"only 1 of 2 pairs are known to the model; .*needs at least 3"):
         evaluate_pairs(emb, path)
+
+
+def test_vectors_with_case_variants_and_no_preprocessing_score_as_gensim_does(tmp_path: Path) -> None:
+    from gensim.models import KeyedVectors
+
+    rng = np.random.default_rng(0)
+    words = ["japan", "tokyo", "Japan", "france", "paris", "Paris", "italy", "rome", "Rome", "spain", "madrid",
+             "Greece", "athens", "germany", "berlin"]
+    kv = KeyedVectors(vector_size=6)
+    kv.add_vectors(words, rng.standard_normal((len(words), 6)).astype(np.float32))
+    emb = Embeddings(kv)
+    assert emb.preprocess is None
+    questions = tmp_path / "q.txt"
+    capitals = [("japan", "tokyo"), ("france", "paris"), ("italy", "rome"), ("spain", "madrid"),
+                ("greece", "athens"), ("germany", "berlin")]
+    lines = [f"{a} {b} {c} {d}" for a, b in capitals for c, d in capitals if a != c]
+    questions.write_text(": capitals\n" + "\n".join(lines) + "\n")
+    ours = evaluate_analogies(emb, questions)
+    _, sections = kv.evaluate_word_analogies(str(questions))
+    total = sections[-1]
+    assert (ours.correct, ours.total) == (len(total["correct"]), len(total["correct"]) + len(total["incorrect"]))
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("JAPAN\ttokyo\t9\nParis\tfrance\t8\nrome\tspain\t2\ngreece\tathens\t7\nitaly\tberlin\t1\n")
+    theirs = kv.evaluate_word_pairs(str(pairs), delimiter="\t")
+    assert evaluate_pairs(emb, pairs).spearman == pytest.approx(theirs[1][0])

@@ -167,11 +167,16 @@ def evaluate_analogies(emb: Embeddings, path: str | Path, restrict_vocab: int | 
         raise ConfigError(f"restrict_vocab must be positive, got {restrict_vocab}")
     unit = emb.unit_vectors[:limit]
     cache: dict[str, int | None] = {}
+    folded = _case_folded(emb, limit)
+    groups = folded[1] if folded is not None else None
 
     def row(word: str) -> int | None:
         if word not in cache:
-            idx = emb.index(word)
-            cache[word] = idx if idx is not None and idx < limit else None
+            if folded is not None:
+                cache[word] = folded[0].get(word.upper())
+            else:
+                idx = emb.index(word)
+                cache[word] = idx if idx is not None and idx < limit else None
         return cache[word]
 
     scores, correct_all, total_all, oov = [], 0, 0, 0
@@ -183,15 +188,30 @@ def evaluate_analogies(emb: Embeddings, path: str | Path, restrict_vocab: int | 
                 oov += 1
             else:
                 known.append(ids)
-        correct = _solve(unit, np.array(known, dtype=np.int64).reshape(-1, 4), method)
+        correct = _solve(unit, np.array(known, dtype=np.int64).reshape(-1, 4), method, groups)
         scores.append(SectionScore(name, correct, len(known)))
         correct_all += correct
         total_all += len(known)
     return AnalogyResult(tuple(scores), correct_all, total_all, oov, method)
 
 
-def _solve(unit: np.ndarray, quads: np.ndarray, method: str) -> int:
-    """How many questions the model answers right, in blocks of matrix products."""
+def _case_folded(emb: Embeddings, limit: int) -> tuple[dict[str, int], np.ndarray | None] | None:
+    """gensim's case-insensitive convention, for vectors that record no preprocessing (a GoogleNews-style file):
+    each upper-cased word's first (most frequent) row, and, where case variants share a word, each row's
+    first row (``None`` when no two rows do). ``None`` for vectors that know their preprocessing."""
+    if emb.preprocess is not None:
+        return None
+    first: dict[str, int] = {}
+    canonical = [first.setdefault(word.upper(), i) for i, word in enumerate(emb.words[:limit])]
+    return first, (np.array(canonical, dtype=np.int64) if len(first) < limit else None)
+
+
+def _solve(unit: np.ndarray, quads: np.ndarray, method: str, groups: np.ndarray | None = None) -> int:
+    """How many questions the model answers right, in blocks of matrix products.
+
+    With ``groups`` (each row's case-folded word, as its first row) a question's words are excluded in every
+    case and the answer is right in any case, as gensim's ``case_insensitive`` evaluation has it.
+    """
     correct = 0
     rows = np.arange(min(_CHUNK, len(quads)))
     for start in range(0, len(quads), _CHUNK):
@@ -202,9 +222,14 @@ def _solve(unit: np.ndarray, quads: np.ndarray, method: str) -> int:
         else:
             sims = ((1 + b @ unit.T) / 2) * ((1 + c @ unit.T) / 2) / ((1 + a @ unit.T) / 2 + 1e-6)
         r = rows[:len(block)]
+        if groups is None:
+            for col in range(3):
+                sims[r, block[:, col]] = -np.inf
+            correct += int(np.sum(np.argmax(sims, axis=1) == block[:, 3]))
+            continue
         for col in range(3):
-            sims[r, block[:, col]] = -np.inf
-        correct += int(np.sum(np.argmax(sims, axis=1) == block[:, 3]))
+            sims[groups[None, :] == block[:, col:col + 1]] = -np.inf
+        correct += int(np.sum(groups[np.argmax(sims, axis=1)] == block[:, 3]))
     return correct
 
 
@@ -213,9 +238,11 @@ def evaluate_pairs(emb: Embeddings, path: str | Path) -> PairResult:
 
     FastText models score unknown words from subwords; word2vec models leave such pairs out (counted as OOV).
     """
-    from scipy.stats import spearmanr
 
     pairs = read_pairs(path)
+    folded = _case_folded(emb, len(emb))
+    if folded is not None and not emb.is_fasttext:  # gensim's case-insensitive convention, as for analogies
+        return _folded_pairs(emb, pairs, folded[0], path)
     model, human, missing = [], [], []
     for w1, w2, score in pairs:
         absent = [w for w in (w1, w2) if emb.index(w) is None]
@@ -228,6 +255,28 @@ def evaluate_pairs(emb: Embeddings, path: str | Path) -> PairResult:
             missing.extend(absent)
             continue
         human.append(score)
+    return _pair_result(pairs, model, human, missing, path)
+
+
+def _folded_pairs(emb: Embeddings, pairs: list[tuple[str, str, float]], first: dict[str, int],
+                  path: str | Path) -> PairResult:
+    """:func:`evaluate_pairs` on each upper-cased word's first (most frequent) row."""
+    unit = emb.unit_vectors
+    model, human, missing = [], [], []
+    for w1, w2, score in pairs:
+        rows = [first.get(w.upper()) for w in (w1, w2)]
+        if None in rows:
+            missing.extend(w for w, r in zip((w1, w2), rows, strict=True) if r is None)
+            continue
+        model.append(float(unit[rows[0]] @ unit[rows[1]]))
+        human.append(score)
+    return _pair_result(pairs, model, human, missing, path)
+
+
+def _pair_result(pairs: list[tuple[str, str, float]], model: list[float], human: list[float],
+                 missing: list[str], path: str | Path) -> PairResult:
+    from scipy.stats import spearmanr
+
     oov = len(pairs) - len(model)
     if len(model) < 3:
         raise InputError(f"{path}: only {len(model)} of {len(pairs)} pairs are known to the model; "
