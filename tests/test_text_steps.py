@@ -285,3 +285,9 @@ def test_nltk_tokenizer_splits_every_sentence_final_stop_as_word_tokenize_does()
     assert nltk_tokenize("I like cats. Dogs are fine.") == ["I", "like", "cats", "Dogs", "are", "fine"]
     assert nltk_tokenize("Mr. Smith likes cats. Dogs too.", keep_punct=True) == [
         "Mr.", "Smith", "likes", "cats", ".", "Dogs", "too", "."]
+
+
+def test_number_masks_leave_names_with_a_hyphenated_number_whole() -> None:
+    config = PreprocessConfig(mask_numbers=True)
+    assert regex_tokenize(normalize("COVID-19 and Ту-154, pages 10-15, -5 and 3.5", config)) == [
+        "covid-19", "and", "ту-154", "pages", "<num>", "<num>", "<num>", "and", "<num>"]

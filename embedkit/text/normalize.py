@@ -17,7 +17,8 @@ MASK_TOKENS = (URL_TOKEN, EMAIL_TOKEN, NUMBER_TOKEN)
 
 URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.IGNORECASE)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-NUMBER_RE = re.compile(r"(?<![\w<])[+-]?\d+(?:[.,:]\d+)*(?![\w>])")
+# not a number glued to a word by a hyphen (``COVID-19``, ``Ту-154``: names); a range ``10-15`` is two numbers
+NUMBER_RE = re.compile(r"(?<![\w<])(?<![^\W\d]-)[+-]?\d+(?:[.,:]\d+)*(?![\w>])")
 
 
 # Characters NFKC keeps whatever surrounds them: starters that no composition takes as its second part
