@@ -38,3 +38,9 @@ def check_token_list(tokens: object) -> None:
     """Raise :class:`InputError` for a string where a list of tokens belongs (it would count its letters)."""
     if isinstance(tokens, str):
         raise InputError(f"token list {tokens[:30]!r} is a string, not a list of tokens: split it first")
+
+
+def check_texts(texts: object) -> None:
+    """Raise TypeError for one string where a list of texts belongs (it would be read letter by letter)."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"expected a list of texts, got one {type(texts).__name__}: wrap it as [text]")

@@ -238,7 +238,6 @@ def evaluate_pairs(emb: Embeddings, path: str | Path) -> PairResult:
 
     FastText models score unknown words from subwords; word2vec models leave such pairs out (counted as OOV).
     """
-
     pairs = read_pairs(path)
     folded = _case_folded(emb, len(emb))
     if folded is not None and not emb.is_fasttext:  # gensim's case-insensitive convention, as for analogies

@@ -75,7 +75,7 @@ def check_model_dir(path: str | Path) -> Path:
     """
     target = Path(path).expanduser().absolute()
     cwd = Path.cwd()
-    if target.is_dir() and (target == cwd or target in cwd.parents):
+    if target == cwd or target in cwd.parents:
         raise OutputError(f"{path}: is the current folder (or holds it); name a new folder for the model")
     check_output_folder(path, is_model_dir, "model", "refusing to replace it")
     return target

@@ -19,13 +19,13 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from embedkit.config import config_from_dict, config_to_dict
-from embedkit.errors import ConfigError, InputError, ModelFormatError
+from embedkit.errors import ConfigError, InputError, ModelFormatError, check_texts
 from embedkit.io import check_format, read_json, write_json
 from embedkit.models.cells import TORCH_RNNS
 from embedkit.models.config import ClassifierConfig
 from embedkit.models.dropout import RecurrentDropout
 from embedkit.models.init import apply_init
-from embedkit.models.labels import LabelPredictor, check_texts, make_tokenizer
+from embedkit.models.labels import LabelPredictor, make_tokenizer
 from embedkit.models.sizes import check_saved_sizes, rnn_parameters, rnn_shapes
 from embedkit.vocab import Vocab
 from embedkit.weights import load_weights, save_weights

@@ -49,12 +49,6 @@ class LabelPredictor:
         return classification_report([index[y] for y in labels], y_pred, self.labels)
 
 
-def check_texts(texts: object) -> None:
-    """Raise TypeError for one string where a list of texts belongs (it would be read letter by letter)."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"expected a list of texts, got one {type(texts).__name__}: wrap it as [text]")
-
-
 def make_tokenizer(config: PreprocessConfig) -> Callable[[str], list[str]]:
     """The text pipeline of ``config`` as a function from a string to tokens."""
     from embedkit.text import Pipeline

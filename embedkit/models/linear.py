@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 from embedkit.config import check_numbers, check_positive, config_from_dict, config_to_dict
-from embedkit.errors import ConfigError, ModelFormatError
+from embedkit.errors import ConfigError, ModelFormatError, check_texts
 from embedkit.io import check_format, read_json, write_json
-from embedkit.models.labels import LabelPredictor, check_texts, make_tokenizer
+from embedkit.models.labels import LabelPredictor, make_tokenizer
 from embedkit.text.config import PreprocessConfig
 from embedkit.weights import read_tensors, save_tensors
 

@@ -52,14 +52,9 @@ def stream_nll_sum(model: LanguageModel, data: torch.Tensor, bptt: int) -> tuple
         return total, count
     with torch.no_grad():
         for x, y in BPTTBatches(data, bptt):
-            scored = y >= 0  # -1 pads the last column of eval_columns
-            if bool(scored.all()):
-                nll, hidden = model.nll(x.to(device), y.to(device), hidden, reduction="sum")
-                total += float(nll)
-                count += y.numel()
-                continue
+            scored = (y >= 0).reshape(-1).to(device)  # -1 pads the last column of eval_columns
             nll, hidden = model.nll(x.clamp(min=0).to(device), y.clamp(min=0).to(device), hidden, reduction="none")
-            total += float(nll[scored.reshape(-1).to(device)].sum())
+            total += float(nll[scored].sum())
             count += int(scored.sum())
     model.train(was_training)
     return total, count
